@@ -1,0 +1,107 @@
+"""Feed declarations: each feed's columns, aliases and rules, declared once in `<feed>.yaml` beside this file.
+
+They drive header matching, value parsing, the Great Expectations suites and the
+data dictionary alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+FEEDS_DIR = Path(__file__).resolve().parent
+COLUMN_TYPES = {
+    "text", "text_list", "industry_code", "uscc", "street",
+    "date", "month", "money", "integer", "number", "percent", "bool",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    mapping: dict[str, str] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    strict_min: bool = False
+    not_future: bool = False
+    not_before: str | None = None
+    required_when: dict | None = None
+    at_most_times: dict | None = None
+    never_falls: bool = False
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.header, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    title_zh: str
+    folder: str
+    grain: str
+    key: tuple[str, ...]
+    event_date: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[Column]:
+        return [c for c in self.columns if c.required]
+
+
+def _column(raw: dict) -> Column:
+    unknown = set(raw) - set(Column.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"column {raw.get('name')}: unknown keys {sorted(unknown)}")
+    if raw["type"] not in COLUMN_TYPES:
+        raise ValueError(f"column {raw['name']}: unknown type {raw['type']!r}")
+    data = dict(raw)
+    data["aliases"] = tuple(str(a) for a in data.get("aliases", ()))
+    data["allowed"] = tuple(str(a) for a in data.get("allowed", ()))
+    data["mapping"] = {str(k): str(v) for k, v in data.get("mapping", {}).items()}
+    return Column(**data)
+
+
+@cache
+def load_feed(name: str) -> Feed:
+    raw = yaml.safe_load((FEEDS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    columns = tuple(_column(c) for c in raw["columns"])
+    feed = Feed(
+        name=raw["feed"], title_zh=raw["title_zh"], folder=raw["folder"], grain=raw["grain"],
+        key=tuple(raw["key"]), event_date=raw["event_date"], columns=columns,
+    )
+    names = feed.column_names
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name}: duplicate column names")
+    missing = set(feed.key) - set(names)
+    if missing:
+        raise ValueError(f"{name}: key columns {sorted(missing)} not declared")
+    return feed
+
+
+FEED_NAMES = (
+    "product_sampling", "enforcement_cases", "enforcement_inspections",
+    "remediation_projects", "water_quality",
+)
+
+
+def all_feeds() -> list[Feed]:
+    return [load_feed(n) for n in FEED_NAMES]

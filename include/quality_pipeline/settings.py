@@ -1,0 +1,49 @@
+"""Settings read from the environment, with defaults that work for the embedded setup.
+
+Every path is resolved against the project root so commands behave the same
+from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+WAREHOUSE_SQL_DIR = PROJECT_ROOT / "warehouse"
+DEFAULT_REGION_FILE = PACKAGE_DIR / "config" / "regions" / "440511-jinping.yaml"
+DEFAULT_INDEX_FILE = PACKAGE_DIR / "config" / "quality_index.yaml"
+
+
+def _path(var: str, default: str) -> Path:
+    value = os.environ.get(var) or default
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    reports_dir: Path
+    region_file: Path
+    index_file: Path
+
+    @property
+    def work_dir(self) -> Path:
+        """Private folder of the single writer: its working copy and lock live here, never read by analysts."""
+        return self.warehouse.parent / ".writer"
+
+
+def load_settings() -> Settings:
+    """Read the settings now (not at import), so tests and DAG runs can change the environment."""
+    return Settings(
+        landing_dir=_path("QUALITY_LANDING_DIR", "data/landing"),
+        warehouse=_path("QUALITY_WAREHOUSE", "data/warehouse/quality.duckdb"),
+        reports_dir=_path("QUALITY_REPORTS_DIR", "data/reports"),
+        region_file=_path("QUALITY_REGION_FILE", str(DEFAULT_REGION_FILE)),
+        index_file=_path("QUALITY_INDEX_FILE", str(DEFAULT_INDEX_FILE)),
+    )
