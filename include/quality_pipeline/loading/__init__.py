@@ -1,0 +1,1 @@
+"""Loading: discover delivered files, validate them and publish them into the warehouse."""

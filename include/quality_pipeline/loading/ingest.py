@@ -1,0 +1,362 @@
+"""Ingest a feed: every file not yet seen is read, validated with GX and published in one DuckDB transaction.
+
+Per file: read → typed frame → exact duplicates dropped → row suite (reject / flag)
+→ batch suite (reject / hold) → one transaction writing the rows, the quarantine,
+the flags, the validation results and the file's audit row. A file either lands
+whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from quality_pipeline.feeds import Feed, load_feed
+from quality_pipeline.loading.discovery import REFUSALS, Candidate, discover, sha256_of
+from quality_pipeline.loading.outcomes import (
+    RowDecisions,
+    decide_batch,
+    decide_rows,
+    key_text,
+    value_as_written,
+)
+from quality_pipeline.parsing.coerce import PREV_PREFIX, typed_frame
+from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, read_extract
+from quality_pipeline.region import Region, load_region
+from quality_pipeline.settings import Settings, load_settings
+from quality_pipeline.warehouse.writer import write_session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileResult:
+    feed: str
+    path: str
+    status: str
+    reason: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_held: int = 0
+    rows_rejected: int = 0
+    duplicates_dropped: int = 0
+    rows_flagged: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ("rejected", "held")
+
+
+@dataclass
+class Context:
+    con: duckdb.DuckDBPyConnection
+    gate: object
+    feed: Feed
+    region: Region
+    run_id: str
+    today: date
+
+
+def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate=None,
+                release: tuple[str, ...] = (), today: date | None = None) -> list[FileResult]:
+    """Process every new file of the feed (and any held file named in `release`); publish once at the end."""
+    settings = settings or load_settings()
+    feed = load_feed(feed_name)
+    region = load_region(settings.region_file)
+    if gate is None:
+        from quality_pipeline.validation.gate import Gate
+
+        gate = Gate(docs_dir=settings.reports_dir / "validation" / feed_name)
+    results: list[FileResult] = []
+    with write_session(settings) as con:
+        ctx = Context(con, gate, feed, region, run_id, today or date.today())
+        for cand in discover(settings.landing_dir, feed):
+            result = _ingest_candidate(ctx, cand)
+            if result:
+                results.append(result)
+        for spec in release:
+            results.extend(_release(ctx, settings.landing_dir, spec))
+    return results
+
+
+def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int | None]:
+    """(this exact path+content already seen, file_id of the same bytes under another name)."""
+    if sha is None:
+        seen = con.execute("SELECT count(*) FROM audit.files WHERE feed = ? AND path = ? AND reason_code IN "
+                           "('symlink', 'not_regular')", [feed.name, relative]).fetchone()[0]
+        return bool(seen), None
+    same = con.execute("SELECT count(*) FROM audit.files WHERE feed = ? AND path = ? AND sha256 = ?",
+                       [feed.name, relative, sha]).fetchone()[0]
+    if same:
+        return True, None
+    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status <> "
+                        "'duplicate'", [feed.name, sha]).fetchone()[0]
+    return False, other
+
+
+def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
+    if cand.refused:
+        seen, _ = _known(ctx.con, ctx.feed, cand.relative, None)
+        if seen:
+            return None
+        zh, en = REFUSALS[cand.refused]
+        result = FileResult(ctx.feed.name, cand.relative, "rejected", f"{zh} / {en}")
+        _write_file_row(ctx, cand, "refused:" + cand.relative, result, reason_code=cand.refused)
+        return result
+    sha = sha256_of(cand.path)
+    seen, duplicate_of = _known(ctx.con, ctx.feed, cand.relative, sha)
+    if seen:
+        return None
+    if duplicate_of is not None:
+        result = FileResult(ctx.feed.name, cand.relative, "duplicate",
+                            f"与已收文件内容完全相同（file_id {duplicate_of}） / identical bytes to file {duplicate_of}")
+        _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=duplicate_of)
+        return result
+    return process_file(ctx, cand, sha)
+
+
+def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None = None,
+                 delivery_seq: int | None = None, releasing: bool = False) -> FileResult:
+    feed = ctx.feed
+    try:
+        raw = read_extract(cand.path, feed)
+    except ExtractRejected as exc:
+        result = FileResult(feed.name, cand.relative, "rejected", exc.reason)
+        _write_file_row(ctx, cand, sha, result, reason_code=exc.code, file_id=file_id)
+        return result
+    frame = typed_frame(raw, ctx.region)
+    duplicate = _exact_duplicates(raw)
+    unique = frame[~duplicate]
+    unique = _with_previous_values(ctx, unique)
+    params = {"today": pd.Timestamp(ctx.today), "streets": list(ctx.region.streets)}
+    row_outcomes = ctx.gate.validate(f"{feed.name}.rows", unique, params)
+    decisions = decide_rows(row_outcomes)
+    rows_read, dups, rejected = len(frame), int(duplicate.sum()), len(decisions.rejected)
+    summary = pd.DataFrame([{
+        "rows_read": rows_read,
+        "rejected_share": rejected / rows_read if rows_read else 0.0,
+        "rows_vs_previous": _rows_vs_previous(ctx, rows_read),
+        "columns_dropped": _columns_dropped(ctx, raw),
+    }])
+    batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
+    batch = decide_batch(batch_outcomes, releasing=releasing)
+    valid = rows_read - dups - rejected
+    result = FileResult(
+        feed.name, cand.relative, batch.status, batch.reason, rows_read=rows_read,
+        rows_loaded=valid if batch.status == "loaded" else 0,
+        rows_held=valid if batch.status == "held" else 0,
+        rows_rejected=rejected + (valid if batch.status == "rejected" else 0),
+        duplicates_dropped=dups,
+        rows_flagged=len(decisions.flagged) if batch.status == "loaded" else 0,
+    )
+    _publish_file(ctx, cand, sha, raw, unique, decisions, result, batch.reason_code,
+                  file_id=file_id, delivery_seq=delivery_seq, releasing=releasing,
+                  outcomes=[("rows", o) for o in row_outcomes] + [("batch", o) for o in batch_outcomes])
+    return result
+
+
+def _exact_duplicates(raw: RawExtract) -> pd.Series:
+    cols = [c for c in raw.frame.columns if c not in (ROW_COLUMN, SHEET_COLUMN)]
+    if not len(raw.frame):
+        return pd.Series([], dtype=bool)
+    hashed = pd.util.hash_pandas_object(raw.frame[cols].astype(str), index=False)
+    return hashed.duplicated(keep="first")
+
+
+def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
+    """For cumulative columns, the value of the previous report month (this file or the warehouse)."""
+    cols = [c.name for c in ctx.feed.columns if c.never_falls]
+    if not cols or not len(frame):
+        return frame
+    key, month = ctx.feed.key[0], ctx.feed.event_date
+    picked = ", ".join(cols)
+    this = frame[[key, month, *cols]].reset_index(names="__idx")
+    ctx.con.register("this_file", this)
+    try:
+        prev = ctx.con.execute(f"""
+            WITH hist AS (
+                SELECT {key}, {month}, {", ".join(f"max({c}) AS {c}" for c in cols)}
+                FROM (SELECT {key}, {month}, {picked} FROM core.{ctx.feed.name}
+                      UNION ALL
+                      SELECT {key}, CAST({month} AS DATE), {picked} FROM this_file
+                      WHERE {key} IS NOT NULL AND {month} IS NOT NULL)
+                GROUP BY ALL
+            )
+            SELECT f.__idx, {", ".join(f"h.{c} AS {PREV_PREFIX}{c}" for c in cols)}
+            FROM this_file f ASOF LEFT JOIN hist h
+              ON f.{key} = h.{key} AND CAST(f.{month} AS DATE) > h.{month}
+        """).df().set_index("__idx")  # noqa: S608 - identifiers come from the feed declaration
+    finally:
+        ctx.con.unregister("this_file")
+    out = frame.copy()
+    for c in cols:
+        out[PREV_PREFIX + c] = pd.to_numeric(prev[PREV_PREFIX + c].reindex(out.index), errors="coerce")
+    return out
+
+
+def _rows_vs_previous(ctx: Context, rows_read: int) -> float | None:
+    previous = ctx.con.execute(
+        "SELECT rows_read FROM audit.files WHERE feed = ? AND status = 'loaded' ORDER BY delivery_seq DESC LIMIT 1",
+        [ctx.feed.name],
+    ).fetchone()
+    if not previous or not previous[0]:
+        return None
+    return rows_read / previous[0]
+
+
+def _columns_dropped(ctx: Context, raw: RawExtract) -> int:
+    previous = ctx.con.execute(
+        "SELECT details FROM audit.files WHERE feed = ? AND status = 'loaded' ORDER BY delivery_seq DESC LIMIT 1",
+        [ctx.feed.name],
+    ).fetchone()
+    if not previous or not previous[0]:
+        return 0
+    before = set(json.loads(previous[0]).get("columns", []))
+    return len(before - set(raw.header))
+
+
+def _file_meta(raw: RawExtract | None) -> str | None:
+    if raw is None:
+        return None
+    return json.dumps({"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped},
+                      ensure_ascii=False)
+
+
+def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult, *, reason_code: str | None,
+                    raw: RawExtract | None = None, file_id: int | None = None, delivery_seq: int | None = None,
+                    duplicate_of: int | None = None) -> int:
+    con = ctx.con
+    if file_id is not None:
+        con.execute("DELETE FROM audit.files WHERE file_id = ?", [file_id])
+    else:
+        file_id = con.execute("SELECT nextval('audit.file_id_seq')").fetchone()[0]
+    if delivery_seq is None and result.status in ("loaded", "held"):
+        delivery_seq = con.execute("SELECT nextval('audit.delivery_seq')").fetchone()[0]
+    con.execute(
+        """INSERT INTO audit.files (file_id, feed, path, sha256, size_bytes, modified_at, status, reason, reason_code,
+               rows_read, rows_loaded, rows_held, rows_rejected, duplicates_dropped, rows_flagged, rows_skipped,
+               encoding, details, delivery_seq, duplicate_of, run_id, released_run_id, processed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [file_id, ctx.feed.name, cand.relative, sha, cand.size, cand.modified_at, result.status, result.reason,
+         reason_code, result.rows_read, result.rows_loaded, result.rows_held, result.rows_rejected,
+         result.duplicates_dropped, result.rows_flagged, raw.rows_skipped if raw else 0,
+         raw.encoding if raw else None, _file_meta(raw), delivery_seq, duplicate_of,
+         ctx.run_id, None, datetime.now()],
+    )
+    return file_id
+
+
+def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, frame: pd.DataFrame,
+                  decisions: RowDecisions, result: FileResult, reason_code: str | None, *, file_id, delivery_seq,
+                  releasing: bool, outcomes) -> None:
+    """Everything about one file in one transaction: it lands whole or not at all."""
+    con = ctx.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if file_id is not None:
+            for table in ("quarantine", "row_flags"):
+                con.execute(f"DELETE FROM audit.{table} WHERE file_id = ?", [file_id])  # noqa: S608
+        new_id = _write_file_row(ctx, cand, sha, result, reason_code=reason_code, raw=raw, file_id=file_id,
+                                 delivery_seq=delivery_seq)
+        if releasing:
+            con.execute("UPDATE audit.files SET released_run_id = ? WHERE file_id = ?", [ctx.run_id, new_id])
+        seq = con.execute("SELECT delivery_seq FROM audit.files WHERE file_id = ?", [new_id]).fetchone()[0]
+        _insert_quarantine(ctx, new_id, cand.relative, raw, frame, decisions)
+        if result.status == "loaded":
+            _insert_rows(ctx, new_id, seq, frame, decisions)
+            _insert_flags(ctx, new_id, cand.relative, frame, decisions)
+        _insert_validations(ctx, new_id, cand.relative, outcomes)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _raw_row(raw: RawExtract, idx: int) -> str:
+    row = raw.frame.loc[idx]
+    data = {raw.header.get(k, k): (None if v is None else str(v)) for k, v in row.items()
+            if k not in (EXTRA_COLUMN,)}
+    if isinstance(row.get(EXTRA_COLUMN), str):
+        data.update(json.loads(row[EXTRA_COLUMN]))
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _insert_quarantine(ctx, file_id, path, raw, frame, decisions: RowDecisions) -> None:
+    records = []
+    for idx, issues in decisions.rejected.items():
+        raw_row = _raw_row(raw, idx)
+        key = key_text(frame, ctx.feed, idx)
+        for issue in issues:
+            records.append((file_id, ctx.feed.name, path, frame.at[idx, SHEET_COLUMN], int(frame.at[idx, ROW_COLUMN]),
+                            key, issue.column, issue.rule, issue.reason,
+                            value_as_written(frame, ctx.feed, idx, issue.column), raw_row, ctx.run_id))
+    if records:
+        ctx.con.executemany("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+
+
+def _insert_flags(ctx, file_id, path, frame, decisions: RowDecisions) -> None:
+    records = []
+    for idx, issues in decisions.flagged.items():
+        key = key_text(frame, ctx.feed, idx)
+        for issue in issues:
+            records.append((file_id, ctx.feed.name, path, frame.at[idx, SHEET_COLUMN], int(frame.at[idx, ROW_COLUMN]),
+                            key, issue.column, issue.rule, issue.reason,
+                            value_as_written(frame, ctx.feed, idx, issue.column), ctx.run_id))
+    if records:
+        ctx.con.executemany("INSERT INTO audit.row_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+
+
+def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: RowDecisions) -> None:
+    keep = frame.drop(index=list(decisions.rejected))
+    out = keep[ctx.feed.column_names].copy()
+    out["_extra"] = keep[EXTRA_COLUMN]
+    out["_file_id"] = file_id
+    out["_run_id"] = ctx.run_id
+    out["_delivery_seq"] = seq
+    out["_sheet"] = keep[SHEET_COLUMN]
+    out["_row_number"] = keep[ROW_COLUMN]
+    out["_loaded_at"] = pd.Timestamp.now()
+    ctx.con.register("rows_to_load", out)
+    try:
+        ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME SELECT * FROM rows_to_load")  # noqa: S608
+    finally:
+        ctx.con.unregister("rows_to_load")
+
+
+def _insert_validations(ctx, file_id, path, outcomes) -> None:
+    now = datetime.now()
+    records = [
+        (ctx.run_id, ctx.feed.name, file_id, path, f"{ctx.feed.name}.{level}", o.expectation, o.meta.get("column"),
+         o.meta.get("rule"), o.severity, o.success,
+         None if o.observed_value is None else json.dumps(o.observed_value, ensure_ascii=False, default=str),
+         o.unexpected_count, now)
+        for level, o in outcomes
+    ]
+    if records:
+        ctx.con.executemany("INSERT INTO audit.validations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+
+
+def _release(ctx: Context, landing_dir: Path, spec: str) -> list[FileResult]:
+    """Publish a held delivery deliberately: `spec` is its path (as in audit.files), file_id or sha256 prefix."""
+    rows = ctx.con.execute(
+        "SELECT file_id, path, sha256, delivery_seq FROM audit.files WHERE feed = ? AND status = 'held' AND "
+        "(path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
+        [ctx.feed.name, spec, spec, spec, spec],
+    ).fetchall()
+    results = []
+    for file_id, relative, sha, seq in rows:
+        path = landing_dir / relative
+        if not path.is_file() or sha256_of(path) != sha:
+            raise FileNotFoundError(f"held file {relative} is gone or changed since it was held; deliver it again")
+        info = path.stat()
+        cand = Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
+        log.info("releasing held delivery %s (file_id %s)", relative, file_id)
+        results.append(process_file(ctx, cand, sha, file_id=file_id, delivery_seq=seq, releasing=True))
+    return results

@@ -1,0 +1,1 @@
+"""Turn delivered extract files into typed rows: file reading, header matching and cell value parsing."""

@@ -1,0 +1,76 @@
+"""Turn a file's cleaned cells into typed columns, keeping the text as written beside every parsed column.
+
+The validation suite compares the two: text present but no parsed value means
+"unparseable", which is a rejection.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from quality_pipeline.feeds import Column, Feed
+from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
+from quality_pipeline.parsing.uscc import normalise_uscc
+from quality_pipeline.parsing.values import map_value, parse_series, parse_text_list
+from quality_pipeline.region import Region
+
+PARSED_TYPES = {"date", "month", "money", "integer", "number", "percent", "bool", "industry_code"}
+RAW_SUFFIX = "__raw"
+PREV_PREFIX = "__prev_"
+
+
+def raw_name(column: str) -> str:
+    return column + RAW_SUFFIX
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Cells as text: integral floats from xlsx lose their `.0` (an ID typed as a number)."""
+
+    def one(value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() else repr(value)
+        return str(value)
+
+    uniques = pd.unique(series.dropna())
+    return series.map({u: one(u) for u in uniques}, na_action="ignore").astype(object).where(
+        series.notna(), None
+    )
+
+
+def _map_unique(series: pd.Series, fn) -> pd.Series:
+    uniques = pd.unique(series.dropna())
+    return series.map({u: fn(u) for u in uniques}, na_action="ignore").astype(object).where(
+        series.notna(), None
+    )
+
+
+def _coerce_column(column: Column, cells: pd.Series, multiplier: float, region: Region) -> dict[str, pd.Series]:
+    if column.type in PARSED_TYPES:
+        parsed, _failed = parse_series(cells, column.type, multiplier=multiplier)
+        return {column.name: parsed, raw_name(column.name): _as_text(cells)}
+    text = _as_text(cells)
+    if column.type == "uscc":
+        return {column.name: _map_unique(text, normalise_uscc)}
+    if column.type == "street":
+        return {column.name: _map_unique(text, lambda v: region.canonical_street(v) or v)}
+    if column.type == "text_list":
+        return {column.name: _map_unique(text, lambda v: parse_text_list(v, column.allowed) or None)}
+    if column.mapping:
+        return {column.name: _map_unique(text, lambda v: map_value(v, column.mapping))}
+    return {column.name: text}
+
+
+def typed_frame(raw: RawExtract, region: Region) -> pd.DataFrame:
+    """One typed column per declared column (all-null when the file lacks it), plus `<col>__raw` text."""
+    feed: Feed = raw.feed
+    frame = raw.frame
+    empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    out: dict[str, pd.Series] = {
+        SHEET_COLUMN: frame[SHEET_COLUMN], ROW_COLUMN: frame[ROW_COLUMN], EXTRA_COLUMN: frame[EXTRA_COLUMN],
+    }
+    for column in feed.columns:
+        cells = frame[column.name] if column.name in frame else empty
+        out.update(_coerce_column(column, cells, raw.multipliers.get(column.name, 1.0), region))
+    return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,1 @@
+"""Validation with Great Expectations: suites built from the feed declarations, run over pandas frames."""

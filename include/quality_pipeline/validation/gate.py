@@ -1,0 +1,138 @@
+"""Run a suite from `expectations/` over a pandas frame with Great Expectations and read back what failed.
+
+One `Gate` per task: it imports GX once, keeps an ephemeral context (never a shared
+on-disk GX project), and can render Data Docs into the reports folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from quality_pipeline.validation.suites import load_suite_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """One expectation's result: what it checked, whether it passed, and which rows (frame index) failed."""
+
+    expectation: str
+    kwargs: dict
+    meta: dict
+    success: bool
+    unexpected_count: int = 0
+    unexpected_index: list = field(default_factory=list)
+    observed_value: object = None
+    error: str | None = None
+
+    @property
+    def severity(self) -> str:
+        return self.meta.get("severity", "warn")
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class Gate:
+    def __init__(self, docs_dir: Path | None = None):
+        _quiet_gx()
+        import great_expectations as gx
+
+        import quality_pipeline.validation.custom_expectations  # noqa: F401  (registers them)
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False}
+        source = self.context.data_sources.add_pandas("extracts")
+        self._asset = source.add_dataframe_asset("frame")
+        self._batch_definition = self._asset.add_batch_definition_whole_dataframe("whole")
+        self._suites: dict[str, object] = {}
+        self.docs_dir = docs_dir
+        self._results = []
+
+    def suite(self, name: str):
+        if name not in self._suites:
+            from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+            raw = load_suite_dict(name)
+            suite = self._gx.ExpectationSuite(name=raw["name"], meta=raw.get("meta", {}))
+            for item in raw["expectations"]:
+                config = ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item["meta"])
+                suite.add_expectation_configuration(config)
+            self._suites[name] = self.context.suites.add(suite)
+        return self._suites[name]
+
+    def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None) -> list[Outcome]:
+        suite = self.suite(suite_name)
+        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={"result_format": "COMPLETE", "partial_unexpected_count": 5},
+            expectation_parameters=parameters or {},
+        )
+        self._results.append(result)
+        return [self._outcome(r) for r in result.results]
+
+    @staticmethod
+    def _outcome(r) -> Outcome:
+        config = r.expectation_config
+        res = r.result or {}
+        error = None
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            error = r.exception_info.get("exception_message")
+        return Outcome(
+            expectation=config.type,
+            kwargs=dict(config.kwargs),
+            meta=dict(config.meta or {}),
+            success=bool(r.success),
+            unexpected_count=int(res.get("unexpected_count") or 0),
+            unexpected_index=list(res.get("unexpected_index_list") or []),
+            observed_value=res.get("observed_value"),
+            error=error,
+        )
+
+    def build_docs(self) -> Path | None:
+        """Render this task's validation results as GX Data Docs under `docs_dir`; returns the index page."""
+        if self.docs_dir is None or not self._results:
+            return None
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        self.docs_dir.mkdir(parents=True, exist_ok=True)
+        site = {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+        self.context.add_data_docs_site(site_name="reports", site_config=site)
+        store = self.context.validation_results_store
+        for n, result in enumerate(self._results):
+            _trim_for_docs(result)
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+                run_id=f"{n:04d}",
+                batch_identifier=str(result.meta.get("active_batch_definition", {}).get("name", "frame"))
+                if isinstance(result.meta.get("active_batch_definition"), dict) else f"batch{n}",
+            )
+            store.set(key, result)
+        self.context.build_data_docs(site_names=["reports"])
+        return self.docs_dir / "index.html"
+
+
+def _trim_for_docs(result) -> None:
+    """Data Docs show a sample of failing values; the full index lists already went to the warehouse."""
+    for r in result.results:
+        for k in ("unexpected_index_list", "unexpected_list", "unexpected_index_query"):
+            if r.result and k in r.result:
+                r.result[k] = r.result[k][:20] if isinstance(r.result[k], list) else r.result[k]
