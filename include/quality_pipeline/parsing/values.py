@@ -1,4 +1,4 @@
-"""Cell value cleaning and parsing: the spellings of dates, months, amounts, counts and flags seen in real exports.
+"""Cell cleaning and value parsing: the spellings of dates, months, amounts, counts and flags in real exports.
 
 Each parser takes one cleaned, non-null cell (a string, or a number or date from an xlsx reader) and
 returns the typed value or raises ValueError; `parse_series` applies one to a column, once per distinct value.
@@ -37,7 +37,7 @@ _MONTHS = (
 )
 _SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 _MONEY = re.compile(
-    rf"(?:¥|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
+    rf"(?:[¥￥]|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
 )
 _COUNT_UNITS = "人次|户次|家次|批次|人|户|次|家|个|件|起|项|宗|条|处|名|批|所|座"
 _INTEGER = re.compile(rf"(?P<n>{_NUMBER}) ?(?:{_COUNT_UNITS})?")
@@ -62,9 +62,9 @@ _SERIES_DAYS = (date(1678, 1, 1), date(2261, 12, 31))  # what datetime64[ns] can
 
 
 def clean_text(value: object) -> object:
-    """Normalise a cell: NFKC, invisible characters dropped, spaces collapsed; null spellings and NaN become None."""
+    """Normalise a cell: NFKC, invisible characters dropped, spaces collapsed; nulls and NaN become None."""
     if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+        text = unicodedata.normalize("NFKC", value.translate(_INVISIBLE))
         text = " ".join(text.split())
         return None if text in NULL_SPELLINGS else text
     if value is None or value is pd.NA or value != value:  # NaN, NaT
@@ -111,7 +111,7 @@ def _ymd(match: re.Match[str], day: bool = True) -> date:
 
 
 def parse_date(value: object) -> date:
-    """A date from a date cell, an Excel serial, or `2026-03-05`, `2026/3/5`, `2026.3.5`, `2026年3月5日`, `20260305`."""
+    """A date from a date cell, an Excel serial, `2026-03-05`, `2026/3/5`, `2026年3月5日`, `20260305` etc."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -140,7 +140,7 @@ def _month_from_number(number: float) -> date:
 
 
 def parse_month(value: object) -> date:
-    """The first day of a report month written `2026-10`, `2026/10`, `2026.10`, `2026年10月`, `202610` or as a date."""
+    """The first day of a month written `2026-10`, `2026/10`, `2026.10`, `2026年10月`, `202610` or as a date."""
     if isinstance(value, date):
         return parse_date(value).replace(day=1)
     number = _number(value)
@@ -240,18 +240,15 @@ def _segment(token: str, allowed: tuple[str, ...]) -> list[str] | None:
 
 
 def parse_text_list(value: object, allowed: tuple[str, ...] = ()) -> str:
-    """A list cell joined with 、; allowed items run together (`控源截污内源治理`) are split, membership is not checked."""
+    """A list cell re-joined with 、, allowed items run together (`控源截污内源治理`) split; no membership check."""
     items: list[str] = []
     for item in text_list_items(value):
         items.extend((item not in allowed and _segment(item, allowed)) or [item])
-    items = list(dict.fromkeys(items))
-    if not items:
-        raise ValueError(f"empty list: {value!r}")
-    return "、".join(items)
+    return "、".join(dict.fromkeys(items))
 
 
 def map_value(value: object, mapping: dict[str, str]) -> object:
-    """The mapped spelling of a value (`P` → 合格), matching ASCII keys case-insensitively; unmapped values pass."""
+    """The mapped spelling of a value (`P` → 合格), ASCII keys matched case-insensitively; others pass."""
     if not isinstance(value, str):
         return value
     if value in mapping:
@@ -294,6 +291,10 @@ def _parse_cell(parse: Callable[[object], object], value: object) -> tuple[objec
         return None, True
 
 
+def _is_plain_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _tag_bool(value: object) -> object:
     return ("bool", value) if isinstance(value, bool) else value
 
@@ -302,22 +303,23 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, list[object]]:
     """Codes and distinct values of a column; bools are kept apart from the equal numbers 1 and 0."""
     codes, uniques = pd.factorize(series)
     values = uniques.tolist()
-    if any(isinstance(v, bool) for v in values) and any(_number(v) is not None for v in values):
+    if any(isinstance(v, bool) for v in values) and any(_is_plain_number(v) for v in values):
         codes, uniques = pd.factorize(series.map(_tag_bool))
         values = [v[1] if isinstance(v, tuple) else v for v in uniques.tolist()]
     return codes, values
 
 
 def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0) -> tuple[pd.Series, pd.Series]:
-    """Parse a column, once per distinct value: (typed values, null where absent or bad; mask of bad values)."""
+    """Parse a column once per distinct value: (typed values, null where absent or bad; mask of bad ones)."""
     if kind not in _SERIES_KINDS:
         raise ValueError(f"unknown value kind: {kind!r}")
     parse, dtype = _SERIES_KINDS[kind]
     if kind == "money":
-        parse = partial(parse_money, multiplier=multiplier)
+        parse = partial(parse, multiplier=multiplier)
     codes, uniques = _factorize(series)
     cells = [_parse_cell(parse, value) for value in uniques]
-    table = pd.array([parsed for parsed, _ in cells] + [None], dtype=dtype)  # codes of -1 (null) take the last
+    # A trailing null slot: take() with code -1 (a missing cell) picks it.
+    table = pd.array([parsed for parsed, _ in cells] + [None], dtype=dtype)
     failed = np.array([bad for _, bad in cells] + [False], dtype=bool)
     values = pd.Series(table.take(codes), index=series.index, name=series.name, dtype=dtype)
     return values, pd.Series(failed[codes], index=series.index, name=series.name)

@@ -1,0 +1,28 @@
+"""
+### ingest_remediation — 黑臭水体整治项目月报 + 水质监测 (remediation projects and water quality)
+
+**Reads** every file in `$QUALITY_LANDING_DIR/remediation/projects/` and `remediation/water_quality/` not seen before (xlsx or csv, any name).
+**Writes** `raw.*` / `core.*` rows, `audit.files`, `audit.quarantine`, `audit.row_flags`,
+`audit.validations` in the DuckDB warehouse (`$QUALITY_WAREHOUSE`), and GX Data Docs under
+`$QUALITY_REPORTS_DIR/validation/`. Updates its asset, which triggers `quarterly_indicators`.
+
+**Schedule**: nightly at 01:00 Asia/Shanghai. No catchup: each run picks up every unseen file,
+so a missed night is made good by the next run, never by replaying old dates.
+
+**When it fails**: `load_new_files` retries twice with backoff (a busy writer lock, a full disk);
+if it still fails, read its log, fix the cause and clear the task. `check_attention` fails when a
+file was *rejected* (unreadable, a required column missing: fix and re-deliver the file) or *held*
+(a batch check failed: check it, then trigger this DAG with `release` = its path to publish it).
+"""
+
+from airflow.sdk import dag
+
+from quality_pipeline.dag_factory import ingest_dag_args, ingest_tasks
+
+
+@dag(doc_md=__doc__, **ingest_dag_args("remediation"))
+def ingest_remediation():
+    ingest_tasks("remediation")
+
+
+ingest_remediation()

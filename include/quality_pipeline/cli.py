@@ -1,0 +1,109 @@
+"""Command line for what the Makefile does outside Airflow: show indicators, summarise a run, write suites."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+INDICATOR_ZH = {
+    "sampling_batches": "抽检批次",
+    "sampling_pass_rate": "抽检合格率",
+    "sampling_refusals": "拒检批次",
+    "sampling_followup_open": "不合格未闭环",
+    "enforcement_inspection_person_times": "执法检查人次",
+    "enforcement_entities_inspected": "检查户次",
+    "enforcement_cases": "立案数",
+    "anticounterfeit_cases": "打假案件",
+    "enforcement_penalties_yuan": "罚没金额(元)",
+    "enforcement_transferred_cases": "移送司法",
+    "enforcement_missed_transfers": "应移送未移送",
+    "remediation_investment_rate": "整治投资完成率",
+    "remediation_projects_completed": "完工项目",
+    "water_bodies_not_black_rate": "水体消除黑臭比例",
+    "quality_competitiveness_index": "质量竞争力指数",
+}
+
+
+def show_indicators(quarter: str | None, scope: str) -> int:
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.warehouse.writer import read_only
+
+    settings = load_settings()
+    if not settings.warehouse.exists():
+        print(f"no warehouse at {settings.warehouse}: run `make run` first", file=sys.stderr)
+        return 1
+    con = read_only(settings)
+    try:
+        quarter = quarter or con.execute("SELECT max(quarter) FROM marts.quarterly_indicators").fetchone()[0]
+        if quarter is None:
+            print("marts.quarterly_indicators is empty: no quarter has data yet", file=sys.stderr)
+            return 1
+        rows = con.execute(
+            "SELECT indicator, value, numerator, denominator, target, target_met, unit "
+            "FROM marts.quarterly_indicators WHERE quarter = ? AND scope = ? ORDER BY indicator",
+            [quarter, scope],
+        ).fetchall()
+    finally:
+        con.close()
+    print(f"\n{quarter} · {scope} — marts.quarterly_indicators ({settings.warehouse})\n")
+    header = f"{'indicator':<38} {'指标':<10} {'value':>14} {'target':>9}  {'met':<5} unit"
+    print(header)
+    print("-" * len(header.encode("gbk", "replace")))
+    for indicator, value, num, den, target, met, unit in rows:
+        shown = "—" if value is None else f"{value:,.2f}"
+        if num is not None and den is not None:
+            shown = f"{shown} ({num:.0f}/{den:.0f})"
+        tgt = "" if target is None else f"{target:,.0f}"
+        flag = "" if met is None else ("yes" if met else "NO")
+        zh = INDICATOR_ZH.get(indicator, "")
+        pad = 10 - (len(zh.encode("gbk")) - len(zh))
+        print(f"{indicator:<38} {zh:<{pad}} {shown:>14} {tgt:>9}  {flag:<5} {unit}")
+    return 0
+
+
+def run_summary(run_like: str | None) -> int:
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.warehouse.writer import read_only
+
+    settings = load_settings()
+    if not settings.warehouse.exists():
+        return 0
+    con = read_only(settings)
+    try:
+        rows = con.execute(
+            "SELECT status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected), "
+            "sum(duplicates_dropped), sum(rows_held) FROM audit.files "
+            "WHERE ? IS NULL OR run_id LIKE ? GROUP BY status ORDER BY status",
+            [run_like, run_like],
+        ).fetchall()
+    finally:
+        con.close()
+    for status, files, read, loaded, rejected, dups, held in rows:
+        print(f"  {status:<9} {files:>4} files  rows read {read:>8}  loaded {loaded:>8}  rejected {rejected:>6}  "
+              f"duplicates {dups:>5}  held {held:>6}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    show = sub.add_parser("indicators", help="print one quarter's indicators (default: the latest)")
+    show.add_argument("--quarter")
+    show.add_argument("--scope", default="district")
+    summary = sub.add_parser("files", help="summarise audit.files")
+    summary.add_argument("--run-like", default=None)
+    sub.add_parser("write-suites", help="regenerate expectations/*.json from the feed declarations")
+    args = parser.parse_args(argv)
+    if args.command == "indicators":
+        return show_indicators(args.quarter, args.scope)
+    if args.command == "files":
+        return run_summary(args.run_like)
+    from quality_pipeline.validation.suites import write_all
+
+    for path in write_all():
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Quarterly indicators computed in plain Python from the true loaded records, as indicators.md defines them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from quality_pipeline.demo.model import FilePlan
+from quality_pipeline.demo.periods import Quarter
+from quality_pipeline.feeds import load_feed
+from quality_pipeline.region import Region
+
+DISTRICT = "district"
+COUNTERFEIT = ("生产销售伪劣产品", "假冒注册商标")
+FOLLOWUP_CLOSED = ("复查合格", "已立案")
+
+
+def latest_records(plans: Iterable[FilePlan]) -> dict[str, list[dict]]:
+    """Loaded records per feed after key history: plans come in delivery order and the newest delivery wins."""
+    latest: dict[str, dict[tuple, dict]] = defaultdict(dict)
+    for plan in plans:
+        key = load_feed(plan.feed).key
+        for row in plan.rows:
+            if row.loaded:
+                latest[plan.feed][tuple(row.values[k] for k in key)] = row.values
+    return {feed: list(records.values()) for feed, records in latest.items()}
+
+
+def compute(region: Region, plans: Iterable[FilePlan]) -> list[dict]:
+    records = latest_records(plans)
+    out: list[dict] = []
+    _sampling(out, region, records.get("product_sampling", []))
+    _cases(out, region, records.get("enforcement_cases", []))
+    _inspections(out, region, records.get("enforcement_inspections", []))
+    _projects(out, records.get("remediation_projects", []))
+    _water(out, records.get("water_quality", []))
+    return sorted(out, key=lambda r: (r["quarter"], r["indicator"], r["scope"] != DISTRICT, r["scope"]))
+
+
+def _emit(out: list, quarter: Quarter, indicator: str, scope: str, value, numerator=None, denominator=None):
+    out.append({"quarter": str(quarter), "indicator": indicator, "scope": scope, "value": value,
+                "numerator": numerator, "denominator": denominator})
+
+
+def _rate(out: list, quarter: Quarter, indicator: str, scope: str, numerator, denominator) -> None:
+    value = 100 * numerator / denominator if denominator else None
+    _emit(out, quarter, indicator, scope, value, numerator, denominator)
+
+
+def _by_quarter_and_scope(records: list[dict], event: str, region: Region | None) -> dict:
+    """{quarter: {scope: records}}: every record under the district, and under its street when in the region."""
+    groups: dict = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        quarter = Quarter.of(r[event])
+        groups[quarter][DISTRICT].append(r)
+        if region is not None and r.get("street") in region.streets:
+            groups[quarter][r["street"]].append(r)
+    return groups
+
+
+def _sampling(out: list, region: Region, records: list[dict]) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "sampling_date", region).items():
+        for scope, rows in scopes.items():
+            passed = sum(r["conclusion"] == "合格" for r in rows)
+            batches = passed + sum(r["conclusion"] == "不合格" for r in rows)
+            _emit(out, quarter, "sampling_batches", scope, batches)
+            _rate(out, quarter, "sampling_pass_rate", scope, passed, batches)
+            if scope == DISTRICT:
+                _emit(out, quarter, "sampling_refusals", scope, sum(r["conclusion"] == "拒检" for r in rows))
+                open_ = sum(r["conclusion"] == "不合格" and r["followup_status"] not in FOLLOWUP_CLOSED for r in rows)
+                _emit(out, quarter, "sampling_followup_open", scope, open_)
+
+
+def _missed_transfer(r: dict) -> bool:
+    over = (r["sales_amount"] or 0) >= 50_000 or (r["goods_value"] or 0) >= 150_000
+    return r["violation_type"] == "生产销售伪劣产品" and over and not r["transferred"]
+
+
+def _cases(out: list, region: Region, records: list[dict]) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "filing_date", region).items():
+        for scope, rows in scopes.items():
+            counted = [r for r in rows if r["status"] != "撤销"]
+            _emit(out, quarter, "enforcement_cases", scope, len(counted))
+            _emit(out, quarter, "anticounterfeit_cases", scope, sum(r["violation_type"] in COUNTERFEIT for r in counted))
+            if scope == DISTRICT:
+                penalties = sum((r["fine"] or 0) + (r["confiscation"] or 0) for r in counted)
+                _emit(out, quarter, "enforcement_penalties_yuan", scope, penalties)
+                _emit(out, quarter, "enforcement_transferred_cases", scope, sum(bool(r["transferred"]) for r in counted))
+                _emit(out, quarter, "enforcement_missed_transfers", scope, sum(_missed_transfer(r) for r in counted))
+
+
+def _inspections(out: list, region: Region, records: list[dict]) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "inspection_date", region).items():
+        for scope, rows in scopes.items():
+            _emit(out, quarter, "enforcement_inspection_person_times", scope, sum(r["officers"] for r in rows))
+            _emit(out, quarter, "enforcement_entities_inspected", scope, sum(r["entities"] or 0 for r in rows))
+
+
+def _projects(out: list, records: list[dict]) -> None:
+    by_project: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        by_project[r["project_no"]].append(r)
+    for quarter in sorted({Quarter.of(r["report_month"]) for r in records}):
+        latest = [max((r for r in reports if r["report_month"] <= quarter.end), key=lambda r: r["report_month"])
+                  for reports in by_project.values() if any(r["report_month"] <= quarter.end for r in reports)]
+        completed = sum(r["completed_investment"] for r in latest)
+        planned = sum(r["planned_investment"] for r in latest)
+        _rate(out, quarter, "remediation_investment_rate", DISTRICT, completed, planned)
+        done = sum(r["actual_finish"] is not None and r["actual_finish"] <= quarter.end for r in latest)
+        _emit(out, quarter, "remediation_projects_completed", DISTRICT, done)
+
+
+def black_odorous(sample: dict) -> bool:
+    """A sample is black-odorous when any measure is light or heavy; shallow water judges transparency by depth."""
+    t, do, orp, nh3n, depth = (sample[k] for k in ("transparency_cm", "do_mg_l", "orp_mv", "nh3n_mg_l", "depth_cm"))
+    if t is not None:
+        if depth is not None and depth < 25:
+            if t < 0.4 * depth:
+                return True
+        elif t <= 25:
+            return True
+    return (do is not None and do <= 2.0) or (orp is not None and orp <= 50) or (nh3n is not None and nh3n >= 8.0)
+
+
+def assessment(samples: list[dict]) -> dict[str, bool | None]:
+    """Per water body: True not black-odorous, False black-odorous, None not assessed (< 3 points or < 3 dates)."""
+    bodies: dict[str, list[dict]] = defaultdict(list)
+    for s in samples:
+        bodies[s["water_body"]].append(s)
+    result: dict[str, bool | None] = {}
+    for body, rows in bodies.items():
+        points = {r["point_id"] for r in rows}
+        dates: set[date] = {r["sample_date"] for r in rows}
+        if len(points) < 3 or len(dates) < 3:
+            result[body] = None
+        else:
+            result[body] = sum(black_odorous(r) for r in rows) <= 0.1 * len(rows)
+    return result
+
+
+def _water(out: list, records: list[dict]) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "sample_date", None).items():
+        verdicts = [v for v in assessment(scopes[DISTRICT]).values() if v is not None]
+        _rate(out, quarter, "water_bodies_not_black_rate", DISTRICT, sum(verdicts), len(verdicts))
