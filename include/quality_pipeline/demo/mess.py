@@ -66,7 +66,7 @@ def header_text(col: Column, style: Style) -> str:
         text += style.pick("bracket", ["(元)", "（元）"]).replace("元", unit)
     elif "(" in text:
         text = text.replace("(", "（").replace(")", "）") if style.rng.random() < 0.5 else text
-    variants = ["plain", "plain", "plain", "lead", "trail", "inner"] + (["break"] if style.fmt == "xlsx" else [])
+    variants = ["plain"] * 6 + ["lead", "trail", "inner"] + (["break"] if style.fmt == "xlsx" else [])
     how = style.pick("header", variants)
     if how == "lead":
         return " " + text
@@ -118,7 +118,7 @@ def render(col: Column, value: object, style: Style) -> object:
 
 
 def pad(text: str, style: Style) -> str:
-    how = style.pick("pad", ["none", "none", "none", "none", "ideo", "nbsp", "space"])
+    how = style.pick("pad", ["none"] * 12 + ["ideo", "nbsp", "space"])
     if how == "ideo":
         return "\u3000" + text if style.rng.random() < 0.5 else text + "\u3000"
     if how == "nbsp":

@@ -137,8 +137,8 @@ def _sample(rng: random.Random, body: str, point: str, day: date, base_depth: in
         "transparency_cm": round(values["transparency_cm"], 1), "do_mg_l": round(values["do_mg_l"], 2),
         "orp_mv": values["orp_mv"], "nh3n_mg_l": round(values["nh3n_mg_l"], 2), "depth_cm": depth,
     }
-    if rng.random() < 0.08:  # an unmeasured value that cannot change the grading
-        optional = [m for m in ("orp_mv", "nh3n_mg_l") if m not in causes] + ([] if shallow else ["depth_cm"])
+    optional = [m for m in ("orp_mv", "nh3n_mg_l") if m not in causes] + ([] if shallow else ["depth_cm"])
+    if optional and rng.random() < 0.08:  # an unmeasured value that cannot change the grading
         record[rng.choice(optional)] = None
     return record
 

@@ -276,4 +276,4 @@ def _drop_csv_non_data(frame: pd.DataFrame, header_cells: list, first_line: int)
     repeated = (same >= max(2, len(named) // 2)) & ~totals & ~notes if named else totals & False
     keep = (filled > 0) & ~totals & ~notes & ~repeated
     kinds = {k: int(v.sum()) for k, v in (("totals", totals), ("notes", notes), ("repeated_header", repeated))}
-    return frame[keep], numbers[keep].reset_index(drop=True), {k: v for k, v in kinds.items() if v}
+    return frame[keep].reset_index(drop=True), numbers[keep].reset_index(drop=True), {k: v for k, v in kinds.items() if v}
