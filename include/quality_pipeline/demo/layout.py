@@ -76,7 +76,8 @@ def build(plan: FilePlan, feed: Feed, region: Region, *, messy: bool, merged_bod
     header_row = len(rows)
 
     body = list(plan.rows)
-    if merged_body and plan.fmt == "xlsx" and any(c.type == "street" for c in columns):
+    merge_on = next((c.name for c in columns if c.type == "street"), "water_body")
+    if merged_body and plan.fmt == "xlsx" and merge_on == "street":
         body.sort(key=lambda r: str(r.values.get("street") or ""))
     blank_at = len(body) // 2 if messy and plan.index % 5 == 3 and len(body) > 4 else -1
     rendered: dict[int, list] = {}
@@ -104,8 +105,8 @@ def build(plan: FilePlan, feed: Feed, region: Region, *, messy: bool, merged_bod
         full_width_row(f"填表人：{names[0]}\u3000\u3000审核人：{names[1]}\u3000\u3000联系电话：0754-8827{plan.index:04d}")
 
     layout = Layout([sheet], sheet.name, header_row, data_rows)
-    if merged_body and plan.fmt == "xlsx":
-        layout.merged_cells = _merge_streets(sheet, columns, data_rows, serial)
+    if merged_body and plan.fmt == "xlsx" and merge_on in (c.name for c in columns):
+        layout.merged_cells = _merge_runs(sheet, columns, data_rows, serial, merge_on)
     if plan.fmt == "xlsx" and messy:
         notes = Sheet(INSTRUCTIONS_SHEET, [[line] for line in vocab.INSTRUCTIONS])
         if plan.index % 3 == 0:
@@ -133,22 +134,23 @@ def _totals(columns: list[Column], body: list[Row], style: Style, serial: bool, 
     return [label] + cells[int(not serial):] + ([None] if remarks else [])
 
 
-def _merge_streets(sheet: Sheet, columns: list[Column], data_rows: list[tuple[int, Row]], serial: bool) -> list[dict]:
-    """Merge vertical runs of equal streets in the body; the top cell's value applies to every row of a run."""
-    index = next(i for i, c in enumerate(columns) if c.type == "street") + serial
+def _merge_runs(sheet: Sheet, columns: list[Column], data_rows: list[tuple[int, Row]], serial: bool,
+               name: str) -> list[dict]:
+    """Merge vertical runs of equal values of one column in the body; the top cell's value applies to the run."""
+    index = next(i for i, c in enumerate(columns) if c.name == name) + serial
     copied = {id(r.copy_of) for _, r in data_rows if r.copy_of is not None}
     mergeable = [(n, r) for n, r in data_rows
                  if r.issue is None and r.copy_of is None and id(r) not in copied
-                 and isinstance(r.values.get("street"), str)]
+                 and isinstance(r.values.get(name), str)]
     merged, run = [], []
     for n, r in mergeable + [(None, None)]:
-        if run and (n != run[-1][0] + 1 or r.values["street"] != run[0][1].values["street"] or len(run) == 4):
+        if run and (n != run[-1][0] + 1 or r.values[name] != run[0][1].values[name] or len(run) == 4):
             if len(run) >= 2:
                 first, last = run[0][0], run[-1][0]
                 for m in range(first + 1, last + 1):
                     sheet.rows[m - 1][index] = None
                 sheet.merges.append((first, index + 1, last, index + 1))
-                merged.append({"sheet": sheet.name, "column": "street", "first_row": first, "last_row": last,
+                merged.append({"sheet": sheet.name, "column": name, "first_row": first, "last_row": last,
                                "value": sheet.rows[first - 1][index]})
             run = []
         if n is not None:

@@ -31,7 +31,7 @@ from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, read_extract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
-from quality_pipeline.warehouse.writer import write_session
+from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +273,7 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, fram
             _insert_rows(ctx, new_id, seq, frame, decisions)
             _insert_flags(ctx, new_id, cand.relative, frame, decisions)
         _insert_validations(ctx, new_id, cand.relative, outcomes)
+        fault_point("before_commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

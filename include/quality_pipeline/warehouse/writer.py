@@ -31,6 +31,17 @@ WORKING_NAME = "working.duckdb"
 LOCK_NAME = "writer.lock"
 
 
+def fault_point(name: str) -> None:
+    """Where the crash tests stop a real writer process: with QUALITY_FAULT_PAUSE_AT=<name> it signals and waits.
+
+    Unset (always, outside those tests) it does nothing.
+    """
+    if os.environ.get("QUALITY_FAULT_PAUSE_AT") != name:
+        return
+    Path(os.environ["QUALITY_FAULT_SIGNAL"]).write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("QUALITY_FAULT_PAUSE_S", "120")))
+
+
 class WriterBusy(RuntimeError):
     """Another process holds the writer lock for longer than we were willing to wait."""
 
@@ -79,6 +90,7 @@ def publish(settings: Settings) -> Path:
     shutil.copyfile(working, tmp)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    fault_point("before_rename")
     os.replace(tmp, target)
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
