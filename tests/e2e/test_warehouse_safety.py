@@ -37,7 +37,7 @@ def _fingerprint(path) -> dict[str, str]:
                 "AND column_name NOT IN ('_loaded_at', 'processed_at', 'validated_at') ORDER BY ordinal_position",
                 [name]).fetchall()]
             quoted = ", ".join(f'"{c}"' for c in cols)
-            rows = con.execute(f"SELECT {quoted} FROM {name} ORDER BY ALL").fetchall()
+            rows = con.execute(f"SELECT {quoted} FROM {name} ORDER BY ALL").fetchall()  # noqa: S608 - catalog names
             out[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
         return out
     finally:
