@@ -25,7 +25,9 @@ def raw_values(con: duckdb.DuckDBPyConnection, region: Region) -> pd.DataFrame:
     """Every indicator SQL file's rows: quarter, indicator, scope, value, numerator, denominator."""
     frames = []
     for path in sorted(INDICATOR_SQL_DIR.glob("*.sql")):
-        frames.append(con.execute(path.read_text(encoding="utf-8"), {"streets": list(region.streets)}).df())
+        sql = path.read_text(encoding="utf-8")
+        params = {"streets": list(region.streets)} if "$streets" in sql else {}
+        frames.append(con.execute(sql, params).df())
     if not frames:
         return pd.DataFrame(columns=COLUMNS[:6])
     return pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
