@@ -12,7 +12,8 @@ class NeedsAttention(RuntimeError):
     """Files were rejected or held: the data that could load has loaded, but a person must look."""
 
 
-def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None) -> dict:
+def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None,
+           reprocess: list[str] | None = None) -> dict:
     """Load every new file of the given feeds (one GX import for all) and return what became of each file."""
     from quality_pipeline.loading.ingest import ingest_feed
     from quality_pipeline.settings import load_settings
@@ -22,7 +23,9 @@ def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = N
     gate = Gate(docs_dir=settings.reports_dir / "validation" / run_id.replace(":", "_"))
     files = []
     for feed in feeds:
-        for result in ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=tuple(release or ())):
+        results = ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=tuple(release or ()),
+                              reprocess=tuple(reprocess or ()))
+        for result in results:
             log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", feed, result.path,
                      result.status, result.rows_read, result.rows_loaded, result.rows_rejected,
                      result.duplicates_dropped, result.rows_held, f" — {result.reason}" if result.reason else "")

@@ -194,3 +194,15 @@ def test_a_warehouse_made_by_an_older_version_upgrades_in_place(quality_env, tmp
         versions = [v for (v,) in con.execute("SELECT version FROM meta.schema_migrations ORDER BY 1").fetchall()]
         assert versions == list(range(1, len(sorted(MIGRATIONS_DIR.glob("*.sql"))) + 1))
         assert con.execute("SELECT path FROM audit.files").fetchall() == [("x.csv",)]
+
+
+def test_reprocessing_a_file_replaces_what_it_delivered(quality_env, gate):
+    s = quality_env
+    _landing_file(s, "a.csv", [sampling_row(i) for i in range(5)], 1_000)
+    ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
+    before = _fingerprint(s.warehouse)
+    results = ingest_feed(FEED, run_id="r1", settings=s, gate=gate, reprocess=(f"{FEED}/a.csv",))
+    assert [(r.status, r.rows_loaded) for r in results] == [("loaded", 5)]
+    after = _fingerprint(s.warehouse)
+    assert after["raw.product_sampling"] == before["raw.product_sampling"]
+    assert _count(s, "SELECT count(*) FROM audit.files") == [(1,)]

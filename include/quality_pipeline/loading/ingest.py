@@ -65,8 +65,10 @@ class Context:
 
 
 def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate=None,
-                release: tuple[str, ...] = (), today: date | None = None) -> list[FileResult]:
-    """Process every new file of the feed (and any held file named in `release`); publish once at the end."""
+                release: tuple[str, ...] = (), reprocess: tuple[str, ...] = (),
+                today: date | None = None) -> list[FileResult]:
+    """Process every new file of the feed, then any held file named in `release` and any seen file named in
+    `reprocess` (read again from the landing folder, replacing what it delivered); publish once at the end."""
     settings = settings or load_settings()
     feed = load_feed(feed_name)
     region = load_region(settings.region_file)
@@ -82,7 +84,9 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
             if result:
                 results.append(result)
         for spec in release:
-            results.extend(_release(ctx, settings.landing_dir, spec))
+            results.extend(_again(ctx, settings.landing_dir, spec, status="held"))
+        for spec in reprocess:
+            results.extend(_again(ctx, settings.landing_dir, spec, status=None))
     return results
 
 
@@ -261,8 +265,9 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, fram
     con.execute("BEGIN TRANSACTION")
     try:
         if file_id is not None:
-            for table in ("quarantine", "row_flags"):
-                con.execute(f"DELETE FROM audit.{table} WHERE file_id = ?", [file_id])  # noqa: S608
+            for table in ("audit.quarantine", "audit.row_flags", f"raw.{ctx.feed.name}"):
+                column = "_file_id" if table.startswith("raw.") else "file_id"
+                con.execute(f"DELETE FROM {table} WHERE {column} = ?", [file_id])  # noqa: S608
         new_id = _write_file_row(ctx, cand, sha, result, reason_code=reason_code, raw=raw, file_id=file_id,
                                  delivery_seq=delivery_seq)
         if releasing:
@@ -344,20 +349,22 @@ def _insert_validations(ctx, file_id, path, outcomes) -> None:
         ctx.con.executemany("INSERT INTO audit.validations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
 
 
-def _release(ctx: Context, landing_dir: Path, spec: str) -> list[FileResult]:
-    """Publish a held delivery deliberately: `spec` is its path (as in audit.files), file_id or sha256 prefix."""
+def _again(ctx: Context, landing_dir: Path, spec: str, *, status: str | None) -> list[FileResult]:
+    """Process a file seen before once more: a held one to release it (status='held'), or any loaded or
+    rejected one to reprocess it. `spec` is its path (as in audit.files), file_id or a sha256 prefix."""
     rows = ctx.con.execute(
-        "SELECT file_id, path, sha256, delivery_seq FROM audit.files WHERE feed = ? AND status = 'held' AND "
-        "(path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
-        [ctx.feed.name, spec, spec, spec, spec],
+        "SELECT file_id, path, sha256, delivery_seq, status FROM audit.files WHERE feed = ? "
+        "AND status IN ('held', 'loaded', 'rejected') AND (? IS NULL OR status = ?) "
+        "AND (path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
+        [ctx.feed.name, status, status, spec, spec, spec, spec],
     ).fetchall()
     results = []
-    for file_id, relative, sha, seq in rows:
+    for file_id, relative, sha, seq, was in rows:
         path = landing_dir / relative
-        if not path.is_file() or sha256_of(path) != sha:
-            raise FileNotFoundError(f"held file {relative} is gone or changed since it was held; deliver it again")
+        if not path.is_file() or path.is_symlink() or sha256_of(path) != sha:
+            raise FileNotFoundError(f"{relative} is gone or changed since it was seen; deliver it again instead")
         info = path.stat()
         cand = Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
-        log.info("releasing held delivery %s (file_id %s)", relative, file_id)
-        results.append(process_file(ctx, cand, sha, file_id=file_id, delivery_seq=seq, releasing=True))
+        log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", relative, file_id, was)
+        results.append(process_file(ctx, cand, sha, file_id=file_id, delivery_seq=seq, releasing=status == "held"))
     return results
