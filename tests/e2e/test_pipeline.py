@@ -2,70 +2,57 @@
 
 from __future__ import annotations
 
-import math
-
-import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
+from quality_pipeline.region import load_region
 from tests.e2e.conftest import run_dag
+from tests.e2e.truth_check import assert_files_match, assert_indicators_match, files, indicators
 
 pytestmark = pytest.mark.e2e
 INGEST = ["ingest_enforcement", "ingest_product_sampling", "ingest_remediation"]
 
 
-def _indicators(settings) -> dict[tuple, tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        rows = con.execute("SELECT quarter, indicator, scope, value, numerator, denominator, target, target_met "
-                           "FROM marts.quarterly_indicators").fetchall()
-    finally:
-        con.close()
-    return {r[:3]: r[3:] for r in rows}
+def _run_all(dagbag) -> dict[str, str]:
+    states = {dag_id: run_dag(dagbag, dag_id) for dag_id in INGEST}
+    states["quarterly_indicators"] = run_dag(dagbag, "quarterly_indicators")
+    return states
 
 
-def _close(a, b) -> bool:
-    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
-        return (a is None or (isinstance(a, float) and math.isnan(a))) and b is None
-    return abs(float(a) - float(b)) <= 0.1
+def test_dags_reproduce_ground_truth_over_two_delivery_rounds(quality_env, dagbag):
+    args = dict(seed=11, quarters=2, rows_per_quarter=60, defect_rate=0.06)
+    truth = generate(quality_env.landing_dir, **args)
+    assert set(_run_all(dagbag).values()) == {"success"}
+    assert_files_match(quality_env, truth)
+    assert assert_indicators_match(quality_env, truth) >= 200
+
+    before = (indicators(quality_env), files(quality_env))
+    assert set(_run_all(dagbag).values()) == {"success"}  # nothing new: nothing changes
+    assert (indicators(quality_env), files(quality_env)) == before
+
+    truth2 = generate(quality_env.landing_dir, round=2, **args)
+    states = _run_all(dagbag)
+    broken_feeds = {f.feed for f in truth2.files if f.round == 2 and f.status == "rejected"}
+    for dag_id, source in (("ingest_product_sampling", "product_sampling"), ("ingest_enforcement", "enforcement"),
+                           ("ingest_remediation", "remediation")):
+        expected = "failed" if any(feed.startswith(source.split("_")[0]) for feed in broken_feeds) else "success"
+        assert states[dag_id] == expected, (dag_id, states[dag_id], broken_feeds)
+    assert states["quarterly_indicators"] == "success"
+    assert_files_match(quality_env, truth2)
+    assert assert_indicators_match(quality_env, truth2) >= 200
 
 
-def test_dags_reproduce_ground_truth(quality_env, dagbag):
-    truth = generate(quality_env.landing_dir, seed=11, quarters=2, rows_per_quarter=60, defect_rate=0.06)
-    for dag_id in INGEST:
-        assert run_dag(dagbag, dag_id) == "success", dag_id
+def test_a_second_region_runs_the_same_pipeline(quality_env, dagbag, tmp_path, monkeypatch):
+    region_file = tmp_path / "region.yaml"
+    region_file.write_text("code: '999001'\nname: 示例区\nstreets: [东湖, 西湖, 南湖]\n", encoding="utf-8")
+    monkeypatch.setenv("QUALITY_REGION_FILE", str(region_file))
+    region = load_region(region_file)
+    truth = generate(quality_env.landing_dir, seed=3, quarters=1, rows_per_quarter=40, defect_rate=0.05,
+                     region=region)
+    assert run_dag(dagbag, "ingest_product_sampling") == "success"
     assert run_dag(dagbag, "quarterly_indicators") == "success"
-
-    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
-    files = {r[0]: r[1:] for r in con.execute(
-        "SELECT path, status, rows_read, rows_loaded, rows_rejected, duplicates_dropped FROM audit.files").fetchall()}
-    con.close()
-    assert len(files) == len(truth.files)
-    for f in truth.files:
-        assert files[f.path] == (f.status, f.rows_read, f.rows_loaded, f.rows_rejected, f.duplicates_dropped), f.path
-        assert f.rows_read == f.rows_loaded + f.rows_rejected + f.duplicates_dropped
-
-    ours = _indicators(quality_env)
-    implemented = {k[1] for k in ours}
-    checked = 0
-    for t in truth.indicators:
-        if t["indicator"] not in implemented:
-            continue
-        key = (t["quarter"], t["indicator"], t["scope"])
-        assert key in ours, f"missing indicator row {key}"
-        value, numerator, denominator, target, met = ours[key]
-        assert _close(value, t["value"]), (key, value, t["value"])
-        if t["denominator"] is not None:
-            assert _close(denominator, t["denominator"]), (key, denominator, t["denominator"])
-        if target is not None and t["value"] is not None:
-            assert met == (t["value"] >= target if "followup" not in key[1] and "missed" not in key[1]
-                           else t["value"] <= target), key
-        checked += 1
-    assert {"sampling_batches", "sampling_pass_rate"} <= implemented
-    assert checked >= 50
-
-    before = _indicators(quality_env)
-    for dag_id in INGEST:  # a second run with no new files changes nothing
-        assert run_dag(dagbag, dag_id) == "success"
-    assert run_dag(dagbag, "quarterly_indicators") == "success"
-    assert _indicators(quality_env) == before
+    scopes = {k[2] for k in indicators(quality_env) if k[1] == "sampling_batches"}
+    assert scopes == {"district", "东湖街道", "西湖街道", "南湖街道"}
+    sampling_truth = [t for t in truth.indicators if t["indicator"].startswith("sampling_")]
+    truth.indicators = sampling_truth
+    assert assert_indicators_match(quality_env, truth) == 10  # 4 batches + 4 pass rates + 2 district-only

@@ -1,0 +1,71 @@
+"""Compare the warehouse with the demo generator's ground truth."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+
+LOWER_IS_BETTER = {"sampling_followup_open", "enforcement_missed_transfers"}
+
+
+def indicators(settings) -> dict[tuple, tuple]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        rows = con.execute("SELECT quarter, indicator, scope, value, numerator, denominator, target, target_met "
+                           "FROM marts.quarterly_indicators").fetchall()
+    finally:
+        con.close()
+    return {r[:3]: r[3:] for r in rows}
+
+
+def files(settings) -> dict[str, tuple]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return {r[0]: r[1:] for r in con.execute(
+            "SELECT path, status, reason, rows_read, rows_loaded, rows_rejected, duplicates_dropped "
+            "FROM audit.files").fetchall()}
+    finally:
+        con.close()
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def close(a, b) -> bool:
+    if _missing(a) or _missing(b):
+        return _missing(a) and _missing(b)
+    return abs(float(a) - float(b)) <= 0.1
+
+
+def assert_files_match(settings, truth) -> None:
+    ours = files(settings)
+    assert set(ours) == {f.path for f in truth.files}, set(ours) ^ {f.path for f in truth.files}
+    for f in truth.files:
+        status, reason, read, loaded, rejected, dups = ours[f.path]
+        assert status == f.status, (f.path, status, reason)
+        if f.status == "rejected" and f.reason_keyword:
+            assert f.reason_keyword in reason, (f.path, reason)
+        if f.status == "loaded":
+            assert (read, loaded, rejected, dups) == (f.rows_read, f.rows_loaded, f.rows_rejected,
+                                                      f.duplicates_dropped), f.path
+            assert read == loaded + rejected + dups
+
+
+def assert_indicators_match(settings, truth) -> int:
+    """Every truth row has a matching warehouse row (value to 0.1) and a right target_met; returns the count."""
+    ours = indicators(settings)
+    checked = 0
+    for t in truth.indicators:
+        key = (t["quarter"], t["indicator"], t["scope"])
+        assert key in ours, f"missing indicator row {key}"
+        value, numerator, denominator, target, met = ours[key]
+        assert close(value, t["value"]), (key, value, t["value"])
+        if t["denominator"] is not None:
+            assert close(denominator, t["denominator"]), (key, denominator, t["denominator"])
+        if target is not None and not _missing(t["value"]):
+            expected = t["value"] <= target if key[1] in LOWER_IS_BETTER else t["value"] >= target - 1e-9
+            assert met == expected, (key, met, t["value"], target)
+        checked += 1
+    return checked
