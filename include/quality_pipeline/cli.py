@@ -24,6 +24,12 @@ INDICATOR_ZH = {
 }
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align text whose CJK characters take two columns on a terminal."""
+    wide = sum(1 for ch in text if ord(ch) > 0x2E80)
+    return text + " " * max(0, width - len(text) - wide)
+
+
 def show_indicators(quarter: str | None, scope: str) -> int:
     from quality_pipeline.settings import load_settings
     from quality_pipeline.warehouse.writer import read_only
@@ -46,18 +52,16 @@ def show_indicators(quarter: str | None, scope: str) -> int:
     finally:
         con.close()
     print(f"\n{quarter} · {scope} — marts.quarterly_indicators ({settings.warehouse})\n")
-    header = f"{'indicator':<38} {'指标':<10} {'value':>14} {'target':>9}  {'met':<5} unit"
+    header = f"{'indicator':<38} {_pad('指标', 16)} {'value':>16} {'of':>29} {'target':>9}  {'met':<4} unit"
     print(header)
-    print("-" * len(header.encode("gbk", "replace")))
+    print("-" * (len(header) + 8))
     for indicator, value, num, den, target, met, unit in rows:
         shown = "—" if value is None else f"{value:,.2f}"
-        if num is not None and den is not None:
-            shown = f"{shown} ({num:.0f}/{den:.0f})"
+        ratio = f"{num:,.0f}/{den:,.0f}" if num is not None and den is not None else ""
         tgt = "" if target is None else f"{target:,.0f}"
         flag = "" if met is None else ("yes" if met else "NO")
-        zh = INDICATOR_ZH.get(indicator, "")
-        pad = 10 - (len(zh.encode("gbk")) - len(zh))
-        print(f"{indicator:<38} {zh:<{pad}} {shown:>14} {tgt:>9}  {flag:<5} {unit}")
+        print(f"{indicator:<38} {_pad(INDICATOR_ZH.get(indicator, ''), 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
+              f"{flag:<4} {unit}")
     return 0
 
 
