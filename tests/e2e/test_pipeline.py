@@ -7,7 +7,13 @@ import pytest
 from quality_pipeline.demo import generate
 from quality_pipeline.region import load_region
 from tests.e2e.conftest import run_dag
-from tests.e2e.truth_check import assert_files_match, assert_indicators_match, files, indicators
+from tests.e2e.truth_check import (
+    assert_files_match,
+    assert_indicators_match,
+    assert_row_issues_match,
+    files,
+    indicators,
+)
 
 pytestmark = pytest.mark.e2e
 INGEST = ["ingest_enforcement", "ingest_product_sampling", "ingest_remediation"]
@@ -24,6 +30,7 @@ def test_dags_reproduce_ground_truth_over_two_delivery_rounds(quality_env, dagba
     truth = generate(quality_env.landing_dir, **args)
     assert set(_run_all(dagbag).values()) == {"success"}
     assert_files_match(quality_env, truth)
+    assert assert_row_issues_match(quality_env, truth) >= 10
     assert assert_indicators_match(quality_env, truth) >= 200
 
     before = (indicators(quality_env), files(quality_env))
@@ -39,6 +46,7 @@ def test_dags_reproduce_ground_truth_over_two_delivery_rounds(quality_env, dagba
         assert states[dag_id] == expected, (dag_id, states[dag_id], broken_feeds)
     assert states["quarterly_indicators"] == "success"
     assert_files_match(quality_env, truth2)
+    assert_row_issues_match(quality_env, truth2)
     assert assert_indicators_match(quality_env, truth2) >= 200
 
 

@@ -69,3 +69,33 @@ def assert_indicators_match(settings, truth) -> int:
             assert met == expected, (key, met, t["value"], target)
         checked += 1
     return checked
+
+
+def _issues(settings, table: str) -> dict[str, set]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        rows = con.execute(f'SELECT path, sheet, row_number, "column", rule FROM audit.{table}').fetchall()  # noqa: S608
+    finally:
+        con.close()
+    out: dict[str, set] = {}
+    for path, sheet, row, column, rule in rows:
+        out.setdefault(path, set()).add((sheet, row, column, rule))
+    return out
+
+
+def assert_row_issues_match(settings, truth) -> int:
+    """Rejected and flagged rows are exactly the generator's, each with (at least) the rule it broke."""
+    checked = 0
+    for table, attr in (("quarantine", "rejected"), ("row_flags", "flagged")):
+        ours = _issues(settings, table)
+        for f in truth.files:
+            if f.status != "loaded":
+                continue
+            expected = getattr(f, attr)
+            got = ours.get(f.path, set())
+            assert {(i.sheet, i.row_number) for i in expected} == {(s, r) for s, r, _, _ in got}, (table, f.path)
+            for issue in expected:
+                assert any((s, r, rule) == (issue.sheet, issue.row_number, issue.rule) for s, r, _, rule in got), (
+                    table, f.path, issue)
+                checked += 1
+    return checked

@@ -1,4 +1,4 @@
-"""The demo-extract generator: deterministic, messy in every documented way, and honest in its ground truth."""
+"""The demo-extract generator: deterministic, messy in every documented way, honest in its ground truth."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ import pytest
 
 from quality_pipeline.demo import Truth, generate, write_large_sampling_csv
 from quality_pipeline.demo.__main__ import main
+from quality_pipeline.demo.indicators import assessment, black_odorous
 from quality_pipeline.demo.uscc import check_char
 from quality_pipeline.feeds import all_feeds, load_feed
 from quality_pipeline.region import load_region
+from quality_pipeline.settings import DEFAULT_REGION_FILE
 
 pytestmark = pytest.mark.unit
 
@@ -44,17 +46,13 @@ def round_two(tmp_path_factory) -> tuple[Path, Truth, Truth]:
     return landing, first, generate(landing, rows_per_quarter=ROWS, defect_rate=RATE, round=2)
 
 
-def _decode(data: bytes, encoding: str) -> str:
-    return data.decode(encoding)
-
-
 def _grid(landing: Path, f) -> list[list]:
     """The data sheet of a file as a list of rows (None for empty cells)."""
     path = landing / f.path
     if f.format == "xlsx":
         ws = openpyxl.load_workbook(path)[f.data_sheet]
         return [list(r) for r in ws.iter_rows(values_only=True)]
-    text = _decode(path.read_bytes(), f.encoding)
+    text = path.read_bytes().decode(f.encoding)
     return [[c if c != "" else None for c in row] for row in csv.reader(io.StringIO(text))]
 
 
@@ -104,7 +102,7 @@ VALUE_PATTERNS = {  # (column type, pattern) per kind of written value
 
 def test_every_kind_of_mess_occurs(round_one):
     landing, truth = round_one
-    region = load_region_default()
+    region = load_region(DEFAULT_REGION_FILE)
     short_streets = {s.removesuffix("街道") for s in region.streets}
     seen: set[str] = set()
     for f in truth.files:
@@ -166,19 +164,14 @@ def test_every_kind_of_mess_occurs(round_one):
             if wb.sheetnames[0] != f.data_sheet and "填表说明" in wb.sheetnames:
                 seen.add("data sheet not first")
     expected = {
-        "title row", "blank row", "merged title", "notes footer", "filler footer", "totals row", "data sheet not first",
-        "alias header", "header spaces", "full-width bracket", "header line break", "万元 header", "元 header",
-        "excel serial", "ideographic space", "nbsp", "street with suffix", "street without suffix", "duplicate rows",
-        *VALUE_PATTERNS, *(f"null {n}" for n in ["/", "—", "-", "无", "暂无"]),
+        "title row", "blank row", "merged title", "notes footer", "filler footer", "totals row",
+        "data sheet not first", "alias header", "header spaces", "full-width bracket", "header line break",
+        "万元 header", "元 header", "excel serial", "ideographic space", "nbsp", "street with suffix",
+        "street without suffix", "duplicate rows", *VALUE_PATTERNS,
+        *(f"null {n}" for n in ["/", "—", "-", "无", "暂无"]),
         *(f"conclusion {w}" for w in ["P", "F", "符合", "不符合"]),
     }
     assert expected - seen == set()
-
-
-def load_region_default():
-    from quality_pipeline.settings import DEFAULT_REGION_FILE
-
-    return load_region(DEFAULT_REGION_FILE)
 
 
 def test_csv_encodings_vary(round_one):
@@ -207,8 +200,8 @@ def test_rows_are_accounted_for(round_one):
         assert len(numbers) == len(set(numbers)) and set(numbers) <= set(body), f.path
         assert all(i.sheet == f.data_sheet for i in f.rejected + f.flagged)
         rules |= {(i.rule, "rejected") for i in f.rejected} | {(i.rule, "flagged") for i in f.flagged}
-    assert {r for r, kind in rules if kind == "rejected"} >= {"required", "type", "allowed", "range", "conflict"}
-    assert {r for r, kind in rules if kind == "flagged"} >= {"uscc_check", "unknown_street", "not_before"}
+    assert {r for r, k in rules if k == "rejected"} >= {"required", "type", "allowed", "range", "conflict"}
+    assert {r for r, k in rules if k == "flagged"} >= {"uscc_check", "unknown_street", "not_before"}
 
 
 def test_indicators_cover_every_quarter(round_one):
@@ -235,7 +228,8 @@ def test_round_two_adds_resent_corrected_and_broken_files(round_two):
     assert {f.path for f in first.files} < {f.path for f in second.files}
     new = [f for f in second.files if f.round == 2]
     reasons = {f.reason: f for f in new if f.status == "rejected"}
-    assert set(reasons) == {"unreadable", "empty", "no_rows", "no_header", "missing_column", "unsupported_format"}
+    assert set(reasons) == {"unreadable", "empty", "no_rows", "no_header", "missing_column",
+                            "unsupported_format"}
     assert reasons["missing_column"].reason_keyword == "检验结论"
     assert (landing / reasons["empty"].path).stat().st_size == 0
     assert (landing / reasons["unsupported_format"].path).suffix == ".txt"
@@ -267,7 +261,8 @@ def test_merged_body_cells_are_recorded(tmp_path):
     assert merges
     f, merge = merges[0]
     ws = openpyxl.load_workbook(tmp_path / "landing" / f.path)[merge["sheet"]]
-    body = [r for r in ws.merged_cells.ranges if r.min_row == merge["first_row"] and r.max_row == merge["last_row"]]
+    body = [r for r in ws.merged_cells.ranges
+            if r.min_row == merge["first_row"] and r.max_row == merge["last_row"]]
     assert body and ws.cell(merge["first_row"], body[0].min_col).value == merge["value"]
     assert not generate(tmp_path / "plain", rows_per_quarter=30, quarters=1).files[0].merged_cells
 
@@ -291,3 +286,27 @@ def test_cli_writes_truth_beside_the_landing_folder(tmp_path, capsys):
     assert truth.files and not (landing / "demo_truth.json").exists()
     out = capsys.readouterr().out
     assert all(feed.name in out for feed in all_feeds())
+
+
+def test_shallow_water_judges_transparency_by_depth():
+    sample = {"transparency_cm": 12.0, "do_mg_l": 5.0, "orp_mv": 120, "nh3n_mg_l": 1.0, "depth_cm": 20}
+    assert not black_odorous(sample)  # 12 cm is at least 40% of 20 cm
+    assert black_odorous({**sample, "transparency_cm": 7.0})
+    assert black_odorous({**sample, "depth_cm": 60})
+    assert black_odorous({**sample, "depth_cm": None, "nh3n_mg_l": 9.0})
+
+
+def test_bodies_need_three_points_and_three_dates_and_at_most_ten_percent_black():
+    from datetime import date
+
+    clear = {"water_body": "甲河", "transparency_cm": 40.0, "do_mg_l": 5.0, "orp_mv": 120, "nh3n_mg_l": 1.0,
+             "depth_cm": 80}
+    samples = [{**clear, "point_id": f"甲河{p}#", "sample_date": date(2026, 7, d)}
+               for p in range(4) for d in (3, 9, 20)]
+    assert assessment(samples) == {"甲河": True}
+    samples[0] = {**samples[0], "do_mg_l": 1.0}  # 1 of 12 black: still not black-odorous
+    assert assessment(samples) == {"甲河": True}
+    samples[1] = {**samples[1], "do_mg_l": 1.0}
+    assert assessment(samples) == {"甲河": False}
+    assert assessment([s for s in samples if s["point_id"] in ("甲河0#", "甲河1#")]) == {"甲河": None}
+    assert assessment([s for s in samples if s["sample_date"].day != 20]) == {"甲河": None}

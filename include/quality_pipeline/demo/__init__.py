@@ -1,4 +1,4 @@
-"""Demo extracts: realistic, messy files for every feed, with the ground truth the pipeline should reproduce."""
+"""Demo extracts: realistic, messy files for every feed, with the truth the pipeline should reproduce."""
 
 from quality_pipeline.demo.generator import generate
 from quality_pipeline.demo.large import write_large_sampling_csv

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-quarter", default="2026Q3")
     parser.add_argument("--rows", type=int, default=120, help="product-sampling rows per quarter")
     parser.add_argument("--defect-rate", type=float, default=0.05)
-    parser.add_argument("--clean", action="store_true", help="tidy formatting (defects still follow --defect-rate)")
+    parser.add_argument("--clean", action="store_true", help="tidy layout and values (defects still apply)")
     parser.add_argument("--merged-body", action="store_true", help="merge street cells in xlsx bodies")
     parser.add_argument("--round", type=int, default=1, choices=[1, 2])
     parser.add_argument("--region", type=Path, default=DEFAULT_REGION_FILE, help="region YAML file")
@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     target = args.truth or args.landing.resolve().parent / "demo_truth.json"
     truth.to_json(target)
     for feed, s in truth.feed_summary().items():
-        print(f"{feed}: {s['files']} files ({s['files_rejected']} rejected, {s['files_duplicate']} duplicate), "
+        print(f"{feed}: {s['files']} files ({s['files_rejected']} rejected, "
+              f"{s['files_duplicate']} duplicate), "
               f"{s['rows_read']} rows read, {s['rows_loaded']} loaded, {s['rows_rejected']} rejected, "
               f"{s['rows_flagged']} flagged, {s['duplicates_dropped']} duplicates")
     print(f"truth: {target}")

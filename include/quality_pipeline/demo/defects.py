@@ -1,4 +1,4 @@
-"""Defective rows, derived from the rules the feed declares: some rejected, some flagged, plus exact duplicates."""
+"""Defective rows derived from the rules a feed declares: rejected, flagged, and exact duplicates."""
 
 from __future__ import annotations
 
@@ -46,12 +46,14 @@ class Injector:
 
     def __init__(self, feed: Feed, region: Region, rng: random.Random):
         self.feed, self.region, self.rng = feed, region, rng
-        self.previous: dict[tuple, Row] = {}  # last loaded row per project, for never_falls
+        self.previous: dict[str, Row] = {}  # last loaded row per project, for never_falls
         cols = [c for c in feed.columns if c.name not in feed.key]
         rejected: list[tuple[str, Column | None]] = [("required", c) for c in cols if c.required]
         rejected += [("type", c) for c in cols if c.type in TYPED]
         rejected += [("allowed", c) for c in cols if c.allowed and c.type != "text_list"]
-        rejected += [("range", c) for c in cols if c.min is not None or c.max is not None]
+        ratio_bases = {c.at_most_times["column"] for c in cols if c.at_most_times}  # would break two rules
+        rejected += [("range", c) for c in cols
+                     if (c.min is not None or c.max is not None) and c.name not in ratio_bases]
         rejected += [("not_future", c) for c in cols if c.not_future]
         rejected += [("at_most_times", c) for c in cols if c.at_most_times]
         rejected.append(("conflict", None))
@@ -62,9 +64,11 @@ class Injector:
         flagged += [("never_falls", c) for c in cols if c.never_falls]
         self.decks = {REJECTED: Deck(_group(rejected), rng), FLAGGED: Deck(_group(flagged), rng)}
         self.severity = rng.choice([REJECTED, FLAGGED])
+        self.budget = 0  # rejected rows still allowed in the current file
 
     def inject(self, plan: FilePlan, rate: float) -> None:
         rows = plan.rows
+        self.budget = int(MAX_REJECTED_SHARE * len(rows))
         for _ in range(int(rate * len(rows) + self.rng.random())):
             self._one_defect(rows)
         for _ in range(int(rate / 3 * len(rows) + self.rng.random())):
@@ -81,17 +85,23 @@ class Injector:
         severity = self.severity
         if self.decks[FLAGGED].items:
             self.severity = FLAGGED if severity == REJECTED else REJECTED
+        if self.budget < 1 and self.decks[FLAGGED].items:
+            severity = FLAGGED
         deck = self.decks[severity] if self.decks[severity].items else self.decks[REJECTED]
         order = [r for r in rows if r.clean]
         self.rng.shuffle(order)
         for _ in range(len(deck.items)):
             rule, columns = deck.draw()
+            if deck is self.decks[REJECTED] and self.budget < (2 if rule == "conflict" else 1):
+                continue
             column = self.rng.choice(columns) if columns else None
             for row in order[:40]:
                 i = rows.index(row)
-                if self.feed.name == "water_quality":  # defect a spare sample, so the assessed set stays as planned
+                if self.feed.name == "water_quality":  # spoil a spare sample; the assessment stays as planned
                     i = self._spare(rows, i)
                 if self._apply(rule, column, rows, i):
+                    if rule not in FLAGGED_RULES:
+                        self.budget -= 2 if rule == "conflict" else 1
                     return
                 if self.feed.name == "water_quality":
                     del rows[i]
@@ -111,9 +121,12 @@ class Injector:
         if rule == "conflict":
             return self._conflict(rows, i)
         change: Callable[[Row, Column], object] = getattr(self, f"_{rule}")
+        before = row.values
         value = change(row, col)
         if value is _SKIP:
+            row.values = before
             return False
+        row.before = before
         row.values = {**row.values, col.name: value}
         severity = FLAGGED if rule in FLAGGED_RULES else REJECTED
         row.issue = Issue(severity, col.name, rule)
@@ -121,7 +134,8 @@ class Injector:
 
     def _conflict(self, rows: list[Row], i: int) -> bool:
         row = rows[i]
-        numeric = [c for c in self.feed.columns if c.name not in self.feed.key and c.type in TYPED - {"date", "month"}
+        numeric = [c for c in self.feed.columns
+                   if c.name not in self.feed.key and c.type in TYPED - {"date", "month"}
                    and isinstance(row.values.get(c.name), int | float)]
         texts = [c for c in self.feed.columns if c.type == "text" and not c.required and not c.allowed
                  and not c.required_when and c.name not in self.feed.key and row.values.get(c.name)]
@@ -140,7 +154,7 @@ class Injector:
         else:
             changed = f"{value}-2"
         issue = Issue(REJECTED, self.feed.key[0], "conflict")
-        row.issue = issue
+        row.issue, row.before = issue, row.values
         twin = Row({**row.values, col.name: changed}, issue=issue)
         rows.insert(min(len(rows), i + self.rng.randint(1, 5)), twin)
         return True
@@ -154,11 +168,13 @@ class Injector:
         return Raw(self.rng.choice(UNPARSEABLE[col.type]).format(y=year))
 
     def _allowed(self, row: Row, col: Column):
-        return STATUS_OUTSIDE.get(self.feed.name, "待定") if col.name == "status" else OUTSIDE.get(col.name, "待定")
+        if col.name == "status":
+            return STATUS_OUTSIDE.get(self.feed.name, "待定")
+        return OUTSIDE.get(col.name, "待定")
 
     def _range(self, row: Row, col: Column):
         if col.type == "industry_code":
-            return self.rng.choice(["08", "63", "99"])
+            return self.rng.choice(["08", "45", "63"])  # real divisions, outside manufacturing
         if col.max is not None and (col.min is None or self.rng.random() < 0.5):
             high = col.max * 1.5 + 20
             return int(high) if col.type in ("integer", "percent") else round(high, 1)
@@ -209,6 +225,7 @@ class Injector:
 
 
 _SKIP = object()
+MAX_REJECTED_SHARE = 0.15  # beyond this a file reads as broken rather than as data with defects
 FLAGGED_RULES = {"uscc_check", "required_when", "not_before", "unknown_street", "never_falls"}
 
 

@@ -13,7 +13,9 @@ CSV_ENCODINGS = ["gb18030", "utf-8-sig", "utf-8"]
 NAMES = {
     "product_sampling": ["{y}年{cn}抽检结果汇总.xlsx", "{y}Q{q}产品抽查结果.csv"],
     "enforcement_cases": ["cases_{mmdd}.csv", "{y}年{cn}行政处罚案件台账.xlsx"],
-    "enforcement_inspections": ["{y}年{m}月执法检查记录.xlsx", "inspections_{y}{mm}.csv", "{y}年{m}月检查台账.csv"],
+    "enforcement_inspections": [
+        "{y}年{m}月执法检查记录.xlsx", "inspections_{y}{mm}.csv", "{y}年{m}月检查台账.csv",
+    ],
     "remediation_projects": ["黑臭水体整治项目月报（{y}年{m}月）.xlsx", "项目月报_{y}{mm}.csv"],
     "water_quality": ["{y}年{cn}水质监测数据.xlsx", "水质_{y}Q{q}.csv"],
 }

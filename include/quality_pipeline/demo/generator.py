@@ -45,7 +45,9 @@ def plan_round_one(spec: Spec, *, defect_rate: float, messy: bool) -> list[FileP
 
 def render(plan: FilePlan, region: Region, *, messy: bool, merged_body: bool) -> tuple[bytes, FileTruth]:
     layout = build(plan, load_feed(plan.feed), region, messy=messy, merged_body=merged_body)
-    data = xlsx_bytes(layout.sheets) if plan.fmt == "xlsx" else csv_bytes(layout.sheets[0].rows, plan.encoding)
+    if plan.fmt == "xlsx":
+        return xlsx_bytes(layout.sheets), file_truth(plan, layout)
+    data = csv_bytes(layout.sheets[0].rows, plan.encoding)
     return data, file_truth(plan, layout)
 
 
@@ -63,7 +65,7 @@ def _write(landing: Path, rel: str, data: bytes, mtime: float, *, keep_existing:
 def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", quarters: int = 4,
              rows_per_quarter: int = 120, defect_rate: float = 0.05, messy: bool = True,
              region: Region | None = None, round: int = 1, merged_body: bool = False) -> Truth:
-    """Write round `round` of the demo extracts into `landing_dir` (round 2 adds to round 1) and return the truth."""
+    """Write delivery round `round` into `landing_dir` (round 2 adds to round 1) and return the truth."""
     if round not in (1, 2):
         raise ValueError("round must be 1 or 2")
     if not 0 <= defect_rate <= 0.5:
@@ -90,8 +92,9 @@ def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", q
         delivered += second.plans
     files.sort(key=lambda f: (f.round, f.mtime, f.path))
     delivered.sort(key=lambda p: (p.round, p.mtime, p.path))
-    params = {"seed": seed, "end_quarter": end_quarter, "quarters": quarters, "rows_per_quarter": rows_per_quarter,
-              "defect_rate": defect_rate, "messy": messy, "merged_body": merged_body, "round": round}
+    params = {"seed": seed, "end_quarter": end_quarter, "quarters": quarters,
+              "rows_per_quarter": rows_per_quarter, "defect_rate": defect_rate, "messy": messy,
+              "merged_body": merged_body, "round": round}
     return Truth(
         params=params,
         region={"code": region.code, "name": region.name, "streets": list(region.streets)},

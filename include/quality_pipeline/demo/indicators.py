@@ -1,4 +1,4 @@
-"""Quarterly indicators computed in plain Python from the true loaded records, as indicators.md defines them."""
+"""Quarterly indicators computed in plain Python from the true loaded records, as indicators.md says."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ FOLLOWUP_CLOSED = ("复查合格", "已立案")
 
 
 def latest_records(plans: Iterable[FilePlan]) -> dict[str, list[dict]]:
-    """Loaded records per feed after key history: plans come in delivery order and the newest delivery wins."""
+    """Loaded records per feed after key history: plans come in delivery order, the newest wins."""
     latest: dict[str, dict[tuple, dict]] = defaultdict(dict)
     for plan in plans:
         key = load_feed(plan.feed).key
@@ -49,10 +49,15 @@ def _rate(out: list, quarter: Quarter, indicator: str, scope: str, numerator, de
 
 
 def _by_quarter_and_scope(records: list[dict], event: str, region: Region | None) -> dict:
-    """{quarter: {scope: records}}: every record under the district, and under its street when in the region."""
+    """{quarter: {scope: records}}: every record under the district, and under its street when in the region.
+
+    A quarter with data has every street of the region (zero, not missing), like the district.
+    """
     groups: dict = defaultdict(lambda: defaultdict(list))
     for r in records:
         quarter = Quarter.of(r[event])
+        if quarter not in groups and region is not None:
+            groups[quarter].update({street: [] for street in region.streets})
         groups[quarter][DISTRICT].append(r)
         if region is not None and r.get("street") in region.streets:
             groups[quarter][r["street"]].append(r)
@@ -67,9 +72,11 @@ def _sampling(out: list, region: Region, records: list[dict]) -> None:
             _emit(out, quarter, "sampling_batches", scope, batches)
             _rate(out, quarter, "sampling_pass_rate", scope, passed, batches)
             if scope == DISTRICT:
-                _emit(out, quarter, "sampling_refusals", scope, sum(r["conclusion"] == "拒检" for r in rows))
-                open_ = sum(r["conclusion"] == "不合格" and r["followup_status"] not in FOLLOWUP_CLOSED for r in rows)
-                _emit(out, quarter, "sampling_followup_open", scope, open_)
+                refused = sum(r["conclusion"] == "拒检" for r in rows)
+                _emit(out, quarter, "sampling_refusals", scope, refused)
+                still_open = sum(r["conclusion"] == "不合格" and r["followup_status"] not in FOLLOWUP_CLOSED
+                                 for r in rows)
+                _emit(out, quarter, "sampling_followup_open", scope, still_open)
 
 
 def _missed_transfer(r: dict) -> bool:
@@ -82,19 +89,24 @@ def _cases(out: list, region: Region, records: list[dict]) -> None:
         for scope, rows in scopes.items():
             counted = [r for r in rows if r["status"] != "撤销"]
             _emit(out, quarter, "enforcement_cases", scope, len(counted))
-            _emit(out, quarter, "anticounterfeit_cases", scope, sum(r["violation_type"] in COUNTERFEIT for r in counted))
+            counterfeit = sum(r["violation_type"] in COUNTERFEIT for r in counted)
+            _emit(out, quarter, "anticounterfeit_cases", scope, counterfeit)
             if scope == DISTRICT:
                 penalties = sum((r["fine"] or 0) + (r["confiscation"] or 0) for r in counted)
                 _emit(out, quarter, "enforcement_penalties_yuan", scope, penalties)
-                _emit(out, quarter, "enforcement_transferred_cases", scope, sum(bool(r["transferred"]) for r in counted))
-                _emit(out, quarter, "enforcement_missed_transfers", scope, sum(_missed_transfer(r) for r in counted))
+                transferred = sum(bool(r["transferred"]) for r in counted)
+                _emit(out, quarter, "enforcement_transferred_cases", scope, transferred)
+                missed = sum(_missed_transfer(r) for r in counted)
+                _emit(out, quarter, "enforcement_missed_transfers", scope, missed)
 
 
 def _inspections(out: list, region: Region, records: list[dict]) -> None:
     for quarter, scopes in _by_quarter_and_scope(records, "inspection_date", region).items():
         for scope, rows in scopes.items():
-            _emit(out, quarter, "enforcement_inspection_person_times", scope, sum(r["officers"] for r in rows))
-            _emit(out, quarter, "enforcement_entities_inspected", scope, sum(r["entities"] or 0 for r in rows))
+            officers = sum(r["officers"] for r in rows)
+            _emit(out, quarter, "enforcement_inspection_person_times", scope, officers)
+            entities = sum(r["entities"] or 0 for r in rows)
+            _emit(out, quarter, "enforcement_entities_inspected", scope, entities)
 
 
 def _projects(out: list, records: list[dict]) -> None:
@@ -102,8 +114,11 @@ def _projects(out: list, records: list[dict]) -> None:
     for r in records:
         by_project[r["project_no"]].append(r)
     for quarter in sorted({Quarter.of(r["report_month"]) for r in records}):
-        latest = [max((r for r in reports if r["report_month"] <= quarter.end), key=lambda r: r["report_month"])
-                  for reports in by_project.values() if any(r["report_month"] <= quarter.end for r in reports)]
+        latest = []
+        for reports in by_project.values():
+            reported = [r for r in reports if r["report_month"] <= quarter.end]
+            if reported:
+                latest.append(max(reported, key=lambda r: r["report_month"]))
         completed = sum(r["completed_investment"] for r in latest)
         planned = sum(r["planned_investment"] for r in latest)
         _rate(out, quarter, "remediation_investment_rate", DISTRICT, completed, planned)
@@ -112,19 +127,21 @@ def _projects(out: list, records: list[dict]) -> None:
 
 
 def black_odorous(sample: dict) -> bool:
-    """A sample is black-odorous when any measure is light or heavy; shallow water judges transparency by depth."""
-    t, do, orp, nh3n, depth = (sample[k] for k in ("transparency_cm", "do_mg_l", "orp_mv", "nh3n_mg_l", "depth_cm"))
+    """Black-odorous when any measure is light or heavy; under 25 cm of water transparency counts by depth."""
+    measures = ("transparency_cm", "do_mg_l", "orp_mv", "nh3n_mg_l", "depth_cm")
+    t, do, orp, nh3n, depth = (sample[k] for k in measures)
     if t is not None:
         if depth is not None and depth < 25:
             if t < 0.4 * depth:
                 return True
         elif t <= 25:
             return True
-    return (do is not None and do <= 2.0) or (orp is not None and orp <= 50) or (nh3n is not None and nh3n >= 8.0)
+    return ((do is not None and do <= 2.0) or (orp is not None and orp <= 50)
+            or (nh3n is not None and nh3n >= 8.0))
 
 
 def assessment(samples: list[dict]) -> dict[str, bool | None]:
-    """Per water body: True not black-odorous, False black-odorous, None not assessed (< 3 points or < 3 dates)."""
+    """Per water body: True not black-odorous, False black-odorous, None not assessed."""
     bodies: dict[str, list[dict]] = defaultdict(list)
     for s in samples:
         bodies[s["water_body"]].append(s)

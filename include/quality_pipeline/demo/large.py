@@ -17,8 +17,11 @@ COLUMNS = ["sample_no", "product_category", "product_name", "inspected_unit", "i
 
 
 def write_large_sampling_csv(path: Path, rows: int, seed: int, encoding: str = "utf-8", *,
-                             region: Region | None = None, start: date = date(2026, 1, 1)) -> dict:
-    """Write `rows` clean sampling rows (about 100 bytes each) and return their count, size and conclusions."""
+                             region: Region | None = None, start: date = date(2025, 10, 1)) -> dict:
+    """Write `rows` clean sampling rows (about 100 bytes each) dated in the year from `start`.
+
+    Returns the row count, the file size and the count per conclusion.
+    """
     region = region or load_region(DEFAULT_REGION_FILE)
     feed = load_feed("product_sampling")
     rng = random.Random(f"{seed}:large")
@@ -37,8 +40,9 @@ def write_large_sampling_csv(path: Path, rows: int, seed: int, encoding: str = "
             conclusion = "拒检" if roll < 0.01 else "不合格" if roll < 0.07 else "合格"
             counts[conclusion] += 1
             unit = units[i % len(units)]
-            lines.append(f"LS{seed % 100:02d}{i:09d},{category},{product},{rng.choice(vocab.COMPANY_WORDS)}商行{i % 997},"
-                         f"{unit},{rng.choice(streets)},{rng.choice(days)},{conclusion}\r\n")
+            party = f"{rng.choice(vocab.COMPANY_WORDS)}商行{i % 997}"
+            lines.append(f"LS{seed % 100:02d}{i:09d},{category},{product},{party},{unit},"
+                         f"{rng.choice(streets)},{rng.choice(days)},{conclusion}\r\n")
             if len(lines) == 10_000:
                 out.write("".join(lines))
                 lines.clear()

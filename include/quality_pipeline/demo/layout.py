@@ -13,7 +13,8 @@ from quality_pipeline.feeds import Column, Feed
 from quality_pipeline.region import Region
 
 DATA_SHEETS = {"product_sampling": "抽检结果", "enforcement_cases": "案件台账",
-               "enforcement_inspections": "检查记录", "remediation_projects": "项目月报", "water_quality": "监测数据"}
+               "enforcement_inspections": "检查记录", "remediation_projects": "项目月报",
+               "water_quality": "监测数据"}
 TITLE_SUFFIX = {"product_sampling": "汇总表", "enforcement_cases": "", "enforcement_inspections": "表",
                 "remediation_projects": "表", "water_quality": "数据表"}
 OFFICES = {"remediation_projects": "河长制办公室", "water_quality": "环境监测站"}
@@ -25,7 +26,7 @@ REMARKS = ["", "", "", "复检", "已送达", "见附件"]
 class Sheet:
     name: str
     rows: list[list] = field(default_factory=list)
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # row, col, last row, last col
 
 
 @dataclass
@@ -136,7 +137,7 @@ def _totals(columns: list[Column], body: list[Row], style: Style, serial: bool, 
 
 def _merge_runs(sheet: Sheet, columns: list[Column], data_rows: list[tuple[int, Row]], serial: bool,
                name: str) -> list[dict]:
-    """Merge vertical runs of equal values of one column in the body; the top cell's value applies to the run."""
+    """Merge vertical runs of equal values of one column; the top cell's value applies to the whole run."""
     index = next(i for i, c in enumerate(columns) if c.name == name) + serial
     copied = {id(r.copy_of) for _, r in data_rows if r.copy_of is not None}
     mergeable = [(n, r) for n, r in data_rows

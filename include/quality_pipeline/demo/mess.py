@@ -1,4 +1,4 @@
-"""How headers and values are written: the spellings, units, date styles and stray characters of real exports."""
+"""How headers and values are written: spellings, units, date styles and stray characters of real exports."""
 
 from __future__ import annotations
 
@@ -107,9 +107,9 @@ def render(col: Column, value: object, style: Style) -> object:
         return pad(text, style)
     if kind == "uscc":
         how = style.pick("uscc", ["plain", "plain", "lower", "spaced"])
-        text = value.lower() if how == "lower" else f"{value[:6]} {value[6:12]} {value[12:]}" if how == "spaced" \
-            else value
-        return pad(text, style)
+        if how == "lower":
+            return pad(value.lower(), style)
+        return pad(f"{value[:6]} {value[6:12]} {value[12:]}" if how == "spaced" else value, style)
     if kind == "text_list":
         return "、".join(value)
     if col.mapping and value in SYNONYMS:
@@ -203,5 +203,8 @@ def _number(col: Column, value: object, style: Style) -> object:
     if how == "fullwidth" and isinstance(value, int) and value >= 0:
         return number_text(value).translate(FULLWIDTH)
     if style.fmt == "xlsx" and how != "text":
-        return int(value) if col.type == "industry_code" else value
+        if col.type != "industry_code":
+            return value
+        if str(int(value)) == value:  # a leading zero only survives as text
+            return int(value)
     return pad(number_text(value), style)

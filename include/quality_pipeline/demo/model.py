@@ -30,6 +30,7 @@ class Row:
     issue: Issue | None = None
     copy_of: Row | None = None  # an exact duplicate, written cell for cell like the row it copies
     protected: bool = False  # another row's defect relies on this row staying clean
+    before: dict[str, Any] | None = None  # the true values before a defect was applied
 
     @property
     def clean(self) -> bool:

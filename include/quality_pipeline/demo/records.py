@@ -46,6 +46,10 @@ def person(rng: random.Random) -> str:
     return rng.choice(vocab.SURNAMES) + rng.choice(vocab.GIVEN)
 
 
+def _failures(rng: random.Random, failures: list[str]) -> str:
+    return "、".join(rng.sample(failures, rng.randint(1, len(failures))))
+
+
 def sampling_record(rng: random.Random, spec: Spec, quarter: Quarter, seq: int) -> dict:
     level = weighted(rng, vocab.PLAN_LEVELS)
     stage = weighted(rng, vocab.STAGES)
@@ -72,7 +76,7 @@ def sampling_record(rng: random.Random, spec: Spec, quarter: Quarter, seq: int) 
         "sampling_date": sampled,
         "agency": rng.choice(vocab.AGENCIES),
         "conclusion": conclusion,
-        "failed_items": "、".join(rng.sample(failures, rng.randint(1, len(failures)))) if conclusion == "不合格" else None,
+        "failed_items": _failures(rng, failures) if conclusion == "不合格" else None,
         "followup_status": weighted(rng, vocab.FOLLOWUPS) if conclusion == "不合格" else None,
     }
 
@@ -114,10 +118,11 @@ def case_record(rng: random.Random, spec: Spec, quarter: Quarter, seq: int) -> d
     elif status == "撤销":
         closed = filed + timedelta(days=rng.randint(5, 30))
     name, uscc = party(rng, spec.region)
+    source = "抽检不合格" if counterfeit and rng.random() < 0.3 else weighted(rng, vocab.CASE_SOURCES)
     return {
         "case_no": f"金市监立〔{quarter.year}〕{seq:04d}号",
         "decision_no": f"汕金市监罚〔{decided.year}〕{seq:04d}号" if decided else None,
-        "case_source": "抽检不合格" if counterfeit and rng.random() < 0.3 else weighted(rng, vocab.CASE_SOURCES),
+        "case_source": source,
         "filing_date": filed,
         "decision_date": decided,
         "closing_date": closed,

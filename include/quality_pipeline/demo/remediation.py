@@ -118,8 +118,9 @@ def _sample_dates(rng: random.Random, quarter: Quarter, count: int) -> list[date
 def _sample(rng: random.Random, body: str, point: str, day: date, base_depth: int, black: bool) -> dict:
     depth = base_depth + rng.randint(-2, 2)
     shallow = depth < 25
+    clear = rng.uniform(0.4 * depth + 1, depth) if shallow else rng.uniform(27, min(90, depth))
     values = {
-        "transparency_cm": rng.uniform(0.4 * depth + 1, depth) if shallow else rng.uniform(27, min(90, depth)),
+        "transparency_cm": clear,
         "do_mg_l": rng.uniform(2.3, 7.5),
         "orp_mv": rng.randint(60, 250),
         "nh3n_mg_l": rng.uniform(0.3, 7.5),

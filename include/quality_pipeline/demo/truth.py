@@ -1,4 +1,4 @@
-"""What the pipeline should make of the demo extracts: per-file accounting, row issues and indicator values."""
+"""What the pipeline should make of the demo extracts: per-file accounting, row issues, indicators."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class FileTruth:
     round: int
     mtime: str
     status: str = LOADED  # loaded, duplicate (identical bytes seen before) or rejected (set aside whole)
-    reason: str | None = None  # for a rejected file: unreadable, empty, no_rows, no_header, missing_column, ...
+    reason: str | None = None  # rejected file: unreadable, empty, no_rows, no_header, missing_column, ...
     reason_keyword: str | None = None  # a word the reason given to a person should contain
     duplicate_of: str | None = None
     rows_read: int = 0
@@ -41,7 +41,7 @@ class FileTruth:
     duplicates_dropped: int = 0
     rejected: list[RowIssue] = field(default_factory=list)
     flagged: list[RowIssue] = field(default_factory=list)
-    merged_cells: list[dict] = field(default_factory=list)  # vertical merges in the body: value applies to all rows
+    merged_cells: list[dict] = field(default_factory=list)  # body merges: the value applies to every row
 
     @classmethod
     def from_dict(cls, data: dict) -> FileTruth:

@@ -1,4 +1,4 @@
-"""Unified social credit codes (GB 32100-2015) for demo parties: valid ones and ones with a wrong check character."""
+"""Unified social credit codes (GB 32100-2015) for demo parties, valid or with a wrong check character."""
 
 from __future__ import annotations
 

@@ -64,12 +64,12 @@ def _column_rules(feed: Feed, col: Column) -> list[dict]:
                         f"{n} is not one of {list(col.allowed)}"))
     if col.not_future:
         out.append(_exp("expect_column_values_to_be_between", {"column": n, "max_value": {"$PARAMETER": "today"}},
-                        "reject", "future", n, f"「{h}」晚于今天", f"{n} is in the future"))
+                        "reject", "not_future", n, f"「{h}」晚于今天", f"{n} is in the future"))
     if col.at_most_times:
         other = feed.column(col.at_most_times["column"])
         factor = col.at_most_times["factor"]
         out.append(_exp("expect_column_pair_values_a_to_be_at_most_b_times",
-                        {"column_A": n, "column_B": other.name, "factor": factor}, "reject", "ratio", n,
+                        {"column_A": n, "column_B": other.name, "factor": factor}, "reject", "at_most_times", n,
                         f"「{h}」超过「{other.header}」的{factor:g}倍", f"{n} exceeds {factor:g} × {other.name}"))
     out.extend(_column_flags(feed, col))
     return out
@@ -95,11 +95,11 @@ def _column_flags(feed: Feed, col: Column) -> list[dict]:
     if col.not_before:
         other = feed.column(col.not_before)
         out.append(_exp("expect_column_pair_values_to_be_in_order", {"column_A": other.name, "column_B": n},
-                        "flag", "date_order", n, f"「{h}」早于「{other.header}」",
+                        "flag", "not_before", n, f"「{h}」早于「{other.header}」",
                         f"{n} is before {other.name}"))
     if col.never_falls:
         out.append(_exp("expect_column_pair_values_to_not_fall", {"column_A": n, "column_B": PREV_PREFIX + n},
-                        "flag", "fell", n, f"「{h}」比上一报告期减少", f"{n} fell since the previous report month"))
+                        "flag", "never_falls", n, f"「{h}」比上一报告期减少", f"{n} fell since the previous report month"))
     return out
 
 
