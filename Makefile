@@ -66,14 +66,21 @@ up: airflow-init ## Airflow UI (standalone) on http://localhost:8080 with the pr
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites
 
+browser: ## Debian's chromium + CJK fonts for the report and UI screenshot tests (apt, if missing)
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" || { \
+	  echo "installing chromium and fonts-noto-cjk with apt ..."; \
+	  $$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo) \
+	    apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
 lint: install ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dags
 
-test: install lint ## The whole suite: ruff, then pytest
+test: install browser lint ## The whole suite: ruff, then pytest
 	$(BIN)/python -m pytest
 
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run demo up expectations lint test clean
+.PHONY: help install airflow-init run demo up expectations browser lint test clean
