@@ -1,0 +1,83 @@
+"""Vintages: a quarter's figures frozen when it is published, so later restatements stay visible.
+
+`publish_vintage` copies the quarter's rows of `marts.quarterly_indicators` into
+`marts.indicator_vintages` under a new `vintage_id`; vintages are never updated or
+deleted. `marts.indicator_restatements` compares every vintage with the current
+figures. Publishing is idempotent per run: when the same run already froze figures
+identical to today's for the quarter (a task retry), its vintage is returned and no new
+one is made. A different run, or the same run after the figures changed, always makes a
+new vintage, because each publication is an event someone may have reported.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+_QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+_FREEZE = """
+    INSERT INTO marts.indicator_vintages (vintage_id, quarter, published_at, published_by_run,
+        indicator, scope, value, numerator, denominator, target, target_met, unit)
+    SELECT ?, quarter, ?, ?, indicator, scope, value, numerator, denominator, target, target_met, unit
+    FROM marts.quarterly_indicators
+    WHERE quarter = ?
+"""
+
+
+def quarters_to_publish_at_close(today: date | datetime) -> list[str]:
+    """The quarter that closed before `today`'s quarter began: [2026Q2] for any day of 2026Q3.
+
+    An aware datetime is read in Asia/Shanghai first: Airflow's logical date of the quarter-close
+    run (03:00 on 1 July in Shanghai) is still 30 June in UTC.
+    """
+    if isinstance(today, datetime):
+        today = (today.astimezone(TIMEZONE) if today.tzinfo else today).date()
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    return [f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}"]
+
+
+def _unchanged_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str) -> int | None:
+    """The newest vintage of this quarter by this run, if nothing has been restated since."""
+    row = con.execute(
+        "SELECT max(vintage_id) FROM marts.indicator_vintages WHERE quarter = ? AND published_by_run = ?",
+        [quarter, run_id],
+    ).fetchone()
+    if row[0] is None:
+        return None
+    restated = con.execute("SELECT count(*) FROM marts.indicator_restatements WHERE vintage_id = ?",
+                           [row[0]]).fetchone()[0]
+    return None if restated else row[0]
+
+
+def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
+                    published_at: datetime | None = None) -> int:
+    """Freeze the quarter's current rows of `marts.quarterly_indicators` as a vintage; return its vintage_id."""
+    if not _QUARTER.match(quarter or ""):
+        raise ValueError(f"quarter must look like 2026Q2, not {quarter!r}")
+    if not run_id:
+        raise ValueError("run_id is required: it makes publishing idempotent per run")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rows = con.execute("SELECT count(*) FROM marts.quarterly_indicators WHERE quarter = ?",
+                           [quarter]).fetchone()[0]
+        if not rows:
+            raise ValueError(f"marts.quarterly_indicators has no rows for {quarter}: nothing to publish")
+        vintage_id = _unchanged_vintage(con, quarter, run_id)
+        if vintage_id is None:
+            vintage_id = con.execute("SELECT nextval('marts.vintage_id_seq')").fetchone()[0]
+            con.execute(_FREEZE, [vintage_id, published_at or datetime.now(), run_id, quarter])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return vintage_id
+
+
+def latest_vintage(con: duckdb.DuckDBPyConnection, quarter: str) -> int | None:
+    """The vintage of `quarter` reported last, or None if it was never published."""
+    return con.execute("SELECT max(vintage_id) FROM marts.indicator_vintages WHERE quarter = ?",
+                       [quarter]).fetchone()[0]

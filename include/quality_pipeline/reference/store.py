@@ -1,0 +1,88 @@
+"""Load the checked seeds into `ref.*` in one transaction, and count the stock on a given day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from quality_pipeline.reference.seeds import KINDS, LEVELS, SEEDS_DIR, Seed, SeedError, read_seeds
+
+
+def _loaded(con: duckdb.DuckDBPyConnection) -> tuple[int | None, dict[str, tuple[str, str]]]:
+    """The newest load: its load_id and {seed: (version, sha256)}."""
+    rows = con.execute(
+        "SELECT load_id, seed, version, sha256 FROM ref.seed_versions "
+        "WHERE load_id = (SELECT max(load_id) FROM ref.seed_versions)"
+    ).fetchall()
+    return (rows[0][0] if rows else None), {seed: (version, sha) for _, seed, version, sha in rows}
+
+
+def _refuse_unbumped(version: str, seeds: list[Seed], loaded: dict[str, tuple[str, str]]) -> None:
+    changed = [s.name for s in seeds if s.name in loaded and loaded[s.name][0] == version
+               and loaded[s.name][1] != s.sha256]
+    if changed:
+        raise SeedError([f"{name}.csv: 内容已改变但 VERSION 仍为 {version}，请更新 VERSION / "
+                         f"changed since version {version} was loaded: bump warehouse/seeds/VERSION"
+                         for name in changed])
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR, *, run_id: str | None = None,
+                   today: date | None = None) -> dict:
+    """Check every seed file, then replace `ref.standards`, `ref.brands` and `ref.construction_quality` together.
+
+    A file that fails its checks raises SeedError before anything is written, so the loaded version stays.
+    The same version and bytes as the newest load change nothing (`changed` is False).
+    """
+    version, seeds = read_seeds(seeds_dir, today)
+    load_id, loaded = _loaded(con)
+    rows = {s.name: len(s.rows) for s in seeds}
+    if all(loaded.get(s.name) == (version, s.sha256) for s in seeds):
+        return {"version": version, "load_id": load_id, "changed": False, "rows": rows}
+    _refuse_unbumped(version, seeds, loaded)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        load_id = con.execute("SELECT nextval('ref.seed_load_seq')").fetchone()[0]
+        now = datetime.now()
+        for seed in seeds:
+            marks = ", ".join("?" * len(seed.columns))
+            con.execute(f"DELETE FROM ref.{seed.name}")  # noqa: S608 - table names come from SPECS
+            con.executemany(f"INSERT INTO ref.{seed.name} ({', '.join(seed.columns)}) VALUES ({marks})",  # noqa: S608
+                            seed.rows)
+            con.execute("INSERT INTO ref.seed_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [load_id, seed.name, version, seed.sha256, len(seed.rows), now, run_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"version": version, "load_id": load_id, "changed": True, "rows": rows}
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def stock_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
+    """Standards published by `as_of` (by level), brand titles valid on `as_of` (by kind), and the latest
+    construction-quality return up to `as_of`'s quarter; JSON-serialisable."""
+    levels = dict(con.execute("SELECT level, count(*) FROM ref.standards WHERE published_date <= ? GROUP BY level",
+                              [as_of]).fetchall())
+    led = con.execute("SELECT count(*) FROM ref.standards WHERE published_date <= ? AND role = '主导'",
+                      [as_of]).fetchone()[0]
+    kinds = dict(con.execute(
+        "SELECT kind, count(*) FROM ref.brands WHERE awarded_date <= ? AND (expires_date IS NULL OR ? < expires_date) "
+        "GROUP BY kind", [as_of, as_of]).fetchall())
+    quality = con.execute(
+        "SELECT quarter, projects_inspected, acceptance_pass_rate, quality_awards FROM ref.construction_quality "
+        "WHERE quarter <= ? ORDER BY quarter DESC LIMIT 1", [_quarter(as_of)]).fetchone()
+    version = con.execute("SELECT max_by(version, load_id) FROM ref.seed_versions").fetchone()[0]
+    by_level = {level: int(levels.get(level, 0)) for level in LEVELS}
+    return {
+        "as_of": as_of.isoformat(),
+        "seed_version": version,
+        "standards": {"by_level": by_level, "total": sum(by_level.values()), "led": int(led)},
+        "brands": {kind: int(kinds.get(kind, 0)) for kind in KINDS},
+        "construction_quality": None if quality is None else dict(
+            zip(("quarter", "projects_inspected", "acceptance_pass_rate", "quality_awards"), quality, strict=True)),
+    }

@@ -1,0 +1,8 @@
+-- The latest quarter's district figures, with their targets and whether each was met.
+-- Grain: one row per indicator (scope = district) of the newest quarter in marts.quarterly_indicators.
+-- Sources: marts.quarterly_indicators.
+SELECT quarter, indicator, value, numerator, denominator, target, target_met, unit
+FROM marts.quarterly_indicators
+WHERE scope = 'district'
+  AND quarter = (SELECT max(quarter) FROM marts.quarterly_indicators)
+ORDER BY target_met NULLS LAST, indicator;
