@@ -66,6 +66,13 @@ up: airflow-init ## Airflow UI (standalone) on http://localhost:8080 with the pr
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites
 
+docs: install ## Regenerate docs/data-dictionary.md from the warehouse's COMMENTs
+	$(BIN)/python -m quality_pipeline.dictionary
+
+seeds: install ## Check the hand-kept reference seeds (warehouse/seeds/) and load them into the warehouse
+	$(BIN)/python -m quality_pipeline.reference --check
+	$(BIN)/python -m quality_pipeline.reference
+
 browser: ## Debian's chromium + CJK fonts for the report and UI screenshot tests (apt, if missing)
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" || { \
 	  echo "installing chromium and fonts-noto-cjk with apt ..."; \
@@ -83,4 +90,4 @@ test: install browser lint ## The whole suite: ruff, then pytest
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run demo up expectations browser lint test clean
+.PHONY: help install airflow-init run demo up expectations docs seeds browser lint test clean
