@@ -1,0 +1,58 @@
+"""Optional section: stock figures from reference data kept by hand (`ref.*`), shown when the tables exist.
+
+The seeds are loaded by another part of the project; a warehouse without them (or with a different shape)
+simply has no such section. Each source is used only when its table has every column the query needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@dataclass(frozen=True)
+class StockFigure:
+    group_zh: str
+    group_en: str
+    label: str
+    value: float | None
+    unit_zh: str
+
+
+# table → (query file, group labels, unit, columns the query needs)
+SOURCES = {
+    "standards": ("ref_standards", "主导或参与制定标准", "Standards led or co-drafted", "项",
+                  {"level", "published_date"}),
+    "brands": ("ref_brands", "品牌存量", "Brand titles in force", "个",
+               {"kind", "awarded_date", "expires_date"}),
+    "construction_quality": ("ref_construction_quality", "建设工程质量", "Construction quality (quarter)", "",
+                             {"quarter", "projects_inspected", "acceptance_pass_rate", "quality_awards"}),
+}
+
+
+def _ref_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'ref'"
+    ).fetchall()
+    columns: dict[str, set[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, set()).add(column)
+    return columns
+
+
+def stock_figures(con: duckdb.DuckDBPyConnection, quarter_end: date) -> list[StockFigure]:
+    """Every stock figure the warehouse can give for the quarter; empty without `ref.*` tables."""
+    available = _ref_columns(con)
+    figures = []
+    for table, (query, group_zh, group_en, unit, needed) in SOURCES.items():
+        if not needed <= available.get(table, set()):
+            continue
+        sql = (SQL_DIR / f"{query}.sql").read_text(encoding="utf-8")
+        for label, value in con.execute(sql, {"quarter_end": quarter_end}).fetchall():
+            figures.append(StockFigure(group_zh, group_en, str(label), value, unit))
+    return figures
