@@ -56,6 +56,7 @@ demo: install ## Generate demo extracts if the landing folder is empty, run the 
 	  $(BIN)/python -m quality_pipeline.demo --landing $(LANDING_ABS) $(DEMO_ARGS); fi
 	@$(MAKE) --no-print-directory run
 	@$(BIN)/python -m quality_pipeline.cli indicators
+	@$(BIN)/python -m quality_pipeline.report | sed 's/^/report: /'
 
 up: airflow-init ## Airflow UI (standalone) on http://localhost:8080 with the project's DAGs
 	@echo "Airflow UI: http://localhost:8080 — log in as admin; the password is printed below once generated"
@@ -65,6 +66,9 @@ up: airflow-init ## Airflow UI (standalone) on http://localhost:8080 with the pr
 
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites
+
+report: install ## Write the latest quarter's report (HTML + XLSX) under $QUALITY_REPORTS_DIR/<quarter>/
+	$(BIN)/python -m quality_pipeline.report
 
 docs: install ## Regenerate docs/data-dictionary.md from the warehouse's COMMENTs
 	$(BIN)/python -m quality_pipeline.dictionary
@@ -90,4 +94,4 @@ test: install browser lint ## The whole suite: ruff, then pytest
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run demo up expectations docs seeds browser lint test clean
+.PHONY: help install airflow-init run demo up expectations report docs seeds browser lint test clean
