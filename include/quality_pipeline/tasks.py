@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from quality_pipeline.airflow_defaults import TIMEZONE
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,66 @@ def raise_if_attention(summary: dict) -> None:
     log.info("all %d new file(s) loaded", len(summary.get("files", [])))
 
 
+def quarter_of(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def closed_quarter(moment: datetime | date) -> str:
+    """The last quarter that had ended by `moment` (taken in the district's time zone): 2026-07-01 → 2026Q2."""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(ZoneInfo(TIMEZONE)).date() if moment.tzinfo else moment.date()
+    year, q = moment.year, (moment.month - 1) // 3 + 1
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(TIMEZONE)).date() if moment.tzinfo else moment.date()
+
+
+def _skip(reason: str):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    raise AirflowSkipException(reason)
+
+
+def plan_quarterly_run(*, run_type: str, logical_date: datetime | None, quarters: list[str] | None = None,
+                       publish_vintage: bool = False, now: datetime | None = None) -> dict:
+    """Which quarters a `quarterly_indicators` run recomputes, and which it publishes as a vintage.
+
+    - `quarters` given (manual runs): those.
+    - the quarter-close cron run (`scheduled`): the quarter that just closed, published as a vintage
+      (`closed_at`, the local day of the close, goes to `publish_vintages`).
+    - a `backfill` run: the quarter that had closed at its logical date (2026-07-01 → 2026Q2); published
+      only with `publish_vintage` in the backfill's run conf.
+    - an asset-triggered or manual run without quarters: every quarter with data, no vintage unless asked
+      (then of the quarters named, or else of the last closed quarter).
+    """
+    from quality_pipeline.indicators.vintages import quarters_to_publish_at_close
+
+    run_type = str(getattr(run_type, "value", run_type))  # the Task SDK's DagRunType prints as DagRunType.X
+    requested = sorted(set(quarters or []))
+    closing = run_type in ("scheduled", "backfill") and logical_date is not None
+    closed_at = _local_day(logical_date) if run_type == "scheduled" and logical_date is not None else None
+    vintage: list[str] = []
+    if publish_vintage:
+        if requested:
+            vintage = requested
+        else:
+            vintage = [closed_quarter(logical_date if closing else now or datetime.now(ZoneInfo(TIMEZONE)))]
+    if requested:
+        recompute = requested
+    elif closing:
+        at_close = quarters_to_publish_at_close(closed_at) if closed_at else []
+        recompute = sorted({closed_quarter(logical_date), *vintage, *at_close})
+    else:
+        recompute = []  # every quarter with data
+    plan = {"run_type": run_type, "quarters": recompute, "vintage_quarters": vintage,
+            "closed_at": closed_at.isoformat() if closed_at else None}
+    log.info("plan: recompute %s; vintage of %s%s", recompute or "every quarter with data", vintage or "none",
+             f", and of the quarter closed on {closed_at}" if closed_at else "")
+    return plan
+
+
 def refresh_indicators(quarters: list[str] | None = None) -> dict:
     from quality_pipeline.indicators.compute import refresh
     from quality_pipeline.region import load_region
@@ -59,3 +123,58 @@ def refresh_indicators(quarters: list[str] | None = None) -> dict:
     done = sorted(table["quarter"].unique().tolist())
     log.info("indicators refreshed for %s (%d rows)", done or "no quarter", len(table))
     return {"quarters": done, "rows": len(table)}
+
+
+def publish_vintages(quarters: list[str], *, run_id: str, closed_at=None) -> dict:
+    """Freeze the figures of `quarters`, and given `closed_at` (a quarter-close run) of the quarter that closed.
+
+    Idempotent per run: a retry gets the same vintages back while the figures are unchanged. A requested
+    quarter without figures fails; the closed quarter without any is skipped with a warning.
+    """
+    from quality_pipeline.indicators.vintages import publish_vintage, quarters_to_publish_at_close
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.warehouse.writer import write_session
+
+    closed = quarters_to_publish_at_close(closed_at) if closed_at is not None else []
+    vintages = {}
+    with write_session(load_settings()) as con:
+        for quarter in sorted(set(quarters) | set(closed)):
+            has_rows = con.execute("SELECT count(*) FROM marts.quarterly_indicators WHERE quarter = ?",
+                                   [quarter]).fetchone()[0]
+            if not has_rows and quarter not in quarters:
+                log.warning("quarter %s closed without any figures: no vintage published", quarter)
+                continue
+            vintages[quarter] = publish_vintage(con, quarter, run_id)
+    log.info("vintages published: %s", vintages or "none")
+    return {"vintages": vintages}
+
+
+def load_reference_data(*, run_id: str) -> dict:
+    """Check the hand-kept seeds and load them into `ref.*` (nothing changes when the version and bytes are the same)."""
+    from quality_pipeline.reference import load_reference
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.warehouse.writer import write_session
+
+    with write_session(load_settings()) as con:
+        summary = load_reference(con, run_id=run_id)
+    log.info("reference seeds %s: %s%s", summary["version"], summary["rows"], "" if summary["changed"] else " (unchanged)")
+    return summary
+
+
+def publish_planned_vintages(plan: dict, *, run_id: str) -> dict:
+    """`publish_vintages` for what `plan_quarterly_run` decided; skipped when the run publishes none."""
+    if not plan["vintage_quarters"] and not plan["closed_at"]:
+        _skip("this run publishes no vintage (not the quarter close, and publish_vintage is off)")
+    closed_at = date.fromisoformat(plan["closed_at"]) if plan["closed_at"] else None
+    return publish_vintages(plan["vintage_quarters"], run_id=run_id, closed_at=closed_at)
+
+
+def build_reports(quarters: list[str]) -> dict:
+    """Write the quarterly reports (HTML and XLSX) of `quarters` under $QUALITY_REPORTS_DIR, from the published warehouse."""
+    if not quarters:
+        _skip("no quarter was recomputed: no report to write")
+    from quality_pipeline.report import build_reports as write_reports
+
+    written = write_reports(list(quarters))
+    log.info("reports written: %s", [str(p.html) for p in written])
+    return {"reports": {p.quarter: {"html": str(p.html), "xlsx": str(p.xlsx)} for p in written}}
