@@ -58,11 +58,8 @@ demo: install ## Generate demo extracts if the landing folder is empty, run the 
 	@$(BIN)/python -m quality_pipeline.cli indicators
 	@$(BIN)/python -m quality_pipeline.report | sed 's/^/report: /'
 
-up: airflow-init ## Airflow UI (standalone) on http://localhost:8080 with the project's DAGs
-	@echo "Airflow UI: http://localhost:8080 — log in as admin; the password is printed below once generated"
-	@echo "(also in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
-	@( sleep 25; cat $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated 2>/dev/null && echo ) &
-	$(BIN)/airflow standalone
+up: install ## Airflow standalone (SQLite, LocalExecutor) with the DAGs and pool; prints URL and login
+	$(BIN)/python -m quality_pipeline.topology up
 
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites
@@ -91,7 +88,10 @@ lint: install ## ruff
 test: install browser lint ## The whole suite: ruff, then pytest
 	$(BIN)/python -m pytest
 
+test-fast: install lint ## Everything but the service-backed tests (no Airflow services started)
+	$(BIN)/python -m pytest -m "not service"
+
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run demo up expectations report docs seeds browser lint test clean
+.PHONY: help install airflow-init run demo up test-fast expectations report docs seeds browser lint test clean

@@ -6,13 +6,16 @@
 `audit.validations` in the DuckDB warehouse (`$QUALITY_WAREHOUSE`), and GX Data Docs under
 `$QUALITY_REPORTS_DIR/validation/`. Updates its asset, which triggers `quarterly_indicators`.
 
-**Schedule**: nightly at 01:00 Asia/Shanghai. No catchup: each run picks up every unseen file,
-so a missed night is made good by the next run, never by replaying old dates.
+**Schedule**: nightly at 01:00 Asia/Shanghai; a run not finished by 06:00 raises a deadline alert.
+**Catchup is off**, and backfill is pointless: a run reads the landing folder as it is, not a date,
+so a missed night is made good by the next run. By hand: the Params form takes `feeds` (which of
+this DAG's feeds to load), `release` (held files to publish) and `reprocess` (seen files to read again).
 
-**When it fails**: `load_new_files` retries twice with backoff (a busy writer lock, a full disk);
-if it still fails, read its log, fix the cause and clear the task. `check_attention` fails when a
-file was *rejected* (unreadable, a required column missing: fix and re-deliver the file) or *held*
-(a batch check failed: check it, then trigger this DAG with `release` = its path to publish it).
+**When it fails**: an alert goes to the webhook / e-mail set in the environment. `load_new_files`
+retries twice with backoff (a busy writer lock, a full disk); if it still fails, read its log, fix
+the cause and clear the task. `check_attention` fails when a file was *rejected* (unreadable, a
+required column missing: fix and re-deliver the file) or *held* (a batch check failed: check it,
+then trigger this DAG with `release` = its path to publish it).
 """
 
 from airflow.sdk import dag

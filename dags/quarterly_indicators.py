@@ -3,14 +3,21 @@
 
 **Reads** the current rows of every feed (`core.*`) and the config files for targets and the
 quality-competitiveness index. **Writes** `marts.quarterly_indicators` (one row per quarter ×
-indicator × scope), replacing the quarters it computes in one transaction.
+indicator × scope), replacing the quarters it computes in one transaction; at quarter close a
+vintage (`marts.indicator_vintages`, the figures as published); and the quarterly reports
+(HTML and XLSX) under `$QUALITY_REPORTS_DIR`.
 
-**Schedule**: whenever any ingest DAG updated its asset, and at 03:00 Asia/Shanghai on the first
-day of each quarter (quarter close). No catchup: a run recomputes every quarter that has data
-unless the `quarters` param names some.
+**Schedule**: whenever any ingest DAG updated its asset (recomputes every quarter with data), and
+at 03:00 Asia/Shanghai on the first day of each quarter (recomputes the quarter that just closed
+and publishes its vintage). **Catchup is off**: a scheduler that was down over a quarter close
+runs only the latest one; replay past closes with Airflow's backfill, whose runs recompute the
+quarter that had closed at each logical date (2026-07-01 → 2026Q2), e.g.
+`airflow backfill create --dag-id quarterly_indicators --from-date 2026-01-01 --to-date 2026-07-02`.
+By hand: the Params form takes `quarters` to recompute and `publish_vintage`.
 
-**When it fails**: it retries twice; the previous figures stay published until a run succeeds.
-Re-running is always safe (the same inputs give the same table).
+**When it fails**: tasks retry twice with backoff and the failure sends the alert; the previous
+figures stay published until a run succeeds. Re-running is always safe (the same inputs give the
+same table): clear the failed task. A vintage is published at most once per run.
 """
 
 import pendulum
@@ -22,9 +29,11 @@ from quality_pipeline.airflow_defaults import (
     ASSET_URIS,
     DEFAULT_ARGS,
     INDICATORS_ASSET_URI,
+    QUARTER_CLOSE_CRON,
     TIMEZONE,
-    WAREHOUSE_POOL,
+    WRITER,
 )
+from quality_pipeline.notifications import on_failure
 
 ingested = (
     Asset(ASSET_URIS["enforcement"])
@@ -32,36 +41,80 @@ ingested = (
     | Asset(ASSET_URIS["remediation"])
 )
 
+PLAN_DOC = """Decides what this run recomputes and publishes, from its type (asset-triggered, quarter close,
+backfill, manual), its logical date and the Params. No I/O; see the plan in its return value."""
+COMPUTE_DOC = """Recomputes the planned quarters (every quarter with data when none) and replaces them in
+`marts.quarterly_indicators` in one transaction. `warehouse` queue, one-slot `quality_warehouse` pool."""
+VINTAGE_DOC = """Freezes the planned quarters' figures as a vintage (`marts.indicator_vintages`); skipped when
+the run publishes none. Idempotent per run: a retry returns the same vintage. `warehouse` queue and pool."""
+REPORT_DOC = """Writes the HTML and XLSX report of each recomputed quarter to `$QUALITY_REPORTS_DIR/<quarter>/`,
+reading the published warehouse (read-only). Runs even when no vintage was published."""
+
 
 @dag(
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 3 1 1,4,7,10 *", timezone=TIMEZONE), assets=ingested
+        timetable=CronTriggerTimetable(QUARTER_CLOSE_CRON, timezone=TIMEZONE), assets=ingested
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
-    tags=["indicators", "quarterly"],
+    tags=["indicators", "report", "quarterly"],
     doc_md=__doc__,
+    on_failure_callback=on_failure(),
     params={
         "quarters": Param(
             [],
             type="array",
             items={"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"},
+            uniqueItems=True,
             title="Quarters to recompute",
-            description="e.g. 2026Q3; empty = every quarter with data",
+            description="e.g. 2026Q3, one per line; empty = every quarter with data (or, at quarter close, the one that closed)",
+        ),
+        "publish_vintage": Param(
+            False,
+            type="boolean",
+            title="Publish a vintage",
+            description="Freeze these quarters' figures as published (empty quarters: the last closed quarter). "
+            "The quarter-close run always does.",
         ),
     },
 )
 def quarterly_indicators():
-    @task(pool=WAREHOUSE_POOL, outlets=[Asset(INDICATORS_ASSET_URI)])
-    def compute_indicators(params=None) -> dict:
-        """Recompute the indicators of the requested quarters (all with data by default) and publish them."""
+    @task(doc_md=PLAN_DOC)
+    def plan_quarters(params=None, dag_run=None, logical_date=None) -> dict:
+        from quality_pipeline.tasks import plan_quarterly_run
+
+        return plan_quarterly_run(
+            run_type=dag_run.run_type,
+            logical_date=logical_date,
+            quarters=list(params.get("quarters") or []),
+            publish_vintage=bool(params.get("publish_vintage")),
+        )
+
+    @task(outlets=[Asset(INDICATORS_ASSET_URI)], doc_md=COMPUTE_DOC, **WRITER)
+    def compute_indicators(plan: dict) -> dict:
         from quality_pipeline.tasks import refresh_indicators
 
-        return refresh_indicators(list(params.get("quarters") or []))
+        return refresh_indicators(plan["quarters"])
 
-    compute_indicators()
+    @task(doc_md=VINTAGE_DOC, **WRITER)
+    def publish_vintage(plan: dict, run_id=None) -> dict:
+        from quality_pipeline.tasks import publish_planned_vintages
+
+        return publish_planned_vintages(plan, run_id=run_id)
+
+    @task(trigger_rule="none_failed", doc_md=REPORT_DOC)
+    def build_reports(computed: dict) -> dict:
+        from quality_pipeline.tasks import build_reports as write_reports
+
+        return write_reports(computed["quarters"])
+
+    plan = plan_quarters()
+    computed = compute_indicators(plan)
+    published = publish_vintage(plan)
+    computed >> published
+    published >> build_reports(computed)
 
 
 quarterly_indicators()

@@ -1,13 +1,24 @@
-"""What every DAG of the project shares: owner, retries, tags, assets, pool. Light to import (no pandas, no GX)."""
+"""What every DAG of the project shares: owner, retries, tags, assets, pool, queues. Light to import (no pandas, no GX)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 OWNER = "quality-data"
-WAREHOUSE_POOL = "quality_warehouse"
 TIMEZONE = "Asia/Shanghai"
+
+# Nightly ingest at 01:00; the quarter closes at 03:00 on the first day of January, April, July and October.
 NIGHTLY_CRON = "0 1 * * *"
+QUARTER_CLOSE_CRON = "0 3 1 1,4,7,10 *"
+# A nightly run not finished by 06:00 (5 h after its 01:00 logical date) raises a deadline alert.
+NIGHTLY_DEADLINE = timedelta(hours=5)
+
+# Tasks that write DuckDB share a one-slot pool (one writer at a time) and a Celery queue served by the one
+# worker that holds the warehouse volume. Every other task runs on the default queue, on any worker.
+WAREHOUSE_POOL = "quality_warehouse"
+WAREHOUSE_QUEUE = "warehouse"
+DEFAULT_QUEUE = "default"
+WRITER = {"pool": WAREHOUSE_POOL, "queue": WAREHOUSE_QUEUE}
 
 # The closed vocabulary of DAG tags (a test refuses any other).
 TAGS = frozenset({
@@ -20,8 +31,10 @@ DEFAULT_ARGS = {
     "owner": OWNER,
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
+    # A multiplier since Airflow 3.1: `True` would mean 1.0, a constant delay. 2 → about 2, 4, 8 ... min.
+    "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=30),
+    "queue": DEFAULT_QUEUE,
 }
 
 # Asset URIs: each ingest DAG updates its asset; quarterly_indicators is scheduled on any of them.

@@ -12,8 +12,9 @@ from quality_pipeline.airflow_defaults import (
     DEFAULT_ARGS,
     NIGHTLY_CRON,
     TIMEZONE,
-    WAREHOUSE_POOL,
+    WRITER,
 )
+from quality_pipeline.notifications import nightly_deadline, on_failure
 
 START = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
 
@@ -25,17 +26,44 @@ RELEASE_PARAM = Param(
     description="Paths (as in audit.files, e.g. product_sampling/2026Q3.xlsx) of held files to publish anyway.",
 )
 
-LOAD_DOC = """Reads every file of the feed not seen before, validates it with the feed's GX suites and
-publishes it in one DuckDB transaction. Writes `raw.*`, `audit.files`, `audit.quarantine`,
-`audit.row_flags`, `audit.validations`. Runs in the one-slot `quality_warehouse` pool."""
+REPROCESS_PARAM = Param(
+    [],
+    type="array",
+    items={"type": "string", "minLength": 1},
+    title="Reprocess files",
+    description="Paths (as in audit.files) of files seen before to read again from the landing folder, "
+                "replacing what they delivered (e.g. after a rule was fixed).",
+)
+
+LOAD_DOC = """Reads every file of the feed not seen before (plus those named in `release` and `reprocess`),
+validates it with the feed's GX suites and publishes it in one DuckDB transaction. Writes `raw.*`,
+`audit.files`, `audit.quarantine`, `audit.row_flags`, `audit.validations`.
+
+Runs on the `warehouse` queue in the one-slot `quality_warehouse` pool: one writer at a time, on the
+worker that holds the warehouse volume. Retries twice with exponential backoff (a busy writer lock,
+a full disk); a file never lands half-written, so clearing the task is always safe."""
 
 ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected or held, listing each with
-its reason. Everything that could load has loaded already; fix the file, or release a held one
-by triggering the DAG with `release`."""
+its reason; the failure sends the alert. Everything that could load has loaded already: fix and
+re-deliver a rejected file, or check a held one and trigger the DAG with `release` = its path."""
+
+
+def feeds_param(source: str) -> Param:
+    feeds = list(DAG_FEEDS[source])
+    return Param(
+        feeds,
+        type="array",
+        items={"type": "string", "enum": feeds},
+        examples=feeds,
+        minItems=1,
+        uniqueItems=True,
+        title="Feeds",
+        description="Which feeds of this DAG to load (default: all).",
+    )
 
 
 def ingest_dag_args(source: str) -> dict:
-    """Arguments of `@dag` shared by the ingest DAGs: nightly, no catchup, one run at a time."""
+    """Arguments of `@dag` shared by the ingest DAGs: nightly, no catchup, one run at a time, alerts."""
     return {
         "schedule": CronTriggerTimetable(NIGHTLY_CRON, timezone=TIMEZONE),
         "start_date": START,
@@ -43,8 +71,30 @@ def ingest_dag_args(source: str) -> dict:
         "max_active_runs": 1,
         "default_args": DEFAULT_ARGS,
         "tags": ["ingest", "nightly", source],
-        "params": {"release": RELEASE_PARAM},
+        "params": {"feeds": feeds_param(source), "release": RELEASE_PARAM, "reprocess": REPROCESS_PARAM},
+        "on_failure_callback": on_failure(),
+        "deadline": nightly_deadline(),
     }
+
+
+def runs_in_dag_test(dag) -> None:
+    """Let `dag.test()` (and `airflow dags test`) run a DAG that has deadline alerts.
+
+    In Airflow 3.3.2 a successful `dag.test()` run of such a DAG fails at the end: its in-memory copy of the
+    DAG holds the alerts' definitions where the scheduler expects their database ids (`update_state` →
+    `DeadlineAlertModel.get_by_id`). A test run has no scheduler watching deadlines anyway, so it runs without
+    them; the dag-processor serializes the DAG with its deadline as usual.
+    """
+    run_test = dag.test
+
+    def test(*args, **kwargs):
+        deadline, dag.deadline = dag.deadline, None
+        try:
+            return run_test(*args, **kwargs)
+        finally:
+            dag.deadline = deadline
+
+    dag.test = test
 
 
 def ingest_tasks(source: str) -> None:
@@ -52,11 +102,13 @@ def ingest_tasks(source: str) -> None:
     feeds = DAG_FEEDS[source]
     asset = Asset(ASSET_URIS[source], extra={"feeds": list(feeds)})
 
-    @task(pool=WAREHOUSE_POOL, outlets=[asset], doc_md=LOAD_DOC)
+    @task(outlets=[asset], doc_md=LOAD_DOC, **WRITER)
     def load_new_files(params=None, run_id=None) -> dict:
         from quality_pipeline.tasks import ingest as run_ingest
 
-        return run_ingest(feeds, run_id=run_id, release=list(params.get("release") or []))
+        chosen = tuple(f for f in feeds if f in (params.get("feeds") or feeds))
+        return run_ingest(chosen, run_id=run_id, release=list(params.get("release") or []),
+                          reprocess=list(params.get("reprocess") or []))
 
     @task(retries=0, doc_md=ATTENTION_DOC)
     def check_attention(summary: dict) -> None:
@@ -64,4 +116,6 @@ def ingest_tasks(source: str) -> None:
 
         raise_if_attention(summary)
 
-    check_attention(load_new_files())
+    loaded = load_new_files()
+    check_attention(loaded)
+    runs_in_dag_test(loaded.operator.dag)

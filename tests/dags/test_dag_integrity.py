@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from quality_pipeline.airflow_defaults import OWNER, TAGS
+from quality_pipeline.airflow_defaults import OWNER, TAGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 
 pytestmark = pytest.mark.dags
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
 EXPECTED = {"ingest_enforcement", "ingest_product_sampling", "ingest_remediation", "quarterly_indicators"}
+WRITERS = {"load_new_files", "compute_indicators", "publish_vintage"}  # the tasks that write DuckDB
 HEAVY = ("pandas", "duckdb", "great_expectations", "numpy", "pyarrow", "python_calamine", "openpyxl")
 
 
@@ -35,19 +36,25 @@ def test_policy(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.tags and set(dag.tags) <= TAGS, f"tags outside the vocabulary: {set(dag.tags) - TAGS}"
     assert dag.doc_md and len(dag.doc_md) > 200
-    for word in ("Reads", "Writes", "Schedule", "fails"):
+    for word in ("Reads", "Writes", "Schedule", "fails", "Catchup"):
         assert word in dag.doc_md, f"{dag_id} doc_md does not say what it {word.lower()}"
     assert dag.catchup is False
+    assert dag.on_failure_callback, f"{dag_id} sends no alert when it fails"
     for t in dag.tasks:
         assert t.owner == OWNER
+        assert t.doc_md and len(t.doc_md) > 40, f"{dag_id}.{t.task_id} has no task docs"
         if t.task_id != "check_attention":
             assert t.retries >= 2, f"{dag_id}.{t.task_id} retries {t.retries}"
+            assert t.retry_exponential_backoff > 1, f"{dag_id}.{t.task_id}: no backoff (a multiplier of 1 is none)"
 
 
-def test_writing_tasks_share_the_one_slot_pool(dagbag):
-    writers = [t for d in dagbag.dags.values() for t in d.tasks if t.task_id in ("load_new_files", "compute_indicators")]
-    assert len(writers) == 4
-    assert {t.pool for t in writers} == {"quality_warehouse"}
+def test_writing_tasks_share_the_one_slot_pool_and_the_warehouse_queue(dagbag):
+    tasks = [t for d in dagbag.dags.values() for t in d.tasks]
+    writers = [t for t in tasks if t.task_id in WRITERS]
+    assert len(writers) == 5
+    assert {(t.pool, t.queue) for t in writers} == {(WAREHOUSE_POOL, WAREHOUSE_QUEUE)}
+    others = [t for t in tasks if t.task_id not in WRITERS]
+    assert {(t.pool, t.queue) for t in others} == {("default_pool", "default")}
 
 
 _PROBE = """

@@ -1,0 +1,139 @@
+"""Bring up the project's Airflow natively and print the login.
+
+    python -m quality_pipeline.topology up [--port 8080]
+        embedded: `airflow standalone` (SQLite in $AIRFLOW_HOME, LocalExecutor), what `make up` runs
+    python -m quality_pipeline.topology distributed --database-url URL --broker-url URL [--port 8080]
+        the services of docker-compose.yml, one process each, against your PostgreSQL and Redis;
+        `--only airflow-worker --queues default` starts just a worker for a second host
+
+Both run the init first (`airflow db migrate`, the `quality_warehouse` pool; not for `--only`) and stop
+everything they started on Ctrl-C or SIGTERM.
+`AIRFLOW_ADMIN_PASSWORD`, when set, becomes the admin's password; otherwise Airflow generates one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+
+from quality_pipeline.settings import PROJECT_ROOT
+from quality_pipeline.topology import ADMIN_USER, SERVICES, WORKER_QUEUES
+from quality_pipeline.topology.services import (
+    AIRFLOW,
+    Topology,
+    admin_password,
+    distributed_env,
+    embedded_env,
+    run_init,
+    set_admin_password,
+)
+
+
+def _home() -> Path:
+    home = Path(os.environ.get("AIRFLOW_HOME") or "airflow_home")
+    return home if home.is_absolute() else PROJECT_ROOT / home
+
+
+def _banner(topology: Topology, mode: str) -> None:
+    password = admin_password(topology.env, timeout_s=60) or "(see the password file in AIRFLOW_HOME)"
+    channels = [name for name, var in (("webhook", "QUALITY_ALERT_WEBHOOK_URL"), ("e-mail", "QUALITY_ALERT_EMAIL"))
+                if topology.env.get(var)]
+    print(f"""
+Airflow ({mode}) is up: {topology.env['AIRFLOW__API__BASE_URL']}
+  login     {ADMIN_USER} / {password}
+  DAGs      {topology.env['AIRFLOW__CORE__DAGS_FOLDER']} (paused: unpause them in the UI)
+  landing   {topology.env['QUALITY_LANDING_DIR']}
+  warehouse {topology.env['QUALITY_WAREHOUSE']}
+  alerts    {', '.join(channels) or 'log only (set QUALITY_ALERT_WEBHOOK_URL / QUALITY_ALERT_EMAIL)'}
+  logs      {topology.log_dir}
+Ctrl-C stops it.""", flush=True)
+
+
+def _serve(topology: Topology, mode: str) -> int:
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    try:
+        topology.wait_until_up()
+        _banner(topology, mode)
+        while not stop and not topology.dead():
+            time.sleep(1)
+        if dead := topology.dead():
+            print(f"stopped: {dead}\n{topology.tail(dead)}", file=sys.stderr)
+            return 1
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("stopping ...", flush=True)
+        topology.stop()
+
+
+def up(args) -> int:
+    home = _home()
+    env = embedded_env(os.environ, home=home, port=args.port)
+    if os.environ.get("AIRFLOW_ADMIN_PASSWORD"):
+        set_admin_password(env, os.environ["AIRFLOW_ADMIN_PASSWORD"])
+    print(f"initialising Airflow in {home} (SQLite, LocalExecutor) ...", flush=True)
+    run_init(env, home / "logs" / "init.log")
+    topology = Topology(env, home / "logs" / "services")
+    topology.start("standalone", [AIRFLOW, "standalone"])
+    return _serve(topology, "embedded: standalone, SQLite, LocalExecutor")
+
+
+def distributed(args) -> int:
+    home = _home()
+    env = distributed_env(os.environ, home=home, port=args.port, database_url=args.database_url,
+                          broker_url=args.broker_url, result_backend=args.result_backend)
+    if not os.environ.get("AIRFLOW__API_AUTH__JWT_SECRET") and args.only:
+        sys.exit("a second host must share AIRFLOW__API_AUTH__JWT_SECRET with the first: set it in the environment")
+    if "airflow-apiserver" in (args.only or SERVICES):
+        set_admin_password(env, os.environ.get("AIRFLOW_ADMIN_PASSWORD") or secrets.token_urlsafe(12))
+    if not args.only:
+        print(f"initialising the metadata DB {args.database_url.rsplit('@', 1)[-1]} ...", flush=True)
+        run_init(env, home / "logs" / "init.log")
+    topology = Topology(env, home / "logs" / "services")
+    for name in args.only or SERVICES:
+        command = [AIRFLOW, *SERVICES[name]]
+        if name == "airflow-worker" and args.queues:
+            command[command.index("--queues") + 1] = args.queues
+        topology.start(name, command)
+    if args.only and "airflow-apiserver" not in args.only:
+        print(f"started {', '.join(args.only)}; logs in {topology.log_dir}; Ctrl-C stops.", flush=True)
+        try:
+            while not topology.dead():
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        topology.stop()
+        return 0
+    return _serve(topology, "distributed: CeleryExecutor, PostgreSQL, Redis")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.topology", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="embedded: airflow standalone")
+    p_up.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT", 8080)))
+    p_up.set_defaults(func=up)
+    p_dist = sub.add_parser("distributed", help="the compose services, natively")
+    p_dist.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT", 8080)))
+    p_dist.add_argument("--database-url", default=os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"),
+                        required="AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ)
+    p_dist.add_argument("--broker-url", default=os.environ.get("AIRFLOW__CELERY__BROKER_URL"),
+                        required="AIRFLOW__CELERY__BROKER_URL" not in os.environ)
+    p_dist.add_argument("--result-backend", default=os.environ.get("AIRFLOW__CELERY__RESULT_BACKEND"))
+    p_dist.add_argument("--only", nargs="+", choices=list(SERVICES), help="start only these services")
+    p_dist.add_argument("--queues", help=f"queues of the worker (default {','.join(WORKER_QUEUES)})")
+    p_dist.set_defaults(func=distributed)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""The embedded default, as `make up` starts it (`airflow standalone`: SQLite, LocalExecutor), driven through
+REST API v2: token, trigger, poll, then the warehouse; the deadline alert fired by the triggerer; Airflow's
+own backfill of a past quarter close; and a screenshot of the grid in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from quality_pipeline.demo import generate
+from quality_pipeline.topology import ADMIN_USER
+from quality_pipeline.topology.api import AirflowApi
+from quality_pipeline.topology.services import AIRFLOW, Topology, free_port
+from tests.service.conftest import (
+    LOCAL,
+    alert_env,
+    kill_processes_of,
+    last_two_closed_quarters,
+    latest_night,
+    quarter_close,
+    stop_group,
+)
+
+pytestmark = [pytest.mark.service, pytest.mark.timeout(1200)]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class Embedded:
+    def __init__(self, root: Path, env: dict, port: int, truth, quarters: tuple[str, str]):
+        self.root, self.env, self.port, self.truth, self.quarters = root, env, port, truth, quarters
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def password(self) -> str:
+        path = Path(self.env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+        return json.loads(path.read_text())[ADMIN_USER]
+
+    def api(self) -> AirflowApi:
+        return AirflowApi(self.base_url, ADMIN_USER, self.password())
+
+    def warehouse(self, sql: str) -> list[tuple]:
+        con = duckdb.connect(self.env["QUALITY_WAREHOUSE"], read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory, receivers):
+    """`python -m quality_pipeline.topology up` (what `make up` runs) in a private AIRFLOW_HOME, on a free port."""
+    root = tmp_path_factory.mktemp("embedded")
+    quarters = last_two_closed_quarters()
+    truth = generate(root / "landing", seed=21, end_quarter=quarters[1], quarters=2, rows_per_quarter=30,
+                     defect_rate=0, messy=False)  # orchestration is under test here, not the parsers
+    port = free_port()
+    env = {**os.environ, **alert_env(*receivers),
+           "AIRFLOW_HOME": str(root / "home"),
+           "QUALITY_LANDING_DIR": str(root / "landing"),
+           "QUALITY_WAREHOUSE": str(root / "warehouse" / "quality.duckdb"),
+           "QUALITY_REPORTS_DIR": str(root / "reports"),
+           "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+           "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+           "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2"}
+    for var in ("AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__EXECUTOR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+        env.pop(var, None)
+    log = root / "up.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "quality_pipeline.topology", "up", "--port", str(port)],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while "Airflow (embedded" not in log.read_text(errors="replace"):
+            assert process.poll() is None, log.read_text(errors="replace")[-5000:]
+            assert time.monotonic() < deadline, "no banner after 300 s:\n" + log.read_text(errors="replace")[-5000:]
+            time.sleep(2)
+        yield Embedded(root, env, port, truth, quarters)
+    finally:
+        stop_group(process)
+        kill_processes_of(root / "home")
+
+
+def test_make_up_prints_the_login(embedded):
+    banner = (embedded.root / "up.log").read_text()
+    assert f"login     admin / {embedded.password()}" in banner
+    assert f"http://127.0.0.1:{embedded.port}" in banner
+
+
+def test_rest_api_run_loads_the_warehouse_and_misses_a_deadline(embedded, receivers):
+    hook, smtp = receivers
+    api = embedded.api()
+    api.wait_for_dags(["ingest_product_sampling", "quarterly_indicators"])
+    tonight = latest_night()
+    # Triggered while paused, so the scheduler finds tonight's run there already and adds none of its own;
+    # the second one is last night's, long past its 06:00 deadline.
+    run = api.trigger("ingest_product_sampling", logical_date=tonight)
+    late = api.trigger("ingest_product_sampling", logical_date=tonight - timedelta(days=1))
+    api.unpause("ingest_product_sampling")
+
+    assert api.wait_for_run("ingest_product_sampling", run, timeout_s=600) == "success"
+    assert api.wait_for_run("ingest_product_sampling", late, timeout_s=600) == "success"
+    assert {r["dag_run_id"] for r in api.runs("ingest_product_sampling")} == {run, late}
+
+    expected = {f.path for f in embedded.truth.files if f.path.startswith("product_sampling/")}
+    files = dict(embedded.warehouse("SELECT path, status FROM audit.files"))
+    assert set(files) == expected and set(files.values()) == {"loaded"}
+    assert embedded.warehouse("SELECT count(*) FROM raw.product_sampling")[0][0] > 0
+    loads = {ti["task_id"]: ti for ti in api.task_instances("ingest_product_sampling", run)}
+    assert (loads["load_new_files"]["pool"], loads["load_new_files"]["queue"]) == ("quality_warehouse", "warehouse")
+
+    alert = hook.wait_for(lambda m: m.get("event") == "deadline_missed" and m.get("run_id") == late, timeout_s=180)
+    assert alert["dag_id"] == "ingest_product_sampling"
+    smtp.wait_for(lambda m: "deadline" in m["subject"] and "ingest_product_sampling" in m["subject"], timeout_s=60)
+
+
+def test_backfill_replays_a_past_quarter_close(embedded):
+    """`airflow backfill create` for the close of the quarter before last; the scheduler runs it."""
+    api = embedded.api()
+    previous, last = embedded.quarters
+    api.wait_for_run("ingest_product_sampling", api.runs("ingest_product_sampling")[0]["dag_run_id"])
+    closed_on = quarter_close(previous)
+    done = subprocess.run([AIRFLOW, "backfill", "create", "--dag-id", "quarterly_indicators",
+                           "--from-date", (closed_on - timedelta(days=1)).isoformat(),
+                           "--to-date", (closed_on + timedelta(days=1)).isoformat()],
+                          env=embedded.env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    api.unpause("quarterly_indicators")  # backfill runs wait for an unpaused DAG; unpausing also runs the latest close
+
+    runs = _wait_for_runs(api, "quarterly_indicators", {"backfill", "scheduled"})
+    assert {r["run_type"]: r["state"] for r in runs} == {"backfill": "success", "scheduled": "success"}
+    backfill = next(r for r in runs if r["run_type"] == "backfill")
+    close_run = next(r for r in runs if r["run_type"] == "scheduled")
+    assert datetime.fromisoformat(backfill["logical_date"]).astimezone(LOCAL) == datetime.combine(
+        closed_on, clock(3), LOCAL)
+
+    plan = api.xcom("quarterly_indicators", backfill["dag_run_id"], "plan_quarters")
+    assert plan["quarters"] == [previous] and plan["vintage_quarters"] == [] and plan["closed_at"] is None
+    assert api.xcom("quarterly_indicators", backfill["dag_run_id"], "compute_indicators")["quarters"] == [previous]
+    close_plan = api.xcom("quarterly_indicators", close_run["dag_run_id"], "plan_quarters")
+    assert close_plan["quarters"] == [last] and close_plan["closed_at"] == quarter_close(last).isoformat()
+    published = api.xcom("quarterly_indicators", close_run["dag_run_id"], "publish_vintage")
+    assert list(published["vintages"]) == [last]
+
+    quarters = {q for (q,) in embedded.warehouse("SELECT DISTINCT quarter FROM marts.quarterly_indicators")}
+    assert {previous, last} <= quarters
+    vintages = embedded.warehouse("SELECT DISTINCT quarter, published_by_run FROM marts.indicator_vintages")
+    assert vintages == [(last, close_run["dag_run_id"])]
+    for quarter in (previous, last):
+        assert (Path(embedded.env["QUALITY_REPORTS_DIR"]) / quarter / "report.html").is_file()
+
+
+def _wait_for_runs(api, dag_id: str, run_types: set[str], timeout_s: float = 600) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        runs = api.runs(dag_id)
+        if {r["run_type"] for r in runs} >= run_types and all(r["state"] in ("success", "failed") for r in runs):
+            return runs
+        assert time.monotonic() < deadline, f"runs of {dag_id} after {timeout_s:.0f}s: {runs}"
+        time.sleep(3)
+
+
+def test_grid_screenshot(embedded, artifacts):
+    """A second api-server on the same metadata DB, with every visitor an admin, so Chromium needs no login."""
+    port = free_port()
+    env = {**embedded.env, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+           "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}"}
+    viewer = Topology(env, embedded.root / "viewer")
+    viewer.start("api-server", [AIRFLOW, "api-server", "--port", str(port)])
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    target = artifacts / "embedded-grid-ingest_product_sampling.png"
+    target.unlink(missing_ok=True)
+    try:
+        viewer.wait_until_up(timeout_s=180)
+        url = f"http://127.0.0.1:{port}/dags/ingest_product_sampling"
+        shot = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+                               "--window-size=1600,1000", "--virtual-time-budget=15000",
+                               f"--screenshot={target}", url],
+                              capture_output=True, text=True, timeout=180)
+        assert target.is_file() and target.stat().st_size > 20_000, shot.stderr[-2000:]
+    finally:
+        viewer.stop()
+        shutil.rmtree(profile, ignore_errors=True)
