@@ -22,8 +22,9 @@ def airflow_db() -> Path:
     return home
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def dagbag(airflow_db):
+    """A fresh DagBag per test: a run's conf must never leak into another test's DAG objects."""
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
