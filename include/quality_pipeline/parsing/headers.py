@@ -92,11 +92,13 @@ def find_header(rows: list[list], feed: Feed) -> HeaderMatch | None:
     row_index = best[0]
     cells = rows[row_index]
     columns, unit_pos, duplicates = _match_row(cells, index)
-    extras = {
-        pos: "".join(unicodedata.normalize("NFKC", str(cell)).split())
-        for pos, cell in enumerate(cells)
-        if cell not in (None, "") and pos not in columns and pos not in duplicates
-    }
+    extras: dict[int, str] = {}
+    taken: set[str] = set()
+    for pos, cell in enumerate(cells):
+        if cell not in (None, "") and pos not in columns and pos not in duplicates:
+            name = "".join(unicodedata.normalize("NFKC", str(cell)).split())
+            extras[pos] = name if name not in taken else f"{name}#{pos + 1}"  # two 备注 columns: keep both
+            taken.add(extras[pos])
     for pos, name in duplicates.items():
         extras[pos] = f"{name}#{pos + 1}"
     return HeaderMatch(

@@ -295,16 +295,16 @@ def _is_plain_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _tag_bool(value: object) -> object:
+def tag_bool(value: object) -> object:
     return ("bool", value) if isinstance(value, bool) else value
 
 
-def _factorize(series: pd.Series) -> tuple[np.ndarray, list[object]]:
+def factorize(series: pd.Series) -> tuple[np.ndarray, list[object]]:
     """Codes and distinct values of a column; bools are kept apart from the equal numbers 1 and 0."""
     codes, uniques = pd.factorize(series)
     values = uniques.tolist()
     if any(isinstance(v, bool) for v in values) and any(_is_plain_number(v) for v in values):
-        codes, uniques = pd.factorize(series.map(_tag_bool))
+        codes, uniques = pd.factorize(series.map(tag_bool))
         values = [v[1] if isinstance(v, tuple) else v for v in uniques.tolist()]
     return codes, values
 
@@ -316,7 +316,7 @@ def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0) -> tu
     parse, dtype = _SERIES_KINDS[kind]
     if kind == "money":
         parse = partial(parse, multiplier=multiplier)
-    codes, uniques = _factorize(series)
+    codes, uniques = factorize(series)
     cells = [_parse_cell(parse, value) for value in uniques]
     # A trailing null slot: take() with code -1 (a missing cell) picks it.
     table = pd.array([parsed for parsed, _ in cells] + [None], dtype=dtype)
