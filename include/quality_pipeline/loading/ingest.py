@@ -8,6 +8,7 @@ whole or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -16,15 +17,22 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from quality_pipeline.feeds import Feed, load_feed
-from quality_pipeline.loading.discovery import REFUSALS, Candidate, discover, sha256_of
+from quality_pipeline.loading.discovery import (
+    REFUSALS,
+    Candidate,
+    FileChanged,
+    discover,
+    sha256_of,
+    take_snapshot,
+)
 from quality_pipeline.loading.outcomes import (
     RowDecisions,
     decide_batch,
     decide_rows,
-    key_text,
-    value_as_written,
+    issue_records,
 )
 from quality_pipeline.parsing.coerce import PREV_PREFIX, typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
@@ -62,6 +70,7 @@ class Context:
     region: Region
     run_id: str
     today: date
+    snapshots: Path | None = None  # private folder for the copies that are hashed and parsed
 
 
 def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate=None,
@@ -78,7 +87,7 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
         gate = Gate(docs_dir=settings.reports_dir / "validation" / feed_name)
     results: list[FileResult] = []
     with write_session(settings) as con:
-        ctx = Context(con, gate, feed, region, run_id, today or date.today())
+        ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots")
         for cand in discover(settings.landing_dir, feed):
             result = _ingest_candidate(ctx, cand)
             if result:
@@ -114,7 +123,11 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
         result = FileResult(ctx.feed.name, cand.relative, "rejected", f"{zh} / {en}")
         _write_file_row(ctx, cand, "refused:" + cand.relative, result, reason_code=cand.refused)
         return result
-    sha = sha256_of(cand.path)
+    try:
+        sha = sha256_of(cand.path)
+    except OSError as exc:  # removed or made unreadable since discovery: the next run sees it again
+        log.warning("%s: %s; left for the next run", cand.relative, exc)
+        return None
     seen, duplicate_of = _known(ctx.con, ctx.feed, cand.relative, sha)
     if seen:
         return None
@@ -123,7 +136,16 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
                             f"与已收文件内容完全相同（file_id {duplicate_of}） / identical bytes to file {duplicate_of}")
         _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=duplicate_of)
         return result
-    return process_file(ctx, cand, sha)
+    try:
+        snap = take_snapshot(cand, ctx.snapshots)
+    except (FileChanged, OSError) as exc:
+        log.warning("%s is still being written (%s); left for the next run", cand.relative, exc)
+        return None
+    with snap:
+        if snap.sha256 != sha:
+            log.warning("%s changed while it was read; left for the next run", cand.relative)
+            return None
+        return process_file(ctx, dataclasses.replace(cand, path=snap.path, size=snap.size), sha)
 
 
 def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None = None,
@@ -294,29 +316,39 @@ def _raw_row(raw: RawExtract, idx: int) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
+def _located(records: pd.DataFrame, ctx, file_id: int, path: str) -> pd.DataFrame:
+    records.insert(0, "path", path)
+    records.insert(0, "feed", ctx.feed.name)
+    records.insert(0, "file_id", file_id)
+    return records
+
+
+def _insert_frame(ctx, table: str, records: pd.DataFrame) -> None:
+    ctx.con.register("issues_to_load", records)
+    try:
+        ctx.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM issues_to_load")  # noqa: S608 - our table names
+    finally:
+        ctx.con.unregister("issues_to_load")
+
+
 def _insert_quarantine(ctx, file_id, path, raw, frame, decisions: RowDecisions) -> None:
-    records = []
-    for idx, issues in decisions.rejected.items():
-        raw_row = _raw_row(raw, idx)
-        key = key_text(frame, ctx.feed, idx)
-        for issue in issues:
-            records.append((file_id, ctx.feed.name, path, frame.at[idx, SHEET_COLUMN], int(frame.at[idx, ROW_COLUMN]),
-                            key, issue.column, issue.rule, issue.reason,
-                            value_as_written(frame, ctx.feed, idx, issue.column), raw_row, ctx.run_id))
-    if records:
-        ctx.con.executemany("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+    records = issue_records(frame, ctx.feed, decisions.rejected)
+    if records is None:
+        return
+    records = _located(records, ctx, file_id, path)
+    raw_rows = {idx: _raw_row(raw, idx) for idx in decisions.rejected}
+    records["raw_row"] = [raw_rows[idx] for idx, found in decisions.rejected.items() for _ in found]
+    records["run_id"] = ctx.run_id
+    _insert_frame(ctx, "audit.quarantine", records)
 
 
 def _insert_flags(ctx, file_id, path, frame, decisions: RowDecisions) -> None:
-    records = []
-    for idx, issues in decisions.flagged.items():
-        key = key_text(frame, ctx.feed, idx)
-        for issue in issues:
-            records.append((file_id, ctx.feed.name, path, frame.at[idx, SHEET_COLUMN], int(frame.at[idx, ROW_COLUMN]),
-                            key, issue.column, issue.rule, issue.reason,
-                            value_as_written(frame, ctx.feed, idx, issue.column), ctx.run_id))
-    if records:
-        ctx.con.executemany("INSERT INTO audit.row_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+    records = issue_records(frame, ctx.feed, decisions.flagged)
+    if records is None:
+        return
+    records = _located(records, ctx, file_id, path)
+    records["run_id"] = ctx.run_id
+    _insert_frame(ctx, "audit.row_flags", records)
 
 
 def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: RowDecisions) -> None:
@@ -329,6 +361,8 @@ def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: Ro
     out["_sheet"] = keep[SHEET_COLUMN]
     out["_row_number"] = keep[ROW_COLUMN]
     out["_loaded_at"] = pd.Timestamp.now()
+    # Arrow, not the frame: DuckDB scans object columns of a pandas frame one Python object at a time
+    out = pa.Table.from_pandas(out, preserve_index=False)
     ctx.con.register("rows_to_load", out)
     try:
         ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME SELECT * FROM rows_to_load")  # noqa: S608
@@ -361,10 +395,19 @@ def _again(ctx: Context, landing_dir: Path, spec: str, *, status: str | None) ->
     results = []
     for file_id, relative, sha, seq, was in rows:
         path = landing_dir / relative
-        if not path.is_file() or path.is_symlink() or sha256_of(path) != sha:
-            raise FileNotFoundError(f"{relative} is gone or changed since it was seen; deliver it again instead")
+        gone = FileNotFoundError(f"{relative} is gone or changed since it was seen; deliver it again instead")
+        if not path.is_file() or path.is_symlink():
+            raise gone
         info = path.stat()
         cand = Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
-        log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", relative, file_id, was)
-        results.append(process_file(ctx, cand, sha, file_id=file_id, delivery_seq=seq, releasing=status == "held"))
+        try:
+            snap = take_snapshot(cand, ctx.snapshots)
+        except (FileChanged, OSError) as exc:
+            raise gone from exc
+        with snap:
+            if snap.sha256 != sha:
+                raise gone
+            log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", relative, file_id, was)
+            results.append(process_file(ctx, dataclasses.replace(cand, path=snap.path), sha, file_id=file_id,
+                                        delivery_seq=seq, releasing=status == "held"))
     return results

@@ -6,12 +6,13 @@ The validation suite compares the two: text present but no parsed value means
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from quality_pipeline.feeds import Column, Feed
 from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
 from quality_pipeline.parsing.uscc import normalise_uscc
-from quality_pipeline.parsing.values import map_value, parse_series, parse_text_list
+from quality_pipeline.parsing.values import factorize, map_value, parse_series, parse_text_list
 from quality_pipeline.region import Region
 
 PARSED_TYPES = {"date", "month", "money", "integer", "number", "percent", "bool", "industry_code"}
@@ -23,27 +24,26 @@ def raw_name(column: str) -> str:
     return column + RAW_SUFFIX
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Cells as text: integral floats from xlsx lose their `.0` (an ID typed as a number)."""
-
-    def one(value: object) -> object:
-        if value is None:
-            return None
-        if isinstance(value, float):
-            return str(int(value)) if value.is_integer() else repr(value)
-        return str(value)
-
-    uniques = pd.unique(series.dropna())
-    return series.map({u: one(u) for u in uniques}, na_action="ignore").astype(object).where(
-        series.notna(), None
-    )
+def _text_of(value: object) -> object:
+    """A cell as text: integral floats from xlsx lose their `.0` (an ID typed as a number)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
 
 
 def _map_unique(series: pd.Series, fn) -> pd.Series:
-    uniques = pd.unique(series.dropna())
-    return series.map({u: fn(u) for u in uniques}, na_action="ignore").astype(object).where(
-        series.notna(), None
-    )
+    """fn applied once per distinct value (missing cells stay None), without a per-cell dict lookup."""
+    codes, uniques = factorize(series)
+    if not len(uniques):
+        return pd.Series(np.full(len(series), None, dtype=object), index=series.index, dtype=object)
+    table = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(table[codes], index=series.index, dtype=object)
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    return _map_unique(series, _text_of)
 
 
 def _coerce_column(column: Column, cells: pd.Series, multiplier: float, region: Region) -> dict[str, pd.Series]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+import numpy as np
 import pandas as pd
 from great_expectations.compatibility import pydantic
 from great_expectations.execution_engine import PandasExecutionEngine
@@ -31,7 +32,9 @@ class ColumnValuesValidUscc(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, **kwargs):
-        return column.map(lambda v: uscc_is_valid(str(v)))
+        codes, uniques = pd.factorize(column)  # each distinct code checked once
+        valid = np.array([uscc_is_valid(str(u)) for u in uniques] + [True], dtype=bool)
+        return pd.Series(valid[codes], index=column.index)
 
 
 class ColumnValuesItemsInSet(ColumnMapMetricProvider):
