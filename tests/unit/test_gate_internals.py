@@ -1,0 +1,22 @@
+"""Guards on the one Great Expectations internal the gate relies on (a GX upgrade that changes it fails here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.unit
+
+
+def test_gx_no_longer_fingerprints_each_frame(gate):
+    """GX hashes every pandas batch under HASH_THRESHOLD bytes for a batch marker (twice per validation,
+    half the validation time at 1M rows). The gate sets the threshold to 0; the marker must be gone."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    assert pandas_execution_engine.HASH_THRESHOLD == 0
+    summary = pd.DataFrame([{"rows_read": 10, "rejected_share": 0.0, "rows_vs_previous": None, "columns_dropped": 0}])
+    outcomes = gate.validate("product_sampling.batch", summary, {})
+    assert outcomes and all(o.error is None for o in outcomes)
+    markers = gate._results[-1].meta["batch_markers"]
+    assert "ge_load_time" in markers
+    assert "pandas_data_fingerprint" not in markers
