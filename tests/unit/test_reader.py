@@ -123,3 +123,22 @@ def test_broken_files_get_a_reason_a_clerk_can_act_on(tmp_path, name, content, c
 def test_header_only_file_reads_zero_rows(tmp_path):
     raw = read_extract(_csv(tmp_path / "h.csv", [HEADER]), SAMPLING)
     assert raw.rows_read == 0
+
+
+def test_text_only_is_promised_only_when_every_cell_is_text(tmp_path):
+    """`text_only` lets typing skip the text conversion, so it must never be claimed for a cell that is not text."""
+    csv_path = _csv(tmp_path / "s.csv", [HEADER, "BS1, 电饭锅 ,电工,甲公司,2026-01-05,合格", "BS2,插座,电工,,,无"])
+    raw = read_extract(csv_path, SAMPLING)
+    cells = raw.frame.drop(columns=[ROW_COLUMN]).to_numpy().ravel()
+    assert raw.text_only
+    assert all(v is None or isinstance(v, str) for v in cells)
+    assert raw.frame["inspected_unit"].tolist() == ["甲公司", None]
+
+    ragged = _csv(tmp_path / "r.csv", [HEADER, "BS1,电饭锅,电工,甲公司,2026-01-05,合格,多余", "BS2,插座"])
+    assert all(v is None or isinstance(v, str) for v in read_extract(ragged, SAMPLING).frame["product_name"])
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append(["BS1", "电饭锅", "电工", "甲公司", dt.date(2026, 1, 5), "合格"])
+    book.save(tmp_path / "s.xlsx")
+    assert not read_extract(tmp_path / "s.xlsx", SAMPLING).text_only

@@ -42,15 +42,16 @@ def _map_unique(series: pd.Series, fn) -> pd.Series:
     return pd.Series(table[codes], index=series.index, dtype=object)
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    return _map_unique(series, _text_of)
+def _as_text(series: pd.Series, text_only: bool) -> pd.Series:
+    return series if text_only else _map_unique(series, _text_of)
 
 
-def _coerce_column(column: Column, cells: pd.Series, multiplier: float, region: Region) -> dict[str, pd.Series]:
+def _coerce_column(column: Column, cells: pd.Series, multiplier: float, region: Region,
+                   text_only: bool) -> dict[str, pd.Series]:
     if column.type in PARSED_TYPES:
         parsed, _failed = parse_series(cells, column.type, multiplier=multiplier)
-        return {column.name: parsed, raw_name(column.name): _as_text(cells)}
-    text = _as_text(cells)
+        return {column.name: parsed, raw_name(column.name): _as_text(cells, text_only)}
+    text = _as_text(cells, text_only)
     if column.type == "uscc":
         return {column.name: _map_unique(text, normalise_uscc)}
     if column.type == "street":
@@ -72,5 +73,5 @@ def typed_frame(raw: RawExtract, region: Region) -> pd.DataFrame:
     }
     for column in feed.columns:
         cells = frame[column.name] if column.name in frame else empty
-        out.update(_coerce_column(column, cells, raw.multipliers.get(column.name, 1.0), region))
+        out.update(_coerce_column(column, cells, raw.multipliers.get(column.name, 1.0), region, raw.text_only))
     return pd.DataFrame(out, index=frame.index)

@@ -64,6 +64,7 @@ class RawExtract:
     encoding: str | None = None
     rows_skipped: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
 
     @property
     def rows_read(self) -> int:
@@ -215,6 +216,7 @@ class _Rows:
         self.kept = 0
         self.seen = 0  # rows of every batch, kept or not
         self.skipped: dict[str, int] = {}
+        self.text_only = True
 
     def add_text(self, arrays: list[pa.Array], first_number: int) -> None:
         """A batch of string columns (csv): cleaned here, all columns at once."""
@@ -234,6 +236,7 @@ class _Rows:
 
     def _add(self, codes: np.ndarray, uniques: np.ndarray, first_number: int, all_text: bool) -> None:
         width, n = codes.shape
+        self.text_only &= all_text
         text = _text_array(uniques, all_text)
         flags = _unique_flags(uniques, text, all_text)
         present = flags["present"][codes]
@@ -372,6 +375,7 @@ def _read_csv(path: Path, feed: Feed) -> RawExtract:
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers,
         sheets=[], encoding=encoding, rows_skipped=sum(rows.skipped.values()), skipped=rows.skipped,
+        text_only=rows.text_only,
     )
 
 
