@@ -42,6 +42,7 @@ from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
+ROW_GROUP = 122_880  # DuckDB's row-group size
 
 
 @dataclass
@@ -192,7 +193,11 @@ def _exact_duplicates(raw: RawExtract) -> pd.Series:
     cols = [c for c in raw.frame.columns if c not in (ROW_COLUMN, SHEET_COLUMN)]
     if not len(raw.frame):
         return pd.Series([], dtype=bool)
-    hashed = pd.util.hash_pandas_object(raw.frame[cols].astype(str), index=False)
+    cells = raw.frame[cols]
+    try:
+        hashed = pd.util.hash_pandas_object(cells, index=False)
+    except TypeError:  # numbers, dates or booleans beside text (xlsx): hash what they print as
+        hashed = pd.util.hash_pandas_object(cells.astype(str), index=False)
     return hashed.duplicated(keep="first")
 
 
@@ -352,18 +357,26 @@ def _insert_flags(ctx, file_id, path, frame, decisions: RowDecisions) -> None:
 
 
 def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: RowDecisions) -> None:
-    keep = frame.drop(index=list(decisions.rejected))
-    out = keep[ctx.feed.column_names].copy()
-    out["_extra"] = keep[EXTRA_COLUMN]
-    out["_file_id"] = file_id
-    out["_run_id"] = ctx.run_id
-    out["_delivery_seq"] = seq
-    out["_sheet"] = keep[SHEET_COLUMN]
-    out["_row_number"] = keep[ROW_COLUMN]
-    out["_loaded_at"] = pd.Timestamp.now()
-    # Arrow, not the frame: DuckDB scans object columns of a pandas frame one Python object at a time
-    out = pa.Table.from_pandas(out, preserve_index=False)
-    ctx.con.register("rows_to_load", out)
+    keep = ~frame.index.isin(list(decisions.rejected))
+    n = int(keep.sum())
+
+    def column(name: str) -> pa.Array:
+        return pa.array(frame[name][keep], from_pandas=True)
+
+    # Arrow, not a pandas frame: DuckDB scans object columns of a frame one Python object at a time
+    rows = pa.table({
+        **{name: column(name) for name in ctx.feed.column_names},
+        "_extra": column(EXTRA_COLUMN),
+        "_file_id": pa.repeat(file_id, n),
+        "_run_id": pa.repeat(ctx.run_id, n),
+        "_delivery_seq": pa.repeat(seq, n),
+        "_sheet": column(SHEET_COLUMN),
+        "_row_number": column(ROW_COLUMN),
+        "_loaded_at": pa.repeat(pa.scalar(datetime.now(), pa.timestamp("us")), n),
+    })
+    # In row-group-sized batches: DuckDB scans one Arrow batch per thread (one 1M-row chunk took twice as long)
+    rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))
+    ctx.con.register("rows_to_load", rows)
     try:
         ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME SELECT * FROM rows_to_load")  # noqa: S608
     finally:
