@@ -91,7 +91,16 @@ test: install browser lint ## The whole suite: ruff, then pytest
 test-fast: install lint ## Everything but the service-backed tests (no Airflow services started)
 	$(BIN)/python -m pytest -m "not service"
 
+bench: install ## Ingest 1M/5M-row CSVs and a 200k-row XLSX against DuckDB's read_csv, DAG imports, indicators on 10M rows; writes bench/results.md (~10 min)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-memory: install ## Peak RSS of ingesting a 1,000,000-row CSV (issue 3's 1.5 GB limit)
+	$(BIN)/python bench/memory_1m.py
+
+bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown into DuckDB (needs duckdb-engine, see bench/results.md)
+	$(BIN)/python bench/gx_paths.py
+
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run demo up test-fast expectations report docs seeds browser lint test clean
+.PHONY: help install airflow-init run demo up test-fast expectations report docs seeds browser lint test bench bench-memory bench-gx clean

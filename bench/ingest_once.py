@@ -1,0 +1,121 @@
+"""Ingest one file into a fresh warehouse and print, as one JSON line, how long each step took and the peak RSS.
+
+    python bench/ingest_once.py <file> <workdir> [--feed product_sampling] [--profile out.html]
+
+Run it as a child process (bench/run.py and bench/memory_1m.py do): its peak RSS (VmHWM, the ru_maxrss
+of this process image) is then the peak of that one ingest. The Great Expectations import (seconds, once per task) is timed apart from the ingest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process image: VmHWM, which (unlike ru_maxrss on Linux) does not carry over the RSS of
+    the parent that forked it, so a child of a big process (pytest) measures only itself."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file", type=Path)
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--feed", default="product_sampling")
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument profile of the ingest (HTML) here")
+    args = parser.parse_args()
+
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    from quality_pipeline.feeds import load_feed
+
+    feed = load_feed(args.feed)
+    landing = args.workdir / "landing"
+    (landing / feed.folder).mkdir(parents=True)
+    target = landing / feed.folder / args.file.name
+    try:
+        os.link(args.file, target)  # same bytes, no copy
+    except OSError:
+        shutil.copyfile(args.file, target)
+    os.environ.update(QUALITY_LANDING_DIR=str(landing), QUALITY_WAREHOUSE=str(args.workdir / "wh" / "quality.duckdb"),
+                      QUALITY_REPORTS_DIR=str(args.workdir / "reports"), GX_ANALYTICS_ENABLED="false")
+
+    started = time.perf_counter()
+    from quality_pipeline.validation.gate import Gate
+
+    gate = Gate()
+    gate_seconds = time.perf_counter() - started
+    rss_before = _rss_mb()
+
+    from quality_pipeline.loading import ingest
+
+    stages: dict[str, float] = {}
+
+    def timed(owner, name: str, label: str) -> None:
+        fn = getattr(owner, name, None)
+        if fn is None:
+            return
+
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                stages[label] = stages.get(label, 0.0) + time.perf_counter() - t
+
+        setattr(owner, name, wrapper)
+
+    timed(ingest, "sha256_of", "hash")
+    timed(ingest, "take_snapshot", "snapshot")
+    timed(ingest, "read_extract", "read")
+    timed(ingest, "typed_frame", "typed_frame")
+    timed(ingest, "_exact_duplicates", "duplicates")
+    timed(ingest, "_publish_file", "publish_file")
+    validate = gate.validate
+
+    def timed_validate(suite, frame, params=None):
+        t = time.perf_counter()
+        try:
+            return validate(suite, frame, params)
+        finally:
+            label = "gx_" + suite.rsplit(".", 1)[-1]
+            stages[label] = stages.get(label, 0.0) + time.perf_counter() - t
+
+    gate.validate = timed_validate
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.01)
+        profiler.start()
+    t = time.perf_counter()
+    results = ingest.ingest_feed(args.feed, run_id="bench", gate=gate)
+    seconds = time.perf_counter() - t
+    if profiler:
+        profiler.stop()
+        args.profile.write_text(profiler.output_html())
+        print(profiler.output_text(unicode=False, color=False, show_all=False), file=sys.stderr)
+    stages["other (discover, session, publish warehouse)"] = seconds - sum(stages.values())
+    (result,) = results
+    print(json.dumps({
+        "file": args.file.name, "status": result.status, "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected, "rows_flagged": result.rows_flagged,
+        "seconds": seconds, "stages": {k: round(v, 2) for k, v in stages.items()}, "gx_import_seconds": gate_seconds,
+        "rss_before_ingest_mb": round(rss_before), "peak_rss_mb": round(_rss_mb()),
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
