@@ -5,24 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-INDICATOR_ZH = {
-    "sampling_batches": "抽检批次",
-    "sampling_pass_rate": "抽检合格率",
-    "sampling_refusals": "拒检批次",
-    "sampling_followup_open": "不合格未闭环",
-    "enforcement_inspection_person_times": "执法检查人次",
-    "enforcement_entities_inspected": "检查户次",
-    "enforcement_cases": "立案数",
-    "anticounterfeit_cases": "打假案件",
-    "enforcement_penalties_yuan": "罚没金额(元)",
-    "enforcement_transferred_cases": "移送司法",
-    "enforcement_missed_transfers": "应移送未移送",
-    "remediation_investment_rate": "整治投资完成率",
-    "remediation_projects_completed": "完工项目",
-    "water_bodies_not_black_rate": "水体消除黑臭比例",
-    "quality_competitiveness_index": "质量竞争力指数",
-}
-
 
 def _pad(text: str, width: int) -> str:
     """Left-align text whose CJK characters take two columns on a terminal."""
@@ -31,6 +13,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def show_indicators(quarter: str | None, scope: str) -> int:
+    from quality_pipeline.indicators.compute import indicator_config
     from quality_pipeline.settings import load_settings
     from quality_pipeline.warehouse.writer import read_only
 
@@ -51,6 +34,7 @@ def show_indicators(quarter: str | None, scope: str) -> int:
         ).fetchall()
     finally:
         con.close()
+    labels = indicator_config()
     print(f"\n{quarter} · {scope} — marts.quarterly_indicators ({settings.warehouse})\n")
     header = f"{'indicator':<38} {_pad('指标', 16)} {'value':>16} {'of':>29} {'target':>9}  {'met':<4} unit"
     print(header)
@@ -60,7 +44,7 @@ def show_indicators(quarter: str | None, scope: str) -> int:
         ratio = f"{num:,.0f}/{den:,.0f}" if num is not None and den is not None else ""
         tgt = "" if target is None else f"{target:,.0f}"
         flag = "" if met is None else ("yes" if met else "NO")
-        print(f"{indicator:<38} {_pad(INDICATOR_ZH.get(indicator, ''), 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
+        print(f"{indicator:<38} {_pad(labels.get(indicator, {}).get('label_zh', ''), 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
               f"{flag:<4} {unit}")
     return 0
 
