@@ -166,11 +166,12 @@ def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None
     row_outcomes = ctx.gate.validate(f"{feed.name}.rows", unique, params)
     decisions = decide_rows(row_outcomes)
     rows_read, dups, rejected = len(frame), int(duplicate.sum()), len(decisions.rejected)
+    rows_vs_previous, columns_dropped = _against_previous(ctx, raw, rows_read)
     summary = pd.DataFrame([{
         "rows_read": rows_read,
         "rejected_share": rejected / rows_read if rows_read else 0.0,
-        "rows_vs_previous": _rows_vs_previous(ctx, rows_read),
-        "columns_dropped": _columns_dropped(ctx, raw),
+        "rows_vs_previous": rows_vs_previous,
+        "columns_dropped": columns_dropped,
     }])
     batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
     batch = decide_batch(batch_outcomes, releasing=releasing)
@@ -232,25 +233,19 @@ def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rows_vs_previous(ctx: Context, rows_read: int) -> float | None:
+def _against_previous(ctx: Context, raw: RawExtract, rows_read: int) -> tuple[float | None, int]:
+    """(rows read / rows of the feed's latest loaded delivery, header columns it had that this file lacks)."""
     previous = ctx.con.execute(
-        "SELECT rows_read FROM audit.files WHERE feed = ? AND status = 'loaded' ORDER BY delivery_seq DESC LIMIT 1",
+        "SELECT rows_read, details FROM audit.files WHERE feed = ? AND status = 'loaded' "
+        "ORDER BY delivery_seq DESC LIMIT 1",
         [ctx.feed.name],
     ).fetchone()
-    if not previous or not previous[0]:
-        return None
-    return rows_read / previous[0]
-
-
-def _columns_dropped(ctx: Context, raw: RawExtract) -> int:
-    previous = ctx.con.execute(
-        "SELECT details FROM audit.files WHERE feed = ? AND status = 'loaded' ORDER BY delivery_seq DESC LIMIT 1",
-        [ctx.feed.name],
-    ).fetchone()
-    if not previous or not previous[0]:
-        return 0
-    before = set(json.loads(previous[0]).get("columns", []))
-    return len(before - set(raw.header))
+    if not previous:
+        return None, 0
+    previous_rows, details = previous
+    ratio = rows_read / previous_rows if previous_rows else None
+    before = set(json.loads(details).get("columns", [])) if details else set()
+    return ratio, len(before - set(raw.header))
 
 
 def _file_meta(raw: RawExtract | None) -> str | None:

@@ -321,13 +321,12 @@ class _Rows:
         return frame
 
 
-def _check_required(feed: Feed, match: HeaderMatch | None, where: str) -> None:
+def _check_required(feed: Feed, match: HeaderMatch | None) -> None:
     if match is None:
         raise ExtractRejected(
             "no_header",
-            f"{where}未找到可识别的表头（应包含如「{feed.required[0].header}」等列名）",
-            f"{where and where + ': '}no recognisable header row (expected column names such as "
-            f"'{feed.required[0].header}')",
+            f"未找到可识别的表头（应包含如「{feed.required[0].header}」等列名）",
+            f"no recognisable header row (expected column names such as '{feed.required[0].header}')",
         )
     missing = [c for c in feed.required if c.name not in match.matched]
     if missing:
@@ -360,7 +359,7 @@ def _read_csv(path: Path, feed: Feed) -> RawExtract:
     head, head_lines = _csv_head(path, encoding)
     cleaned = [[_cell_text(v) for v in row] for row in head]
     match = find_header(cleaned, feed)
-    _check_required(feed, match, "")
+    _check_required(feed, match)
     assert match is not None
     header_cells = cleaned[match.row_index]
     skip = match.row_index + 1
@@ -545,7 +544,7 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
     finally:
         handle.close()
     if not frames:
-        _check_required(feed, best_partial, "")
+        _check_required(feed, best_partial)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers, sheets=used,
