@@ -85,3 +85,26 @@ def test_the_stock_section_shows_only_when_there_are_figures():
     data.stock = [StockFigure("品牌存量", "Brand titles in force", "<b>驰名商标</b>", 4, "个")]
     html = stock_section(data)
     assert 'id="stock"' in html and "&lt;b&gt;驰名商标&lt;/b&gt;" in html and "<dd>4 个</dd>" in html
+
+
+def test_labels_and_the_command_line_read_the_indicator_config(quality_env, capsys):
+    """The Chinese label and unit of every indicator come from config/indicators.yaml, for the report and the CLI."""
+    from quality_pipeline.cli import show_indicators
+    from quality_pipeline.indicators.compute import indicator_config
+    from quality_pipeline.report import labels
+    from quality_pipeline.warehouse.migrations import migrate
+
+    config = indicator_config()
+    assert labels.INDICATORS == list(config)
+    assert all(spec.get("label_zh") and spec.get("unit_zh") for spec in config.values())
+    assert (labels.zh("sampling_pass_rate"), labels.unit_zh("enforcement_cases")) == ("抽检合格率", "件")
+    assert labels.zh("not_an_indicator") == "not_an_indicator"
+
+    quality_env.warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(quality_env.warehouse)) as con:
+        migrate(con)
+        con.execute("INSERT INTO marts.quarterly_indicators VALUES "
+                    "('2026Q3', 'sampling_pass_rate', 'district', 90.5, 105, 116, 93, false, '%')")
+    assert show_indicators(None, "district") == 0
+    out = capsys.readouterr().out
+    assert "2026Q3" in out and "抽检合格率" in out and "105/116" in out and "NO" in out
