@@ -74,4 +74,4 @@ def typed_frame(raw: RawExtract, region: Region) -> pd.DataFrame:
     for column in feed.columns:
         cells = frame[column.name] if column.name in frame else empty
         out.update(_coerce_column(column, cells, raw.multipliers.get(column.name, 1.0), region, raw.text_only))
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)  # the columns as built, not copied into blocks
