@@ -82,7 +82,9 @@ def main() -> None:
     timed(ingest, "read_extract", "read")
     timed(ingest, "typed_frame", "typed_frame")
     timed(ingest, "_exact_duplicates", "duplicates")
-    timed(ingest, "_publish_file", "publish_file")
+    timed(ingest, "_insert_rows", "insert_rows")
+    timed(ingest, "_insert_flags", "insert_flags")
+    timed(ingest, "_insert_quarantine", "insert_quarantine")
     validate = gate.validate
 
     def timed_validate(suite, frame, params=None):
@@ -107,7 +109,7 @@ def main() -> None:
         profiler.stop()
         args.profile.write_text(profiler.output_html())
         print(profiler.output_text(unicode=False, color=False, show_all=False), file=sys.stderr)
-    stages["other (discover, session, publish warehouse)"] = seconds - sum(stages.values())
+    stages["other (discover, partitions, session, publish warehouse)"] = seconds - sum(stages.values())
     (result,) = results
     print(json.dumps({
         "file": args.file.name, "status": result.status, "rows_read": result.rows_read,

@@ -34,7 +34,9 @@ from quality_pipeline.loading.outcomes import (
     decide_batch,
     decide_rows,
     issue_records,
+    merge_outcomes,
 )
+from quality_pipeline.loading.partitions import KeyPartitions, parts_for
 from quality_pipeline.parsing.coerce import PREV_PREFIX, typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, read_extract
@@ -153,43 +155,105 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
 
 def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None = None,
                  delivery_seq: int | None = None, releasing: bool = False) -> FileResult:
+    """Read, validate and publish one file. A large CSV is read into key partitions and each part is typed,
+    validated and inserted in turn (`loading.partitions`); everything lands in one transaction."""
     feed = ctx.feed
+    with KeyPartitions(parts_for(cand.size, cand.path.suffix), feed, ctx.region, ctx.snapshots) as parts:
+        try:
+            raw = read_extract(cand.path, feed, sink=parts if parts.parts > 1 else None)
+        except ExtractRejected as exc:
+            result = FileResult(feed.name, cand.relative, "rejected", exc.reason)
+            _write_file_row(ctx, cand, sha, result, reason_code=exc.code, file_id=file_id)
+            return result
+        pieces = parts.frames() if parts.parts > 1 else iter([raw.frame])
+        return _publish_file(ctx, cand, sha, raw, pieces, file_id=file_id, delivery_seq=delivery_seq,
+                             releasing=releasing)
+
+
+@dataclass
+class _Totals:
+    rows_read: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    flagged: int = 0
+
+
+def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, pieces, *, file_id: int | None,
+                  delivery_seq: int | None, releasing: bool) -> FileResult:
+    """Everything about one file in one transaction: it lands whole or not at all."""
+    con, feed = ctx.con, ctx.feed
+    con.execute("BEGIN TRANSACTION")
     try:
-        raw = read_extract(cand.path, feed)
-    except ExtractRejected as exc:
-        result = FileResult(feed.name, cand.relative, "rejected", exc.reason)
-        _write_file_row(ctx, cand, sha, result, reason_code=exc.code, file_id=file_id)
-        return result
+        if file_id is not None:
+            for table in ("audit.quarantine", "audit.row_flags", f"raw.{feed.name}"):
+                column = "_file_id" if table.startswith("raw.") else "file_id"
+                con.execute(f"DELETE FROM {table} WHERE {column} = ?", [file_id])  # noqa: S608
+        new_id = file_id if file_id is not None else con.execute("SELECT nextval('audit.file_id_seq')").fetchone()[0]
+        seq = delivery_seq if delivery_seq is not None else con.execute("SELECT nextval('audit.delivery_seq')").fetchone()[0]
+        totals, row_outcomes = _Totals(), []
+        for piece in pieces:
+            row_outcomes.append(_validate_and_insert(ctx, cand, dataclasses.replace(raw, frame=piece), new_id, seq,
+                                                     totals))
+            del piece  # before the next part is read: one part in memory at a time
+        if not row_outcomes:  # no data rows: the suite still runs, on the empty frame, and is recorded
+            row_outcomes.append(_validate_and_insert(ctx, cand, raw, new_id, seq, totals))
+        rows_vs_previous, columns_dropped = _against_previous(ctx, raw, totals.rows_read)
+        summary = pd.DataFrame([{
+            "rows_read": totals.rows_read,
+            "rejected_share": totals.rejected / totals.rows_read if totals.rows_read else 0.0,
+            "rows_vs_previous": rows_vs_previous,
+            "columns_dropped": columns_dropped,
+        }])
+        batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
+        batch = decide_batch(batch_outcomes, releasing=releasing)
+        if batch.status != "loaded":  # held or rejected as a whole: nothing of it is published
+            con.execute(f"DELETE FROM raw.{feed.name} WHERE _file_id = ?", [new_id])  # noqa: S608
+            con.execute("DELETE FROM audit.row_flags WHERE file_id = ?", [new_id])
+        valid = totals.rows_read - totals.duplicates - totals.rejected
+        result = FileResult(
+            feed.name, cand.relative, batch.status, batch.reason, rows_read=totals.rows_read,
+            rows_loaded=valid if batch.status == "loaded" else 0,
+            rows_held=valid if batch.status == "held" else 0,
+            rows_rejected=totals.rejected + (valid if batch.status == "rejected" else 0),
+            duplicates_dropped=totals.duplicates,
+            rows_flagged=totals.flagged if batch.status == "loaded" else 0,
+        )
+        kept_seq = seq if delivery_seq is not None or batch.status in ("loaded", "held") else None
+        _write_file_row(ctx, cand, sha, result, reason_code=batch.reason_code, raw=raw, file_id=new_id,
+                        delivery_seq=kept_seq)
+        if releasing:
+            con.execute("UPDATE audit.files SET released_run_id = ? WHERE file_id = ?", [ctx.run_id, new_id])
+        outcomes = [("rows", o) for o in merge_outcomes(row_outcomes)] + [("batch", o) for o in batch_outcomes]
+        _insert_validations(ctx, new_id, cand.relative, outcomes)
+        fault_point("before_commit")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id: int, seq: int,
+                         totals: _Totals) -> list:
+    """One part of a file (all of it, unless it is large): typed, de-duplicated, validated row by row, its
+    quarantine, rows and flags inserted. Returns the row suite's outcomes."""
     frame = typed_frame(raw, ctx.region)
     duplicate = _exact_duplicates(raw)
     unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
     unique = _with_previous_values(ctx, unique)
     params = {"today": pd.Timestamp(ctx.today), "streets": list(ctx.region.streets)}
-    row_outcomes = ctx.gate.validate(f"{feed.name}.rows", unique, params)
-    decisions = decide_rows(row_outcomes)
-    rows_read, dups, rejected = len(frame), int(duplicate.sum()), len(decisions.rejected)
-    rows_vs_previous, columns_dropped = _against_previous(ctx, raw, rows_read)
-    summary = pd.DataFrame([{
-        "rows_read": rows_read,
-        "rejected_share": rejected / rows_read if rows_read else 0.0,
-        "rows_vs_previous": rows_vs_previous,
-        "columns_dropped": columns_dropped,
-    }])
-    batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
-    batch = decide_batch(batch_outcomes, releasing=releasing)
-    valid = rows_read - dups - rejected
-    result = FileResult(
-        feed.name, cand.relative, batch.status, batch.reason, rows_read=rows_read,
-        rows_loaded=valid if batch.status == "loaded" else 0,
-        rows_held=valid if batch.status == "held" else 0,
-        rows_rejected=rejected + (valid if batch.status == "rejected" else 0),
-        duplicates_dropped=dups,
-        rows_flagged=len(decisions.flagged) if batch.status == "loaded" else 0,
-    )
-    _publish_file(ctx, cand, sha, raw, unique, decisions, result, batch.reason_code,
-                  file_id=file_id, delivery_seq=delivery_seq, releasing=releasing,
-                  outcomes=[("rows", o) for o in row_outcomes] + [("batch", o) for o in batch_outcomes])
-    return result
+    outcomes = ctx.gate.validate(f"{ctx.feed.name}.rows", unique, params)
+    decisions = decide_rows(outcomes)
+    for outcome in outcomes:  # decided: the row indexes of this part are not needed any more
+        outcome.unexpected_index = []
+    totals.rows_read += len(frame)
+    totals.duplicates += int(duplicate.sum())
+    totals.rejected += len(decisions.rejected)
+    totals.flagged += len(decisions.flagged)
+    _insert_quarantine(ctx, file_id, cand.relative, raw, unique, decisions)
+    _insert_rows(ctx, file_id, seq, unique, decisions)
+    _insert_flags(ctx, file_id, cand.relative, unique, decisions)
+    return outcomes
 
 
 def _exact_duplicates(raw: RawExtract) -> pd.Series:
@@ -290,34 +354,6 @@ def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult,
     return file_id
 
 
-def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, frame: pd.DataFrame,
-                  decisions: RowDecisions, result: FileResult, reason_code: str | None, *, file_id, delivery_seq,
-                  releasing: bool, outcomes) -> None:
-    """Everything about one file in one transaction: it lands whole or not at all."""
-    con = ctx.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if file_id is not None:
-            for table in ("audit.quarantine", "audit.row_flags", f"raw.{ctx.feed.name}"):
-                column = "_file_id" if table.startswith("raw.") else "file_id"
-                con.execute(f"DELETE FROM {table} WHERE {column} = ?", [file_id])  # noqa: S608
-        new_id = _write_file_row(ctx, cand, sha, result, reason_code=reason_code, raw=raw, file_id=file_id,
-                                 delivery_seq=delivery_seq)
-        if releasing:
-            con.execute("UPDATE audit.files SET released_run_id = ? WHERE file_id = ?", [ctx.run_id, new_id])
-        seq = con.execute("SELECT delivery_seq FROM audit.files WHERE file_id = ?", [new_id]).fetchone()[0]
-        _insert_quarantine(ctx, new_id, cand.relative, raw, frame, decisions)
-        if result.status == "loaded":
-            _insert_rows(ctx, new_id, seq, frame, decisions)
-            _insert_flags(ctx, new_id, cand.relative, frame, decisions)
-        _insert_validations(ctx, new_id, cand.relative, outcomes)
-        fault_point("before_commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
 def _raw_row(raw: RawExtract, idx: int) -> str:
     row = raw.frame.loc[idx]
     data = {raw.header.get(k, k): (None if v is None else str(v)) for k, v in row.items()
@@ -334,12 +370,19 @@ def _located(records: pd.DataFrame, ctx, file_id: int, path: str) -> pd.DataFram
     return records
 
 
-def _insert_frame(ctx, table: str, records: pd.DataFrame) -> None:
-    ctx.con.register("issues_to_load", records)
-    try:
-        ctx.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM issues_to_load")  # noqa: S608 - our table names
-    finally:
-        ctx.con.unregister("issues_to_load")
+def _append(ctx, table: str, rows: pa.Table | pd.DataFrame) -> None:
+    """Append rows to a table, matching columns by name. Through a relation, not `register`: a registered
+    object stays referenced until the transaction ends, and a large file is one transaction of many parts."""
+    schema, name = table.split(".")
+    order = [c for (c,) in ctx.con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name]).fetchall()]
+    if isinstance(rows, pd.DataFrame):
+        rows = pa.Table.from_pandas(rows, preserve_index=False)
+    missing = [c for c in order if c not in rows.column_names]
+    if missing:
+        raise ValueError(f"{table}: no values for {missing}")
+    ctx.con.from_arrow(rows.select(order)).insert_into(table)
 
 
 def _insert_quarantine(ctx, file_id, path, raw, frame, decisions: RowDecisions) -> None:
@@ -350,7 +393,7 @@ def _insert_quarantine(ctx, file_id, path, raw, frame, decisions: RowDecisions) 
     raw_rows = {idx: _raw_row(raw, idx) for idx in decisions.rejected}
     records["raw_row"] = [raw_rows[idx] for idx, found in decisions.rejected.items() for _ in found]
     records["run_id"] = ctx.run_id
-    _insert_frame(ctx, "audit.quarantine", records)
+    _append(ctx, "audit.quarantine", records)
 
 
 def _insert_flags(ctx, file_id, path, frame, decisions: RowDecisions) -> None:
@@ -359,7 +402,7 @@ def _insert_flags(ctx, file_id, path, frame, decisions: RowDecisions) -> None:
         return
     records = _located(records, ctx, file_id, path)
     records["run_id"] = ctx.run_id
-    _insert_frame(ctx, "audit.row_flags", records)
+    _append(ctx, "audit.row_flags", records)
 
 
 def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: RowDecisions) -> None:
@@ -368,6 +411,8 @@ def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: Ro
     for start in range(0, len(frame), INSERT_ROWS):  # Arrow copies of the strings, a slice at a time
         part, mask = frame.iloc[start:start + INSERT_ROWS], keep[start:start + INSERT_ROWS]
         n, every = int(mask.sum()), bool(mask.all())
+        if not n:
+            continue
 
         def column(name: str, part=part, mask=mask, every=every) -> pa.Array:
             return pa.array(part[name] if every else part[name][mask], from_pandas=True)
@@ -385,11 +430,7 @@ def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: Ro
         })
         # In row-group-sized batches: DuckDB scans one Arrow batch per thread (one 1M-row chunk took twice as long)
         rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))
-        ctx.con.register("rows_to_load", rows)
-        try:
-            ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME SELECT * FROM rows_to_load")  # noqa: S608
-        finally:
-            ctx.con.unregister("rows_to_load")
+        _append(ctx, f"raw.{ctx.feed.name}", rows)
 
 
 def _insert_validations(ctx, file_id, path, outcomes) -> None:

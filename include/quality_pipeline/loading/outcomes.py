@@ -93,6 +93,27 @@ def issue_records(frame: pd.DataFrame, feed: Feed, issues: dict[int, list[Issue]
     })
 
 
+def merge_outcomes(parts: list[list[Outcome]]) -> list[Outcome]:
+    """One outcome per expectation for a file validated in parts: it passed if it passed on every part,
+    its unexpected rows are counted over all parts (their indexes are per part, so they are not kept)."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return []
+    merged = []
+    for same in zip(*parts, strict=True):
+        first = same[0]
+        observed = [o.observed_value for o in same]
+        merged.append(Outcome(
+            expectation=first.expectation, kwargs=first.kwargs, meta=first.meta,
+            success=all(o.success for o in same),
+            unexpected_count=sum(o.unexpected_count for o in same),
+            observed_value=observed[0] if all(v == observed[0] for v in observed) else None,
+            error=next((o.error for o in same if o.error), None),
+        ))
+    return merged
+
+
 @dataclass
 class BatchDecision:
     status: str  # loaded / held / rejected

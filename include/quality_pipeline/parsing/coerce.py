@@ -75,3 +75,11 @@ def typed_frame(raw: RawExtract, region: Region) -> pd.DataFrame:
         cells = frame[column.name] if column.name in frame else empty
         out.update(_coerce_column(column, cells, raw.multipliers.get(column.name, 1.0), region, raw.text_only))
     return pd.DataFrame(out, index=frame.index, copy=False)  # the columns as built, not copied into blocks
+
+
+def typed_key(frame: pd.DataFrame, feed: Feed, region: Region, text_only: bool) -> pd.Series:
+    """The first key column as `typed_frame` would type it: rows that share it share a key."""
+    column = feed.column(feed.key[0])
+    cells = frame[column.name] if column.name in frame else pd.Series([None] * len(frame), index=frame.index,
+                                                                      dtype=object)
+    return _coerce_column(column, cells, 1.0, region, text_only)[column.name]

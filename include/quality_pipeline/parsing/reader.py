@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -71,8 +72,23 @@ class RawExtract:
         return len(self.frame)
 
 
-def read_extract(path: Path, feed: Feed) -> RawExtract:
+class RowSink(Protocol):
+    """Where a CSV's data rows go as they are read, instead of one frame (`loading.partitions`)."""
+
+    def add(self, frame: pd.DataFrame) -> None: ...
+
+    def reset(self) -> None: ...  # a read that failed half-way starts again: forget what was added
+
+
+SINK_ROWS = 2 * 122_880  # rows handed to a sink at a time
+
+
+def read_extract(path: Path, feed: Feed, *, sink: RowSink | None = None) -> RawExtract:
+    """Read one delivered file. With a `sink` (CSV only: its cells are all text), the data rows go to it as
+    they are read and the returned frame is empty: memory then holds one batch, not the file."""
     suffix = path.suffix.lower()
+    if sink is not None and suffix != ".csv":
+        raise ValueError("only a CSV is read into a sink: its cells are all text")
     if suffix not in SUPPORTED_SUFFIXES:
         raise ExtractRejected(
             "unsupported_type",
@@ -82,7 +98,7 @@ def read_extract(path: Path, feed: Feed) -> RawExtract:
     if path.stat().st_size == 0:
         raise ExtractRejected("empty", "文件为空", "the file is empty")
     try:
-        return _read_xlsx(path, feed) if suffix == ".xlsx" else _read_csv(path, feed)
+        return _read_csv(path, feed, sink) if suffix == ".csv" else _read_xlsx(path, feed)
     except ExtractRejected:
         raise
     except MemoryError as exc:
@@ -203,8 +219,12 @@ class _Rows:
     least half the header's cells, and two, equal to it).
     """
 
-    def __init__(self, match: HeaderMatch, header_cells: list, capacity: int):
+    def __init__(self, match: HeaderMatch, header_cells: list, capacity: int, sink: RowSink | None = None):
         self.match = match
+        self.sink = sink  # with one, kept rows are handed over every SINK_ROWS rows and forgotten here
+        if sink is not None:
+            sink.reset()
+            capacity = min(capacity, 2 * SINK_ROWS)
         self.header_cells = header_cells
         self.named = sum(1 for h in header_cells if h is not None)
         self.capacity = max(int(capacity), 16)
@@ -217,6 +237,7 @@ class _Rows:
         self.seen = 0  # rows of every batch, kept or not
         self.skipped: dict[str, int] = {}
         self.text_only = True
+        self.rows_flushed = 0
 
     def add_text(self, arrays: list[pa.Array], first_number: int) -> None:
         """A batch of string columns (csv): cleaned here, all columns at once."""
@@ -262,6 +283,15 @@ class _Rows:
         self.extra[lo:hi] = self._extra_json(codes[:, keep], uniques, flags["present"])
         self.numbers[lo:hi] = first_number + keep
         self.kept = hi
+        if self.sink is not None and self.kept >= SINK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the kept rows to the sink (it copies them) and start over."""
+        if self.sink is not None and self.kept:
+            self.sink.add(self.frame(None))
+            self.rows_flushed += self.kept
+            self.kept = 0
 
     def _reserve(self, rows: int) -> None:
         if rows <= self.capacity:
@@ -308,7 +338,7 @@ class _Rows:
 
     def fresh(self) -> _Rows:
         """An empty collector like this one: a read that failed half-way starts again."""
-        return _Rows(self.match, self.header_cells, self.capacity)
+        return _Rows(self.match, self.header_cells, self.capacity, self.sink)
 
     def frame(self, sheet: str | None) -> pd.DataFrame:
         """The canonical frame, column by column, without copies (one consolidated block would double it)."""
@@ -353,7 +383,7 @@ def _too_wide(width: int) -> ExtractRejected:
 # --- csv --------------------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, feed: Feed) -> RawExtract:
+def _read_csv(path: Path, feed: Feed, sink: RowSink | None = None) -> RawExtract:
     scan = scan_text(path)
     encoding = scan.encoding
     head, head_lines = _csv_head(path, encoding)
@@ -366,8 +396,9 @@ def _read_csv(path: Path, feed: Feed) -> RawExtract:
     width = max(len(r) for r in head[match.row_index:])
     if width > MAX_COLUMNS:
         raise _too_wide(width)
-    rows = _Rows(match, header_cells, capacity=scan.lines + 1 - head_lines[match.row_index])
+    rows = _Rows(match, header_cells, capacity=scan.lines + 1 - head_lines[match.row_index], sink=sink)
     rows = _read_csv_rows(path, encoding, skip, head_lines[match.row_index], width, rows)
+    rows.flush()
     frame = rows.frame(None)
     multipliers = {c: _multiplier(feed, match, c) for c in match.matched}
     header_text = {col: str(head[match.row_index][pos]) for pos, col in match.columns.items()}
