@@ -108,3 +108,34 @@ def test_only_large_csv_files_are_split(tmp_path):
     assert partitions.parts_for(partitions.PARTITION_ABOVE_BYTES + 1, ".xlsx") == 1
     big = 533 << 20
     assert partitions.parts_for(big, ".CSV") == -(-big // partitions.PART_BYTES) > 1
+
+
+def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_env, gate, monkeypatch):
+    monkeypatch.setattr(ingest, "parts_for", lambda size, suffix: 4)
+    folder = quality_env.landing_dir / "product_sampling"
+    write_sampling_csv(folder / "full.csv", [sampling_row(n) for n in range(200)], mtime=1_000)
+    late = [sampling_row(n) for n in range(1000, 1030)]
+    late[3][-2] = "不合格"  # flagged: failed without a failed item
+    late[3][-1] = ""
+    write_sampling_csv(folder / "small.csv", late, mtime=2_000)
+
+    first = {r.path: r for r in ingest.ingest_feed("product_sampling", run_id="r1", settings=quality_env, gate=gate,
+                                                   today=TODAY)}
+    small = first["product_sampling/small.csv"]
+    assert (first["product_sampling/full.csv"].status, small.status) == ("loaded", "held")
+    assert (small.rows_read, small.rows_held, small.rows_loaded) == (30, 30, 0)
+
+    def counts():
+        con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+        try:
+            return con.execute("SELECT (SELECT count(*) FROM raw.product_sampling), (SELECT count(*) FROM "
+                               "audit.row_flags f JOIN audit.files a USING (file_id) WHERE a.path LIKE '%small.csv')"
+                               ).fetchone()
+        finally:
+            con.close()
+
+    assert counts() == (200, 0)  # the parts inserted before the batch check are gone again
+    again = ingest.ingest_feed("product_sampling", run_id="r2", settings=quality_env, gate=gate, today=TODAY,
+                               release=("product_sampling/small.csv",))
+    assert [(r.status, r.rows_loaded, r.rows_flagged) for r in again] == [("loaded", 30, 1)]
+    assert counts() == (230, 1)
