@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -141,31 +143,44 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
                             f"与已收文件内容完全相同（file_id {duplicate_of}） / identical bytes to file {duplicate_of}")
         _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=duplicate_of)
         return result
+    with _snapshot_of(ctx, cand, sha) as copy:
+        if copy is None:
+            log.warning("%s: left for the next run", cand.relative)
+            return None
+        return process_file(ctx, copy, sha)
+
+
+@contextmanager
+def _snapshot_of(ctx: Context, cand: Candidate, sha: str) -> Iterator[Candidate | None]:
+    """The candidate pointing at a private snapshot of exactly the bytes hashed as `sha` (removed when the
+    block ends), or None when the file is still being written, is gone or changed since it was hashed."""
     try:
         snap = take_snapshot(cand, ctx.snapshots)
     except (FileChanged, OSError) as exc:
-        log.warning("%s is still being written (%s); left for the next run", cand.relative, exc)
-        return None
+        log.warning("%s is still being written or gone: %s", cand.relative, exc)
+        yield None
+        return
     with snap:
         if snap.sha256 != sha:
-            log.warning("%s changed while it was read; left for the next run", cand.relative)
-            return None
-        return process_file(ctx, dataclasses.replace(cand, path=snap.path, size=snap.size), sha)
+            log.warning("%s changed since it was hashed", cand.relative)
+            yield None
+        else:
+            yield dataclasses.replace(cand, path=snap.path, size=snap.size)
 
 
 def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None = None,
                  delivery_seq: int | None = None, releasing: bool = False) -> FileResult:
     """Read, validate and publish one file. A large CSV is read into key partitions and each part is typed,
     validated and inserted in turn (`loading.partitions`); everything lands in one transaction."""
-    feed = ctx.feed
-    with KeyPartitions(parts_for(cand.size, cand.path.suffix), feed, ctx.region, ctx.snapshots) as parts:
+    feed, n_parts = ctx.feed, parts_for(cand.size, cand.path.suffix)
+    with KeyPartitions(n_parts, feed, ctx.region, ctx.snapshots) if n_parts > 1 else nullcontext() as parts:
         try:
-            raw = read_extract(cand.path, feed, sink=parts if parts.parts > 1 else None)
+            raw = read_extract(cand.path, feed, sink=parts)
         except ExtractRejected as exc:
             result = FileResult(feed.name, cand.relative, "rejected", exc.reason)
             _write_file_row(ctx, cand, sha, result, reason_code=exc.code, file_id=file_id)
             return result
-        pieces = parts.frames() if parts.parts > 1 else iter([raw.frame])
+        pieces = parts.frames() if parts is not None else iter([raw.frame])
         return _publish_file(ctx, cand, sha, raw, pieces, file_id=file_id, delivery_seq=delivery_seq,
                              releasing=releasing)
 
@@ -244,8 +259,6 @@ def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id
     params = {"today": pd.Timestamp(ctx.today), "streets": list(ctx.region.streets)}
     outcomes = ctx.gate.validate(f"{ctx.feed.name}.rows", unique, params)
     decisions = decide_rows(outcomes)
-    for outcome in outcomes:  # decided: the row indexes of this part are not needed any more
-        outcome.unexpected_index = []
     totals.rows_read += len(frame)
     totals.duplicates += int(duplicate.sum())
     totals.rejected += len(decisions.rejected)
@@ -463,14 +476,10 @@ def _again(ctx: Context, landing_dir: Path, spec: str, *, status: str | None) ->
             raise gone
         info = path.stat()
         cand = Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
-        try:
-            snap = take_snapshot(cand, ctx.snapshots)
-        except (FileChanged, OSError) as exc:
-            raise gone from exc
-        with snap:
-            if snap.sha256 != sha:
+        with _snapshot_of(ctx, cand, sha) as copy:
+            if copy is None:
                 raise gone
             log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", relative, file_id, was)
-            results.append(process_file(ctx, dataclasses.replace(cand, path=snap.path), sha, file_id=file_id,
-                                        delivery_seq=seq, releasing=status == "held"))
+            results.append(process_file(ctx, copy, sha, file_id=file_id, delivery_seq=seq,
+                                        releasing=status == "held"))
     return results
