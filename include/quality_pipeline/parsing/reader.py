@@ -237,7 +237,6 @@ class _Rows:
         self.seen = 0  # rows of every batch, kept or not
         self.skipped: dict[str, int] = {}
         self.text_only = True
-        self.rows_flushed = 0
 
     def add_text(self, arrays: list[pa.Array], first_number: int) -> None:
         """A batch of string columns (csv): cleaned here, all columns at once."""
@@ -290,7 +289,6 @@ class _Rows:
         """Hand the kept rows to the sink (it copies them) and start over."""
         if self.sink is not None and self.kept:
             self.sink.add(self.frame(None))
-            self.rows_flushed += self.kept
             self.kept = 0
 
     def _reserve(self, rows: int) -> None:

@@ -99,10 +99,10 @@ class Gate:
         return outcomes
 
     def _forget_metrics(self) -> None:
-        """GX caches every metric it resolves (row masks, unexpected values) on the datasource's execution
-        engine under ids unique to each validation, for the life of the context: about 120 MB per 450,000 rows
-        validated. Nothing is ever read back from it, so it is emptied after each validation. Private GX
-        attributes: tests/unit/test_gate_internals.py fails if they go away."""
+        """GX keeps the metrics it resolved (row masks, unexpected values) on the datasource's execution engine
+        until the next validation; nothing reads them back, so they are dropped at once, before the next part of
+        a large file is read (5M-row CSV: peak 1,541 MB against 1,607 MB). Private GX attributes:
+        tests/unit/test_gate_internals.py fails if they go away."""
         engine = self._asset.datasource.get_execution_engine()
         engine._metric_cache.clear()
         engine.batch_manager.reset_batch_cache()
@@ -143,8 +143,7 @@ class Gate:
         }
         self.context.add_data_docs_site(site_name="reports", site_config=site)
         store = self.context.validation_results_store
-        for n, result in enumerate(self._results):
-            _trim_for_docs(result)
+        for n, result in enumerate(self._results):  # trimmed when they were stored
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
                 run_id=f"{n:04d}",
