@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+DEFAULT_GRACE_DAYS = 20
+
 
 @dataclass(frozen=True)
 class Region:
@@ -15,6 +17,8 @@ class Region:
     name: str
     streets: tuple[str, ...]  # full names, with suffix: 金砂街道
     street_suffix: str = "街道"
+    # days after a quarter ends during which offices still deliver its records; the quarter is provisional
+    grace_days: int = DEFAULT_GRACE_DAYS
 
     def canonical_street(self, value: str | None) -> str | None:
         """Map a street as written (with or without the suffix, stray spaces) to its full name, or None if unknown."""
@@ -36,4 +40,8 @@ def load_region(path: Path) -> Region:
     streets = tuple(s if s.endswith(suffix) else s + suffix for s in data["streets"])
     if len(set(streets)) != len(streets):
         raise ValueError(f"{path}: duplicate street names")
-    return Region(code=str(data["code"]), name=data["name"], streets=streets, street_suffix=suffix)
+    grace = data.get("delivery_grace_days", DEFAULT_GRACE_DAYS)
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 366:
+        raise ValueError(f"{path}: delivery_grace_days must be a whole number of days from 0 to 366, not {grace!r}")
+    return Region(code=str(data["code"]), name=data["name"], streets=streets, street_suffix=suffix,
+                  grace_days=grace)

@@ -20,13 +20,15 @@ ROWS = [
     ("2026Q2", "enforcement_cases", "district", 31.0, None, None, None, None, "count"),
     ("2026Q1", "enforcement_cases", "district", 25.0, None, None, None, None, "count"),
 ]
+INSERT_ROWS = ("INSERT INTO marts.quarterly_indicators (quarter, indicator, scope, value, numerator, denominator,"
+               " target, target_met, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @pytest.fixture
 def con():
     connection = duckdb.connect()
     migrate(connection)
-    connection.executemany("INSERT INTO marts.quarterly_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
+    connection.executemany(INSERT_ROWS, ROWS)
     yield connection
     connection.close()
 
@@ -76,7 +78,7 @@ def test_restatements_show_changed_new_and_removed_rows(con):
                 "WHERE quarter = '2026Q2' AND scope = 'district' AND indicator = 'sampling_pass_rate'")
     con.execute("DELETE FROM marts.quarterly_indicators WHERE scope = '金砂街道'")
     con.execute("INSERT INTO marts.quarterly_indicators VALUES "
-                "('2026Q2', 'anticounterfeit_cases', 'district', 4, NULL, NULL, NULL, NULL, 'count')")
+                "('2026Q2', 'anticounterfeit_cases', 'district', 4, NULL, NULL, NULL, NULL, 'count', 'closed')")
     con.execute("UPDATE marts.quarterly_indicators SET value = 26 WHERE quarter = '2026Q1'")  # another quarter
     assert restatements(con, vintage) == {
         ("sampling_pass_rate", "district"): ("changed", 94.0, 95.0, 1.0),
@@ -136,7 +138,7 @@ def test_a_vintage_published_by_the_writer_reaches_the_published_warehouse(quali
     from quality_pipeline.warehouse.writer import read_only, write_session
 
     with write_session(quality_env) as con:
-        con.executemany("INSERT INTO marts.quarterly_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
+        con.executemany(INSERT_ROWS, ROWS)
         first = publish_vintage(con, "2026Q2", "scheduled__2026-07-01")
     with write_session(quality_env) as con:  # the task retried in a new session
         assert publish_vintage(con, "2026Q2", "scheduled__2026-07-01") == first
@@ -153,7 +155,7 @@ def test_publish_task_freezes_requested_and_closed_quarters(quality_env):
     from quality_pipeline.warehouse.writer import write_session
 
     with write_session(quality_env) as con:
-        con.executemany("INSERT INTO marts.quarterly_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
+        con.executemany(INSERT_ROWS, ROWS)
     closing = dt.datetime(2026, 6, 30, 19, tzinfo=dt.UTC)
     first = publish_vintages(["2026Q1"], run_id="scheduled__2026-07-01", closed_at=closing)
     assert first == {"vintages": {"2026Q1": 1, "2026Q2": 2}}

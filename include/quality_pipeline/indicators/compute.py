@@ -1,89 +1,199 @@
-"""Compute `marts.quarterly_indicators` from the warehouse and replace the affected quarters in one transaction."""
+"""Compute `marts.quarterly_indicators` and `marts.annual_indicators` from the warehouse, and replace them.
+
+One set of SQL files (`warehouse/marts/indicators/*.sql`) computes both: each is bound with `$period`
+('quarter' or 'year'), so a year's rate is over the year's events, never an average of quarters. Every
+row carries its period's status (provisional or closed) as of `today`, the run's day, which tests set.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import yaml
 
+from quality_pipeline.indicators import periods
 from quality_pipeline.indicators.quality_index import index_rows, load_index_config
 from quality_pipeline.region import Region
 from quality_pipeline.settings import PACKAGE_DIR, WAREHOUSE_SQL_DIR
 
 INDICATOR_SQL_DIR = WAREHOUSE_SQL_DIR / "marts" / "indicators"
 INDICATORS_FILE = PACKAGE_DIR / "config" / "indicators.yaml"
-COLUMNS = ["quarter", "indicator", "scope", "value", "numerator", "denominator", "target", "target_met", "unit"]
+VALUE_COLUMNS = ["indicator", "scope", "value", "numerator", "denominator"]
+COLUMNS = ["quarter", "indicator", "scope", "value", "numerator", "denominator", "target", "target_met", "unit",
+           "period_status"]
+ANNUAL_COLUMNS = ["year", "indicator", "scope", "value", "numerator", "denominator", "target", "target_met",
+                  "on_track", "unit", "period_status", "through_quarter"]
+ACCUMULATING_UNITS = ("count", "person-times", "yuan")  # figures that grow through a year, unlike rates and scores
+QUARTERS_A_YEAR = 4
 
 
 def indicator_config(path: Path = INDICATORS_FILE) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def raw_values(con: duckdb.DuckDBPyConnection, region: Region) -> pd.DataFrame:
-    """Every indicator SQL file's rows: quarter, indicator, scope, value, numerator, denominator."""
+def raw_values(con: duckdb.DuckDBPyConnection, region: Region, period: str = "quarter") -> pd.DataFrame:
+    """Every indicator SQL file's rows for `period` ('quarter' or 'year'): the period column, then
+    indicator, scope, value, numerator, denominator."""
+    if period not in ("quarter", "year"):
+        raise ValueError(f"period must be 'quarter' or 'year', not {period!r}")
     frames = []
     for path in sorted(INDICATOR_SQL_DIR.glob("*.sql")):
         sql = path.read_text(encoding="utf-8")
-        params = {"streets": list(region.streets)} if "$streets" in sql else {}
-        frames.append(con.execute(sql, params).df())
+        params = {"period": period} if "$period" in sql else {}
+        if "$streets" in sql:
+            params["streets"] = list(region.streets)
+        frames.append(con.execute(sql, params).df().rename(columns={"period": period}))
     if not frames:
-        return pd.DataFrame(columns=COLUMNS[:6])
+        return pd.DataFrame(columns=[period, *VALUE_COLUMNS])
     return pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
 
 
-def _targets(values: pd.DataFrame, config: dict, n_streets: int) -> pd.DataFrame:
-    def target(row) -> float | None:
-        spec = config[row["indicator"]]
-        if "target" not in spec:
-            return None
-        if row["scope"] != "district" and spec.get("target_street") == "divide_by_streets":
-            return spec["target"] / n_streets
-        return float(spec["target"])
+def _target_for(spec: dict, key: str, scope: str, n_streets: int) -> float | None:
+    if key not in spec:
+        return None
+    if scope != "district" and spec.get("target_street") == "divide_by_streets":
+        return spec[key] / n_streets
+    return float(spec[key])
 
-    def met(row) -> bool | None:
-        if row["target"] is None or pd.isna(row["target"]) or pd.isna(row["value"]):
-            return None
-        direction = config[row["indicator"]]["direction"]
-        return bool(row["value"] >= row["target"] - 1e-9 if direction == "at_least" else row["value"] <= row["target"] + 1e-9)
 
+def _meets(value, target, direction: str) -> bool | None:
+    if target is None or pd.isna(target) or value is None or pd.isna(value):
+        return None
+    return bool(value >= target - 1e-9 if direction == "at_least" else value <= target + 1e-9)
+
+
+def _targets(values: pd.DataFrame, config: dict, n_streets: int, key: str = "target") -> pd.DataFrame:
+    """Add target (from `key` of indicators.yaml), target_met and unit."""
     out = values.copy()
-    out["target"] = out.apply(target, axis=1) if len(out) else []
-    out["target_met"] = out.apply(met, axis=1) if len(out) else []
+    targets = [_target_for(config[i], key, s, n_streets) for i, s in zip(out["indicator"], out["scope"], strict=True)]
+    out["target"] = pd.Series(targets, index=out.index, dtype=object)
+    out["target_met"] = pd.Series(
+        [_meets(v, t, config[i].get("direction", "at_least"))
+         for i, v, t in zip(out["indicator"], out["value"], out["target"], strict=True)],
+        index=out.index, dtype=object)
     out["unit"] = out["indicator"].map(lambda i: config[i]["unit"])
     return out
 
 
-def compute(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path) -> pd.DataFrame:
+def _check_known(values: pd.DataFrame, config: dict) -> None:
+    unknown = set(values["indicator"]) - set(config)
+    if unknown:
+        raise ValueError(f"indicators without a unit/target entry in indicators.yaml: {sorted(unknown)}")
+
+
+def compute(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
+            today: date | None = None) -> pd.DataFrame:
+    """Every quarter with data: one row per quarter × indicator × scope, with its status as of `today`."""
+    today = today or periods.local_today()
     values = raw_values(con, region)
     index = index_rows(values, load_index_config(index_file), len(region.streets))
     values = pd.concat([values, index], ignore_index=True) if len(index) else values
-    unknown = set(values["indicator"]) - set(indicator_config())
-    if unknown:
-        raise ValueError(f"indicators without a unit/target entry in indicators.yaml: {sorted(unknown)}")
-    out = _targets(values, indicator_config(), len(region.streets))
+    config = indicator_config()
+    _check_known(values, config)
+    out = _targets(values, config, len(region.streets))
+    out["period_status"] = out["quarter"].map(lambda q: periods.status(q, today, region.grace_days))
     return out[COLUMNS].sort_values(["quarter", "indicator", "scope"]).reset_index(drop=True)
 
 
+def _through(quarters: pd.Series) -> dict[str, str]:
+    """Per year, the latest quarter with any data (the year's figures run through it)."""
+    years = quarters.str.slice(0, 4)
+    return quarters.groupby(years).max().to_dict()
+
+
+def year_elapsed_share(through_quarter: str, today: date) -> float:
+    """The share of the year its figures cover: up to the end of `through_quarter`, or up to today when
+    that quarter is still running."""
+    last_day = min(today, periods.bounds(through_quarter)[1])
+    return periods.elapsed_share(through_quarter[:4], last_day)
+
+
+def _on_track(row, config: dict, share: float) -> bool | None:
+    """Against the annual target pro-rated to the elapsed share for a figure that accumulates, else the target."""
+    target = row["target"]
+    if target is not None and not pd.isna(target) and row["unit"] in ACCUMULATING_UNITS:
+        target = target * share
+    return _meets(row["value"], target, config[row["indicator"]].get("direction", "at_least"))
+
+
+def compute_annual(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
+                   today: date | None = None, quarterly: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every year with data, to date: one row per year × indicator × scope (`quarterly`: this run's
+    quarterly table, which says which quarter each year runs through)."""
+    today = today or periods.local_today()
+    if quarterly is None:
+        quarterly = compute(con, region, index_file, today)
+    values = raw_values(con, region, "year")
+    if not len(values):
+        return pd.DataFrame(columns=ANNUAL_COLUMNS)
+    through = _through(quarterly["quarter"])
+    shares = {year: year_elapsed_share(through[year], today) for year in values["year"].unique()}
+    index = index_rows(values, load_index_config(index_file), len(region.streets), period="year",
+                       scales={y: QUARTERS_A_YEAR * s for y, s in shares.items()})
+    values = pd.concat([values, index], ignore_index=True) if len(index) else values
+    config = indicator_config()
+    _check_known(values, config)
+    out = _targets(values, config, len(region.streets), key="annual_target")
+    out["on_track"] = pd.Series([_on_track(r, config, shares[r["year"]]) for _, r in out.iterrows()],
+                                index=out.index, dtype=object)
+    out["through_quarter"] = out["year"].map(through)
+    out["period_status"] = out["year"].map(lambda y: periods.status(y, today, region.grace_days))
+    out["year"] = out["year"].astype(int)
+    return out[ANNUAL_COLUMNS].sort_values(["year", "indicator", "scope"]).reset_index(drop=True)
+
+
+_REPLACE_QUARTERS = "DELETE FROM marts.quarterly_indicators WHERE list_contains(?, quarter)"
+_CLEAR_QUARTERS = "DELETE FROM marts.quarterly_indicators"
+_INSERT_QUARTERS = "INSERT INTO marts.quarterly_indicators BY NAME SELECT * FROM fresh_quarters"
+_CLEAR_YEARS = "DELETE FROM marts.annual_indicators"
+_INSERT_YEARS = "INSERT INTO marts.annual_indicators BY NAME SELECT * FROM fresh_years"
+
+
+def _restamp(con: duckdb.DuckDBPyConnection, region: Region, today: date) -> None:
+    """Bring the status of quarters this run did not recompute up to `today` (a quarter closes with time)."""
+    stamps = pd.DataFrame(
+        [(q, periods.status(q, today, region.grace_days))
+         for (q,) in con.execute("SELECT DISTINCT quarter FROM marts.quarterly_indicators").fetchall()],
+        columns=["quarter", "period_status"])
+    if not len(stamps):
+        return
+    con.register("quarter_stamps", stamps)
+    try:
+        con.execute("UPDATE marts.quarterly_indicators AS q SET period_status = s.period_status "
+                    "FROM quarter_stamps AS s WHERE q.quarter = s.quarter "
+                    "AND q.period_status IS DISTINCT FROM s.period_status")
+    finally:
+        con.unregister("quarter_stamps")
+
+
 def refresh(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
-            quarters: list[str] | None = None) -> pd.DataFrame:
-    """Replace the rows of `quarters` (default: every quarter with data) with freshly computed ones."""
-    table = compute(con, region, index_file)
-    if quarters:
-        table = table[table["quarter"].isin(quarters)]
-    con.register("fresh_indicators", table)
+            quarters: list[str] | None = None, today: date | None = None) -> pd.DataFrame:
+    """Replace the rows of `quarters` (default: every quarter with data) with freshly computed ones, and
+    every year's rows, in one transaction. Returns the quarterly rows written."""
+    today = today or periods.local_today()
+    full = compute(con, region, index_file, today)
+    annual = compute_annual(con, region, index_file, today, quarterly=full)
+    table = full[full["quarter"].isin(quarters)] if quarters else full
+    con.register("fresh_quarters", table)
+    con.register("fresh_years", annual)
     con.execute("BEGIN TRANSACTION")
     try:
         if quarters:
-            con.execute("DELETE FROM marts.quarterly_indicators WHERE list_contains(?, quarter)", [quarters])
+            con.execute(_REPLACE_QUARTERS, [quarters])
         else:
-            con.execute("DELETE FROM marts.quarterly_indicators")
-        con.execute("INSERT INTO marts.quarterly_indicators BY NAME SELECT * FROM fresh_indicators")
+            con.execute(_CLEAR_QUARTERS)
+        con.execute(_INSERT_QUARTERS)
+        con.execute(_CLEAR_YEARS)
+        con.execute(_INSERT_YEARS)
+        _restamp(con, region, today)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("fresh_indicators")
+        con.unregister("fresh_quarters")
+        con.unregister("fresh_years")
     return table

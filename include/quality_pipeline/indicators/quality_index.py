@@ -18,12 +18,15 @@ def load_index_config(path: Path) -> dict:
     return config
 
 
-def part_score(x: float, part: dict, n_streets: int, scope: str) -> float:
+def part_score(x: float, part: dict, n_streets: int, scope: str, scale: float = 1.0) -> float:
+    """The part's score; `scale` multiplies the floor, target and ceiling of a part that accumulates
+    (a year to date is judged against as many quarters' worth as have elapsed)."""
+    scale = scale if part.get("accumulates") else 1.0
     if part["direction"] == "lower":
-        ceiling = float(part["ceiling"])
+        ceiling = float(part["ceiling"]) * scale
         share = (ceiling - x) / ceiling
     else:
-        floor, target = float(part["floor"]), float(part["target"])
+        floor, target = float(part["floor"]) * scale, float(part["target"]) * scale
         if scope != "district" and part.get("target_street") == "divide_by_streets":
             target = target / n_streets
         share = (x - floor) / (target - floor)
@@ -37,17 +40,23 @@ def band(score: float, config: dict) -> str:
     return config["bands"][-1]["band"]
 
 
-def index_rows(values: pd.DataFrame, config: dict, n_streets: int) -> pd.DataFrame:
-    """One index row per quarter × scope that has at least one part (values: quarter, indicator, scope, value)."""
+def index_rows(values: pd.DataFrame, config: dict, n_streets: int, period: str = "quarter",
+               scales: dict[str, float] | None = None) -> pd.DataFrame:
+    """One index row per period × scope that has at least one part (values: period, indicator, scope, value).
+
+    `period` names the period column (quarter or year); `scales` gives, per period, the factor for the
+    parts that accumulate (default 1: a quarter).
+    """
     parts = config["parts"]
     usable = values[values["indicator"].isin(parts) & values["value"].notna()]
     rows = []
-    for (quarter, scope), group in usable.groupby(["quarter", "scope"], sort=True):
+    for (when, scope), group in usable.groupby([period, "scope"], sort=True):
+        scale = (scales or {}).get(when, 1.0)
         total = weights = 0.0
         for _, r in group.iterrows():
             part = parts[r["indicator"]]
-            total += part["weight"] * part_score(float(r["value"]), part, n_streets, scope)
+            total += part["weight"] * part_score(float(r["value"]), part, n_streets, scope, scale)
             weights += part["weight"]
-        rows.append({"quarter": quarter, "indicator": "quality_competitiveness_index", "scope": scope,
+        rows.append({period: when, "indicator": "quality_competitiveness_index", "scope": scope,
                      "value": round(total / weights, 4), "numerator": None, "denominator": None})
-    return pd.DataFrame(rows, columns=["quarter", "indicator", "scope", "value", "numerator", "denominator"])
+    return pd.DataFrame(rows, columns=[period, "indicator", "scope", "value", "numerator", "denominator"])

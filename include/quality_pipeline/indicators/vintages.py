@@ -1,9 +1,11 @@
 """Vintages: a quarter's figures frozen when it is published, so later restatements stay visible.
 
 `publish_vintage` copies the quarter's rows of `marts.quarterly_indicators` into
-`marts.indicator_vintages` under a new `vintage_id`; vintages are never updated or
-deleted. `marts.indicator_restatements` compares every vintage with the current
-figures. Publishing is idempotent per run: when the same run already froze figures
+`marts.indicator_vintages` under a new `vintage_id`, and the rows of its year to date
+from `marts.annual_indicators` into `marts.annual_indicator_vintages` under the same id
+(what a quarterly report shows is the quarter and the year so far); vintages are never
+updated or deleted. `marts.indicator_restatements` and `marts.annual_indicator_restatements`
+compare every vintage with the current figures. Publishing is idempotent per run: when the same run already froze figures
 identical to today's for the quarter (a task retry), its vintage is returned and no new
 one is made. A different run, or the same run after the figures changed, always makes a
 new vintage, because each publication is an event someone may have reported.
@@ -21,10 +23,20 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 _FREEZE = """
     INSERT INTO marts.indicator_vintages (vintage_id, quarter, published_at, published_by_run,
-        indicator, scope, value, numerator, denominator, target, target_met, unit)
-    SELECT ?, quarter, ?, ?, indicator, scope, value, numerator, denominator, target, target_met, unit
+        indicator, scope, value, numerator, denominator, target, target_met, unit, period_status)
+    SELECT ?, quarter, ?, ?, indicator, scope, value, numerator, denominator, target, target_met, unit,
+           period_status
     FROM marts.quarterly_indicators
     WHERE quarter = ?
+"""
+_FREEZE_YEAR = """
+    INSERT INTO marts.annual_indicator_vintages (vintage_id, year, published_at, published_by_run,
+        indicator, scope, value, numerator, denominator, target, target_met, on_track, unit, period_status,
+        through_quarter)
+    SELECT ?, year, ?, ?, indicator, scope, value, numerator, denominator, target, target_met, on_track, unit,
+           period_status, through_quarter
+    FROM marts.annual_indicators
+    WHERE year = ?
 """
 
 
@@ -48,14 +60,17 @@ def _unchanged_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str
     ).fetchone()
     if row[0] is None:
         return None
-    restated = con.execute("SELECT count(*) FROM marts.indicator_restatements WHERE vintage_id = ?",
-                           [row[0]]).fetchone()[0]
+    restated = con.execute(
+        "SELECT (SELECT count(*) FROM marts.indicator_restatements WHERE vintage_id = $v)"
+        " + (SELECT count(*) FROM marts.annual_indicator_restatements WHERE vintage_id = $v)",
+        {"v": row[0]}).fetchone()[0]
     return None if restated else row[0]
 
 
 def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
                     published_at: datetime | None = None) -> int:
-    """Freeze the quarter's current rows of `marts.quarterly_indicators` as a vintage; return its vintage_id."""
+    """Freeze the quarter's current rows of `marts.quarterly_indicators`, and its year's rows of
+    `marts.annual_indicators` (if any), as a vintage; return its vintage_id."""
     if not _QUARTER.match(quarter or ""):
         raise ValueError(f"quarter must look like 2026Q2, not {quarter!r}")
     if not run_id:
@@ -69,7 +84,9 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
         vintage_id = _unchanged_vintage(con, quarter, run_id)
         if vintage_id is None:
             vintage_id = con.execute("SELECT nextval('marts.vintage_id_seq')").fetchone()[0]
-            con.execute(_FREEZE, [vintage_id, published_at or datetime.now(), run_id, quarter])
+            at = published_at or datetime.now()
+            con.execute(_FREEZE, [vintage_id, at, run_id, quarter])
+            con.execute(_FREEZE_YEAR, [vintage_id, at, run_id, int(quarter[:4])])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,30 +1,34 @@
 -- Purpose: enforcement indicators: inspection person-times and entities (by inspection_date); cases filed,
 --   anti-counterfeiting cases, penalties (fine + confiscation, yuan), cases transferred to the judiciary and
 --   missed transfers (by filing_date).
--- Grain: one row per quarter × indicator × scope (district, or a street of the region for person-times,
---   entities, cases and anti-counterfeiting cases; the other three are district only).
--- Sources: core.enforcement_inspections, core.enforcement_cases. Parameters: $streets (the region's streets).
--- Rules: a quarter with any enforcement row (an inspection or a case, even a revoked one) has rows for every
---   indicator, zero when nothing happened; every street of $streets has a row in each such quarter; a street
+-- Grain: one row per period (quarter 2026Q3, or year 2026 to date) × indicator × scope (district, or a
+--   street of the region for person-times, entities, cases and anti-counterfeiting cases; the other three are
+--   district only).
+-- Sources: core.enforcement_inspections, core.enforcement_cases.
+-- Parameters: $period ('quarter' or 'year'), $streets (the region's streets).
+-- Rules: a period with any enforcement row (an inspection or a case, even a revoked one) has rows for every
+--   indicator, zero when nothing happened; every street of $streets has a row in each such period; a street
 --   outside $streets counts for the district only. Cases with status 撤销 count in no case indicator.
 --   Missed transfer: 生产销售伪劣产品, transferred not true, sales_amount ≥ 50,000 or goods_value ≥ 150,000
 --   (the prosecution threshold; exactly met counts). Missing money counts as 0.
 WITH inspections AS (
-    SELECT year(inspection_date) || 'Q' || quarter(inspection_date) AS quarter,
+    SELECT CASE $period WHEN 'year' THEN year(inspection_date)::VARCHAR
+                ELSE year(inspection_date) || 'Q' || quarter(inspection_date) END AS period,
            CASE WHEN list_contains($streets, street) THEN street END AS street,
            officers, entities
     FROM core.enforcement_inspections
     WHERE inspection_date IS NOT NULL
 ),
 all_cases AS (
-    SELECT year(filing_date) || 'Q' || quarter(filing_date) AS quarter,
+    SELECT CASE $period WHEN 'year' THEN year(filing_date)::VARCHAR
+                ELSE year(filing_date) || 'Q' || quarter(filing_date) END AS period,
            CASE WHEN list_contains($streets, street) THEN street END AS street,
            * EXCLUDE (street)
     FROM core.enforcement_cases
     WHERE filing_date IS NOT NULL
 ),
 cases AS (
-    SELECT quarter, street,
+    SELECT period, street,
            violation_type IN ('生产销售伪劣产品', '假冒注册商标') AS anticounterfeit,
            coalesce(fine, 0) + coalesce(confiscation, 0) AS penalty,
            transferred IS TRUE AS is_transferred,
@@ -33,37 +37,37 @@ cases AS (
     FROM all_cases
     WHERE status IS DISTINCT FROM '撤销'
 ),
-quarters AS (
-    SELECT quarter FROM inspections
+periods AS (
+    SELECT period FROM inspections
     UNION
-    SELECT quarter FROM all_cases
+    SELECT period FROM all_cases
 ),
 scopes AS (
-    SELECT quarter, 'district' AS scope FROM quarters
+    SELECT period, 'district' AS scope FROM periods
     UNION ALL
-    SELECT q.quarter, s.street FROM quarters q CROSS JOIN unnest($streets) AS s(street)
+    SELECT q.period, s.street FROM periods q CROSS JOIN unnest($streets) AS s(street)
 ),
 inspection_counts AS (
-    SELECT quarter, 'district' AS scope, sum(officers) AS person_times, sum(entities) AS entities
-    FROM inspections GROUP BY quarter
+    SELECT period, 'district' AS scope, sum(officers) AS person_times, sum(entities) AS entities
+    FROM inspections GROUP BY period
     UNION ALL
-    SELECT quarter, street, sum(officers), sum(entities)
-    FROM inspections WHERE street IS NOT NULL GROUP BY quarter, street
+    SELECT period, street, sum(officers), sum(entities)
+    FROM inspections WHERE street IS NOT NULL GROUP BY period, street
 ),
 case_counts AS (
-    SELECT quarter, 'district' AS scope,
+    SELECT period, 'district' AS scope,
            count(*) AS cases,
            count(*) FILTER (WHERE anticounterfeit) AS anticounterfeit,
            sum(penalty) AS penalties,
            count(*) FILTER (WHERE is_transferred) AS transferred,
            count(*) FILTER (WHERE missed) AS missed
-    FROM cases GROUP BY quarter
+    FROM cases GROUP BY period
     UNION ALL
-    SELECT quarter, street, count(*), count(*) FILTER (WHERE anticounterfeit), NULL, NULL, NULL
-    FROM cases WHERE street IS NOT NULL GROUP BY quarter, street
+    SELECT period, street, count(*), count(*) FILTER (WHERE anticounterfeit), NULL, NULL, NULL
+    FROM cases WHERE street IS NOT NULL GROUP BY period, street
 ),
 totals AS (
-    SELECT s.quarter, s.scope,
+    SELECT s.period, s.scope,
            coalesce(i.person_times, 0)::DOUBLE AS person_times,
            coalesce(i.entities, 0)::DOUBLE AS entities,
            coalesce(c.cases, 0)::DOUBLE AS cases,
@@ -72,21 +76,21 @@ totals AS (
            coalesce(c.transferred, 0)::DOUBLE AS transferred,
            coalesce(c.missed, 0)::DOUBLE AS missed
     FROM scopes s
-    LEFT JOIN inspection_counts i ON i.quarter = s.quarter AND i.scope = s.scope
-    LEFT JOIN case_counts c ON c.quarter = s.quarter AND c.scope = s.scope
+    LEFT JOIN inspection_counts i ON i.period = s.period AND i.scope = s.scope
+    LEFT JOIN case_counts c ON c.period = s.period AND c.scope = s.scope
 )
-SELECT quarter, 'enforcement_inspection_person_times' AS indicator, scope, person_times AS value,
+SELECT period, 'enforcement_inspection_person_times' AS indicator, scope, person_times AS value,
        NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator
 FROM totals
 UNION ALL
-SELECT quarter, 'enforcement_entities_inspected', scope, entities, NULL, NULL FROM totals
+SELECT period, 'enforcement_entities_inspected', scope, entities, NULL, NULL FROM totals
 UNION ALL
-SELECT quarter, 'enforcement_cases', scope, cases, NULL, NULL FROM totals
+SELECT period, 'enforcement_cases', scope, cases, NULL, NULL FROM totals
 UNION ALL
-SELECT quarter, 'anticounterfeit_cases', scope, anticounterfeit, NULL, NULL FROM totals
+SELECT period, 'anticounterfeit_cases', scope, anticounterfeit, NULL, NULL FROM totals
 UNION ALL
-SELECT quarter, 'enforcement_penalties_yuan', scope, penalties, NULL, NULL FROM totals WHERE scope = 'district'
+SELECT period, 'enforcement_penalties_yuan', scope, penalties, NULL, NULL FROM totals WHERE scope = 'district'
 UNION ALL
-SELECT quarter, 'enforcement_transferred_cases', scope, transferred, NULL, NULL FROM totals WHERE scope = 'district'
+SELECT period, 'enforcement_transferred_cases', scope, transferred, NULL, NULL FROM totals WHERE scope = 'district'
 UNION ALL
-SELECT quarter, 'enforcement_missed_transfers', scope, missed, NULL, NULL FROM totals WHERE scope = 'district'
+SELECT period, 'enforcement_missed_transfers', scope, missed, NULL, NULL FROM totals WHERE scope = 'district'

@@ -1,36 +1,38 @@
 -- Purpose: product-sampling indicators (batches, pass rate, refusals, open follow-ups).
--- Grain: one row per quarter × indicator × scope (district, or a street of the region).
--- Sources: core.product_sampling. Parameters: $streets (the region's streets).
+-- Grain: one row per period (quarter 2026Q3, or year 2026 to date) × indicator × scope (district, or a
+--   street of the region).
+-- Sources: core.product_sampling. Parameters: $period ('quarter' or 'year'), $streets (the region's streets).
 WITH batches AS (
-    SELECT year(sampling_date) || 'Q' || quarter(sampling_date) AS quarter,
+    SELECT CASE $period WHEN 'year' THEN year(sampling_date)::VARCHAR
+                ELSE year(sampling_date) || 'Q' || quarter(sampling_date) END AS period,
            CASE WHEN list_contains($streets, street) THEN street END AS street,
            conclusion, followup_status
     FROM core.product_sampling
 ),
 scoped AS (
-    SELECT quarter, 'district' AS scope, * EXCLUDE (quarter, street) FROM batches
+    SELECT period, 'district' AS scope, * EXCLUDE (period, street) FROM batches
     UNION ALL
-    SELECT q.quarter, s.street, b.conclusion, b.followup_status
-    FROM (SELECT DISTINCT quarter FROM batches) q
+    SELECT q.period, s.street, b.conclusion, b.followup_status
+    FROM (SELECT DISTINCT period FROM batches) q
     CROSS JOIN unnest($streets) AS s(street)
-    LEFT JOIN batches b ON b.quarter = q.quarter AND b.street = s.street
+    LEFT JOIN batches b ON b.period = q.period AND b.street = s.street
 ),
 counts AS (
-    SELECT quarter, scope,
+    SELECT period, scope,
            count(*) FILTER (WHERE conclusion = '合格') AS passed,
            count(*) FILTER (WHERE conclusion IN ('合格', '不合格')) AS decided,
            count(*) FILTER (WHERE conclusion = '拒检') AS refused,
            count(*) FILTER (WHERE conclusion = '不合格'
                             AND coalesce(followup_status, '') NOT IN ('复查合格', '已立案')) AS open_followups
     FROM scoped
-    GROUP BY quarter, scope
+    GROUP BY period, scope
 )
-SELECT quarter, 'sampling_batches' AS indicator, scope, decided AS value, NULL AS numerator, NULL AS denominator
+SELECT period, 'sampling_batches' AS indicator, scope, decided AS value, NULL AS numerator, NULL AS denominator
 FROM counts
 UNION ALL
-SELECT quarter, 'sampling_pass_rate', scope, round(100.0 * passed / nullif(decided, 0), 4), passed, decided
+SELECT period, 'sampling_pass_rate', scope, round(100.0 * passed / nullif(decided, 0), 4), passed, decided
 FROM counts
 UNION ALL
-SELECT quarter, 'sampling_refusals', scope, refused, NULL, NULL FROM counts WHERE scope = 'district'
+SELECT period, 'sampling_refusals', scope, refused, NULL, NULL FROM counts WHERE scope = 'district'
 UNION ALL
-SELECT quarter, 'sampling_followup_open', scope, open_followups, NULL, NULL FROM counts WHERE scope = 'district'
+SELECT period, 'sampling_followup_open', scope, open_followups, NULL, NULL FROM counts WHERE scope = 'district'
