@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 
 def _pad(text: str, width: int) -> str:
@@ -12,8 +13,71 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - len(text) - wide)
 
 
-def show_indicators(quarter: str | None, scope: str) -> int:
-    from quality_pipeline.indicators.compute import indicator_config
+def _status_lines(quarter: str, status: str, as_of, elapsed: float) -> list[str]:
+    from quality_pipeline.report import labels
+
+    if status != "provisional":
+        return [f"状态 status: {labels.status_text(False, elapsed)}"]
+    shown = as_of.strftime("%Y-%m-%d %H:%M") if as_of else "—"
+    return [f"状态 status: {labels.status_text(True, elapsed)}",
+            f"数据截至 data as of {shown} (最后一次报送 last delivery)"]
+
+
+def _pick_quarter(statuses: dict[str, str], quarter: str | None) -> tuple[str | None, str | None]:
+    """The quarter to show (asked for, else the latest closed) or, when there is none, why not."""
+    from quality_pipeline.report.data import latest_closed
+
+    if not statuses:
+        return None, "marts.quarterly_indicators is empty: no quarter has data yet"
+    if quarter is None:
+        chosen = latest_closed(statuses)
+        if chosen is None:
+            return None, (f"没有已结束的季度（{', '.join(statuses)} 均未结束）/ no closed quarter yet "
+                          f"({', '.join(statuses)} still provisional): ask for one with --quarter")
+        return chosen, None
+    if quarter not in statuses:
+        return None, f"没有 {quarter} 的指标 / no indicators for {quarter} (the warehouse has {', '.join(statuses)})"
+    return quarter, None
+
+
+def _year_rows(con, year: int) -> list[tuple]:
+    return con.execute(
+        "SELECT indicator, value, target, target_met, on_track, unit, through_quarter, period_status "
+        "FROM marts.annual_indicators WHERE year = ? AND scope = 'district' ORDER BY indicator", [year]).fetchall()
+
+
+def _print_year(year: int, rows: list[tuple], labels: dict, today) -> None:
+    from quality_pipeline.indicators.compute import ACCUMULATING_UNITS, year_elapsed_share
+
+    if not rows:
+        return
+    through, status = rows[0][6], rows[0][7]
+    share = year_elapsed_share(through, today)
+    print(f"\n{year} 年度累计 year to date — marts.annual_indicators, through {through} ({status}; "
+          f"全年已过 {share:.0%} of the year)\n")
+    header = (f"{'indicator':<38} {_pad('指标', 16)} {'year to date':>16} {'target':>9} {'pro-rated':>10}  "
+              f"{'met':<4} {'on track':<8}")
+    print(header)
+    print("-" * len(header))
+    for indicator, value, target, met, on_track, unit, _, _ in rows:
+        if target is None:
+            continue
+        pace = target * share if unit in ACCUMULATING_UNITS else target
+        shown = "—" if value is None else f"{value:,.2f}"
+        print(f"{indicator:<38} {_pad(labels.get(indicator, {}).get('label_zh', ''), 16)} {shown:>16} "
+              f"{target:>9,.0f} {pace:>10,.1f}  {_flag(met):<4} {_flag(on_track):<8}")
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "NO")
+
+
+def show_indicators(quarter: str | None, scope: str, today=None) -> int:
+    """Print one quarter's figures (default: the latest closed quarter on `today`) and its year to date."""
+    from quality_pipeline.indicators import periods
+    from quality_pipeline.indicators.compute import ACCUMULATING_UNITS, indicator_config
+    from quality_pipeline.region import load_region
+    from quality_pipeline.report.data import quarter_statuses
     from quality_pipeline.settings import load_settings
     from quality_pipeline.warehouse.writer import read_only
 
@@ -21,21 +85,29 @@ def show_indicators(quarter: str | None, scope: str) -> int:
     if not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse}: run `make run` first", file=sys.stderr)
         return 1
+    today = today or periods.local_today()
     con = read_only(settings)
     try:
-        quarter = quarter or con.execute("SELECT max(quarter) FROM marts.quarterly_indicators").fetchone()[0]
-        if quarter is None:
-            print("marts.quarterly_indicators is empty: no quarter has data yet", file=sys.stderr)
+        statuses = quarter_statuses(con, today, load_region(settings.region_file).grace_days)
+        quarter, problem = _pick_quarter(statuses, quarter)
+        if problem:
+            print(problem, file=sys.stderr)
             return 1
         rows = con.execute(
             "SELECT indicator, value, numerator, denominator, target, target_met, unit "
             "FROM marts.quarterly_indicators WHERE quarter = ? AND scope = ? ORDER BY indicator",
             [quarter, scope],
         ).fetchall()
+        as_of = con.execute("SELECT max(processed_at) FROM audit.files WHERE status = 'loaded'").fetchone()[0]
+        year_rows = _year_rows(con, int(quarter[:4])) if scope == "district" else []
     finally:
         con.close()
     labels = indicator_config()
-    print(f"\n{quarter} · {scope} — marts.quarterly_indicators ({settings.warehouse})\n")
+    status, elapsed = statuses[quarter], periods.elapsed_share(quarter, today)
+    provisional = status == periods.PROVISIONAL
+    mark = " · 季度未结束 PROVISIONAL" if provisional else ""
+    print(f"\n{quarter}{mark} · {scope} — marts.quarterly_indicators ({settings.warehouse})")
+    print("\n".join(_status_lines(quarter, status, as_of, elapsed)) + "\n")
     header = f"{'indicator':<38} {_pad('指标', 16)} {'value':>16} {'of':>29} {'target':>9}  {'met':<4} unit"
     print(header)
     print("-" * (len(header) + 8))
@@ -43,9 +115,10 @@ def show_indicators(quarter: str | None, scope: str) -> int:
         shown = "—" if value is None else f"{value:,.2f}"
         ratio = f"{num:,.0f}/{den:,.0f}" if num is not None and den is not None else ""
         tgt = "" if target is None else f"{target:,.0f}"
-        flag = "" if met is None else ("yes" if met else "NO")
+        partial = f"  (partial: {elapsed:.0%} of the quarter)" if provisional and unit in ACCUMULATING_UNITS else ""
         print(f"{indicator:<38} {_pad(labels.get(indicator, {}).get('label_zh', ''), 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
-              f"{flag:<4} {unit}")
+              f"{_flag(met):<4} {unit}{partial}")
+    _print_year(int(quarter[:4]), year_rows, labels, today)
     return 0
 
 
@@ -75,15 +148,18 @@ def run_summary(run_like: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m quality_pipeline.cli")
     sub = parser.add_subparsers(dest="command", required=True)
-    show = sub.add_parser("indicators", help="print one quarter's indicators (default: the latest)")
-    show.add_argument("--quarter")
+    show = sub.add_parser("indicators", help="print one quarter's indicators (default: the latest closed quarter) "
+                          "and its year to date")
+    show.add_argument("--quarter", help="e.g. 2026Q4; a quarter not yet closed is shown marked provisional")
     show.add_argument("--scope", default="district")
+    show.add_argument("--today", type=date.fromisoformat, default=None,
+                      help="judge quarter status as of this day, YYYY-MM-DD (default: today in Asia/Shanghai)")
     summary = sub.add_parser("files", help="summarise audit.files")
     summary.add_argument("--run-like", default=None)
     sub.add_parser("write-suites", help="regenerate expectations/*.json from the feed declarations")
     args = parser.parse_args(argv)
     if args.command == "indicators":
-        return show_indicators(args.quarter, args.scope)
+        return show_indicators(args.quarter, args.scope, args.today)
     if args.command == "files":
         return run_summary(args.run_like)
     from quality_pipeline.validation.suites import write_all

@@ -92,6 +92,16 @@ QUARTERLY = [
 ]
 
 
+ANNUAL = [
+    # year, indicator, value, target, target_met, on_track, unit, period_status, through_quarter
+    (2025, "sampling_pass_rate", 95.0, 93.0, True, True, "%", "closed", "2025Q4"),
+    (2026, "sampling_pass_rate", 93.5, 93.0, True, True, "%", "provisional", "2026Q3"),
+    (2026, "enforcement_inspection_person_times", 2500.0, 4000.0, False, False, "person-times", "provisional",
+     "2026Q3"),
+    (2026, "enforcement_cases", 84.0, None, None, None, "count", "provisional", "2026Q3"),
+]
+
+
 def _insert(con, table: str, row: dict) -> None:
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM (SELECT {', '.join('? AS ' + k for k in row)})",  # noqa: S608
                 list(row.values()))
@@ -121,8 +131,12 @@ def _batch(con, file_id: int, row_number: int, sample_no: str, followup: str) ->
 def warehouse():
     con = duckdb.connect()
     migrate(con)
-    con.executemany("INSERT INTO marts.quarterly_indicators (quarter, indicator, scope, value, target, target_met, unit) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", QUARTERLY)
+    con.executemany("INSERT INTO marts.quarterly_indicators (quarter, indicator, scope, value, target, target_met, unit, "
+                    "period_status) VALUES (?, ?, ?, ?, ?, ?, ?, 'closed')", QUARTERLY)
+    con.executemany("INSERT INTO marts.quarterly_indicators (quarter, indicator, scope, value, unit, period_status) "
+                    "VALUES ('2026Q3', ?, 'district', ?, ?, 'provisional')", [("enforcement_cases", 2.0, "count")])
+    con.executemany("INSERT INTO marts.annual_indicators (year, indicator, scope, value, target, target_met, on_track, "
+                    "unit, period_status, through_quarter) VALUES (?, ?, 'district', ?, ?, ?, ?, ?, ?, ?)", ANNUAL)
     publish_vintage(con, "2026Q2", "scheduled__2026-07-01", published_at=dt.datetime(2026, 7, 1, 3))
     con.execute("UPDATE marts.quarterly_indicators SET value = 95 WHERE quarter = '2026Q2' AND scope = 'district' "
                 "AND indicator = 'sampling_pass_rate'")
@@ -156,6 +170,12 @@ def check_latest_district(rows):
     assert _pick(rows, "indicator", "target_met") == [
         ("enforcement_inspection_person_times", False), ("quality_competitiveness_index", False),
         ("sampling_pass_rate", True), ("enforcement_cases", None)]
+
+
+def check_year_to_date(rows):
+    assert _pick(rows, "year", "indicator", "value", "target_met", "on_track", "through_quarter") == [
+        (2026, "enforcement_inspection_person_times", 2500.0, False, False, "2026Q3"),
+        (2026, "sampling_pass_rate", 93.5, True, True, "2026Q3")]
 
 
 def check_street_ranking(rows):
@@ -200,6 +220,7 @@ def check_stock(rows, con):
 CHECKS = {
     "latest_district_indicators.sql": check_latest_district,
     "rank_streets_by_quality_index.sql": check_street_ranking,
+    "year_to_date_against_targets.sql": check_year_to_date,
     "quarantine_reasons_by_file.sql": check_quarantine,
     "flags_per_key.sql": check_flags,
     "history_of_one_key.sql": check_history,

@@ -104,7 +104,7 @@ def test_labels_and_the_command_line_read_the_indicator_config(quality_env, caps
     with duckdb.connect(str(quality_env.warehouse)) as con:
         migrate(con)
         con.execute("INSERT INTO marts.quarterly_indicators VALUES "
-                    "('2026Q3', 'sampling_pass_rate', 'district', 90.5, 105, 116, 93, false, '%')")
-    assert show_indicators(None, "district") == 0
+                    "('2026Q3', 'sampling_pass_rate', 'district', 90.5, 105, 116, 93, false, '%', 'closed')")
+    assert show_indicators(None, "district", today=date(2026, 12, 1)) == 0
     out = capsys.readouterr().out
     assert "2026Q3" in out and "抽检合格率" in out and "105/116" in out and "NO" in out

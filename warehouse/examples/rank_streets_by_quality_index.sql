@@ -1,8 +1,8 @@
--- Streets ranked by quality-competitiveness index in one quarter (default: the latest), with their band.
+-- Streets ranked by quality-competitiveness index in one quarter (default: the latest closed one), with their band.
 -- Grain: one row per street with an index that quarter. Sources: marts.quarterly_indicators.
--- Bands (specs/indicators.md): ≥ 90 strong, 85–90 good, 80–85 fair, < 80 weak.
+-- Bands (docs/indicators.md): ≥ 90 strong, 85–90 good, 80–85 fair, < 80 weak.
 SET VARIABLE quarter = (SELECT max(quarter) FROM marts.quarterly_indicators
-                        WHERE indicator = 'quality_competitiveness_index');
+                        WHERE indicator = 'quality_competitiveness_index' AND period_status = 'closed');
 SELECT
     rank() OVER (ORDER BY value DESC) AS rank,
     scope AS street,

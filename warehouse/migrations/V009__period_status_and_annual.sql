@@ -1,6 +1,8 @@
 -- V009: the status of each period (provisional / closed), the year to date against the annual targets, and
 -- vintages and restatements of the annual rows. Definitions: docs/indicators.md.
 ALTER TABLE marts.quarterly_indicators ADD COLUMN period_status VARCHAR;
+COMMENT ON TABLE marts.quarterly_indicators IS '质量强区季度指标 / The quality-strategy figures: one row per quarter × indicator × scope (district or street); every indicator''s formula, scope, target and status rules are defined in docs/indicators.md';
+COMMENT ON COLUMN marts.quarterly_indicators.indicator IS '指标代码，如 sampling_pass_rate / Indicator code, defined in docs/indicators.md, e.g. sampling_pass_rate';
 COMMENT ON COLUMN marts.quarterly_indicators.period_status IS '季度状态：provisional（季度未结束或仍在报送宽限期内）、closed（已结束）/ provisional while the quarter is open or within the region''s delivery grace period (delivery_grace_days, default 20 days after the quarter ends), closed after; as of the run that computed it (docs/indicators.md)';
 
 ALTER TABLE marts.indicator_vintages ADD COLUMN period_status VARCHAR;

@@ -1,4 +1,4 @@
-"""Quarterly indicators computed in plain Python from the true loaded records, as indicators.md says."""
+"""Quarterly indicators computed in plain Python from the true loaded records, as docs/indicators.md says."""
 
 from __future__ import annotations
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
 
+from quality_pipeline.indicators import periods
 from quality_pipeline.indicators.compute import indicator_config
 from quality_pipeline.indicators.quality_index import load_index_config
 from quality_pipeline.region import load_region
 from quality_pipeline.report import data as report_data
-from quality_pipeline.report import fmt, quarters
-from quality_pipeline.report.charts import build_charts
+from quality_pipeline.report import fmt, labels, quarters
+from quality_pipeline.report.charts import build_charts, build_year_charts
 from quality_pipeline.report.page import render
 from quality_pipeline.report.tables import build_tables
 from quality_pipeline.report.workbook import workbook_bytes
@@ -42,25 +44,39 @@ def _city(region_file: Path) -> str | None:
     return yaml.safe_load(Path(region_file).read_text(encoding="utf-8")).get("city")
 
 
-def _load(settings: Settings, wanted: list[str] | None, latest: bool = False) -> list[report_data.ReportData]:
-    """The data of the wanted quarters (None: all; latest: only the newest), in one read-only session."""
+def _choose(statuses: dict[str, str], wanted: list[str] | None, latest: bool) -> list[str]:
+    """The quarters to report: the latest closed one, those asked for, or (wanted None) all."""
+    if latest:
+        closed = report_data.latest_closed(statuses)
+        if closed is None:
+            raise LookupError(
+                f"没有已结束的季度（{', '.join(statuses)} 均未结束）/ no closed quarter yet "
+                f"({', '.join(statuses)} still provisional): ask for one with --quarter")
+        return [closed]
+    chosen = list(statuses) if wanted is None else list(dict.fromkeys(wanted))
+    missing = [q for q in chosen if q not in statuses]
+    if missing:
+        raise LookupError(f"no indicators for {', '.join(missing)} (the warehouse has {', '.join(statuses)})")
+    return chosen
+
+
+def _load(settings: Settings, wanted: list[str] | None, latest: bool = False,
+          today: date | None = None) -> list[report_data.ReportData]:
+    """The data of the wanted quarters (None: all; latest: the newest closed one), in one read-only session."""
     if not settings.warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {settings.warehouse}: run the pipeline first")
     for quarter in wanted or []:
         quarters.parse(quarter)
     region = load_region(settings.region_file)
     index_config = load_index_config(settings.index_file)
+    today = today or periods.local_today()
     con = read_only(settings)
     try:
-        available = report_data.available_quarters(con)
-        if not available:
+        statuses = report_data.quarter_statuses(con, today, region.grace_days)
+        if not statuses:
             raise LookupError("marts.quarterly_indicators is empty: no quarter has data yet")
-        chosen = available[-1:] if latest else available if wanted is None else list(dict.fromkeys(wanted))
-        missing = [q for q in chosen if q not in available]
-        if missing:
-            have = ", ".join(available)
-            raise LookupError(f"no indicators for {', '.join(missing)} (the warehouse has {have})")
-        return [report_data.load(con, q, region, index_config) for q in chosen]
+        return [report_data.load(con, q, region, index_config, today)
+                for q in _choose(statuses, wanted, latest)]
     finally:
         con.close()
 
@@ -71,14 +87,18 @@ def _write(data: report_data.ReportData, settings: Settings) -> ReportPaths:
     charts = build_charts(by_key, data.index_config)
     directions = {k: v.get("direction") for k, v in indicator_config().items()}
     city = _city(settings.region_file)
-    page = render(data, by_key, charts, directions, city=city)
+    page = render(data, by_key, charts, directions, city=city, year_charts=build_year_charts(data))
     title = f"{data.region.name} {quarters.label_zh(data.quarter)} 质量强区指标报告"
+    if data.provisional:
+        title += f"（{labels.PROVISIONAL_ZH}）"
     period = f"{quarters.start(data.quarter)} 至 {quarters.end(data.quarter)}"
     as_of = data.data_as_of.strftime("%Y-%m-%d %H:%M") if data.data_as_of else fmt.DASH
     cover = [("地区 Region", f"{city or ''}{data.region.name}（{data.region.code}）"),
              ("季度 Quarter", f"{data.quarter}（{period}）"),
+             ("季度状态 Status", labels.status_text(data.provisional, data.elapsed)),
              ("数据截至 Data as of", as_of),
-             ("来源 Source", "marts.quarterly_indicators, core.remediation_projects")]
+             ("来源 Source", "marts.quarterly_indicators, marts.annual_indicators, core.remediation_projects"),
+             ("口径 Definitions", "docs/indicators.md")]
     out_dir = settings.reports_dir / data.quarter
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(data.quarter, out_dir / HTML_NAME, out_dir / XLSX_NAME)
@@ -87,15 +107,17 @@ def _write(data: report_data.ReportData, settings: Settings) -> ReportPaths:
     return paths
 
 
-def build_reports(quarters_wanted: list[str] | None = None,
-                  settings: Settings | None = None) -> list[ReportPaths]:
-    """Write the report of each quarter (default: every quarter with indicators) under QUALITY_REPORTS_DIR."""
+def build_reports(quarters_wanted: list[str] | None = None, settings: Settings | None = None,
+                  today: date | None = None) -> list[ReportPaths]:
+    """Write the report of each quarter (default: every quarter with indicators) under QUALITY_REPORTS_DIR;
+    a provisional quarter's report is marked as such throughout."""
     settings = settings or load_settings()
-    return [_write(d, settings) for d in _load(settings, quarters_wanted)]
+    return [_write(d, settings) for d in _load(settings, quarters_wanted, today=today)]
 
 
-def build_report(quarter: str | None = None, settings: Settings | None = None) -> ReportPaths:
-    """Write one quarter's report (default: the latest quarter in marts.quarterly_indicators)."""
+def build_report(quarter: str | None = None, settings: Settings | None = None,
+                 today: date | None = None) -> ReportPaths:
+    """Write one quarter's report (default: the latest closed quarter on `today`, the district's today)."""
     settings = settings or load_settings()
-    (data,) = _load(settings, None if quarter is None else [quarter], latest=quarter is None)
+    (data,) = _load(settings, None if quarter is None else [quarter], latest=quarter is None, today=today)
     return _write(data, settings)

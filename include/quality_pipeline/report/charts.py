@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from quality_pipeline.report import fmt, quarters
-from quality_pipeline.report.tables import Table
+from quality_pipeline.report.data import ReportData
+from quality_pipeline.report.tables import Table, year_to_date_by_quarter
 
 MET, MISSED, NEUTRAL, PENDING = "#1f9d55", "#d64545", "#3b6fd8", "#c7d2e4"
 WIDTHS = {"third": 440, "half": 600, "full": 1160}  # SVG user units; the page lays the charts out by size
@@ -139,6 +140,59 @@ def index_chart(table: Table, index_config: dict) -> dict:
         "target": _target(target, f"目标 {target:g}" if target is not None else ""), "domain": [60, 100],
         "legend": _band_legend(index_config),
     }
+
+
+def _year_colours(points: list[dict], met: list[bool | None]) -> list[str]:
+    return [PENDING if p["provisional"] else _colour(m) for p, m in zip(points, met, strict=True)]
+
+
+YEAR_LEGEND = [{"label": "进度正常 on track", "color": MET}, {"label": "落后于进度 behind", "color": MISSED},
+               {"label": "季度未结束 provisional", "color": PENDING}]
+
+
+def year_person_times_chart(data: ReportData) -> dict:
+    """Inspection person-times accumulated through each quarter of the year, against the annual target and
+    the target pro-rated to the share of the year elapsed at each point (the dashed pace line)."""
+    points = year_to_date_by_quarter(data, "enforcement_inspection_person_times")
+    target = points[-1]["target"] if points else None
+    on_pace = [None if p["pace"] is None or p["value"] is None else p["value"] >= p["pace"] - 1e-9 for p in points]
+    return {
+        "id": "year_person_times", "kind": "bars", "size": "half", "table": "year", "unit": "人次",
+        "title_zh": f"{data.year} 年执法检查人次累计",
+        "title_en": "Inspection person-times, year to date by quarter, against the annual target and the pace",
+        "categories": [f"至 {quarters.label_short(p['quarter'])}" for p in points],
+        "values": [p["value"] for p in points], "labels": [fmt.text(p["value"], "int") for p in points],
+        "colors": _year_colours(points, on_pace),
+        "target": _target(target, f"目标 {fmt.text(target, 'int')}" if target is not None else ""),
+        "pace": [p["pace"] for p in points], "pace_label": "按进度 pro-rated",
+        "legend": YEAR_LEGEND,
+    }
+
+
+def year_pass_rate_chart(data: ReportData) -> dict:
+    """The pass rate over the year's batches through each quarter, against the annual target."""
+    points = [p for p in year_to_date_by_quarter(data, "sampling_pass_rate") if p["value"] is not None]
+    target = points[-1]["target"] if points else None
+    met = [None if target is None else p["value"] >= target - 1e-9 for p in points]
+    low = min([p["value"] for p in points] + [target if target is not None else 100, 80.0])
+    return {
+        "id": "year_pass_rate", "kind": "line", "size": "half", "table": "year", "unit": "%",
+        "title_zh": f"{data.year} 年抽检合格率累计",
+        "title_en": "Sampling pass rate over the year's batches to date, by quarter, against the annual target",
+        "categories": [f"至 {quarters.label_short(p['quarter'])}" for p in points],
+        "values": [p["value"] for p in points], "labels": [f"{p['value']:.1f}%" for p in points],
+        "colors": _year_colours(points, met),
+        "target": _target(target, f"目标 {target:g}%" if target is not None else ""),
+        "domain": [5 * math.floor((low - 2) / 5), 100],
+        "legend": YEAR_LEGEND,
+    }
+
+
+def build_year_charts(data: ReportData) -> list[dict]:
+    charts = [year_person_times_chart(data), year_pass_rate_chart(data)]
+    for chart in charts:
+        chart["width"] = WIDTHS[chart["size"]]
+    return charts
 
 
 def build_charts(tables: dict[str, Table], index_config: dict) -> list[dict]:

@@ -6,6 +6,16 @@ from quality_pipeline.indicators.compute import indicator_config
 
 _CONFIG = indicator_config()
 INDICATORS = list(_CONFIG)  # the order of indicators.md
+PROVISIONAL_ZH = "季度未结束"
+COUNT_UNITS = ("count", "person-times", "yuan")  # figures that grow through a quarter: partial while it runs
+
+
+def status_text(provisional: bool, elapsed: float) -> str:
+    """How a quarter's status reads on the report's header and cover, and in the CLI."""
+    if not provisional:
+        return "季度已结束 closed"
+    return (f"{PROVISIONAL_ZH} provisional · 季度已过 {elapsed:.0%} of the quarter elapsed · "
+            "计数类指标为部分数据 counts are partial")
 
 
 def zh(indicator: str) -> str:

@@ -85,6 +85,14 @@ def _target_text(row: dict, direction: str | None) -> str:
     return f"目标 {sign} {fmt.text(row['target'], 'num')}{unit}"
 
 
+def _partial(data: ReportData, unit: str | None) -> str:
+    """The mark on a count of a quarter still running: it will grow as the rest of the quarter arrives."""
+    if not data.provisional or unit not in labels.COUNT_UNITS:
+        return ""
+    return (f'<span class="partial">{e(labels.PROVISIONAL_ZH)} · 季度已过 {data.elapsed:.0%} · partial, '
+            f"{data.elapsed:.0%} of the quarter</span>")
+
+
 def kpi_cards(data: ReportData, directions: dict[str, str | None]) -> str:
     cards = []
     for indicator, extra in CARDS:
@@ -94,10 +102,12 @@ def kpi_cards(data: ReportData, directions: dict[str, str | None]) -> str:
         change = (None if row["value"] is None or row["previous_value"] is None
                   else row["value"] - row["previous_value"])
         target = e(_target_text(row, directions.get(indicator)))
+        provisional = " provisional" if data.provisional else ""
         cards.append(
-            f'<div class="kpi {_state(row["target_met"])}" data-indicator="{e(indicator)}">'
+            f'<div class="kpi {_state(row["target_met"])}{provisional}" data-indicator="{e(indicator)}">'
             f'<div class="label">{e(labels.zh(indicator))}<span class="code">{e(indicator)}</span></div>'
             f'<div class="figure">{_figure(row["value"], row["unit"], indicator)}</div>'
+            f'{_partial(data, row["unit"])}'
             f'<div class="detail">{e(_detail(data, indicator, extra)) or "&nbsp;"}</div>'
             f'<div class="foot"><span>{target}</span>{_pill(row["target_met"])}</div>'
             f'<div class="change">较上季 vs previous quarter {e(fmt.signed(change, row["unit"]))}</div>'
@@ -116,7 +126,7 @@ def _cell(value, kind: str, row: dict) -> str:
 
 
 def table_html(table: Table) -> str:
-    columns = [c for c in table.columns if not (c.key == "code" and table.key == "district")]
+    columns = [c for c in table.columns if not (c.key == "code" and table.key in ("district", "year"))]
     head = "".join(f'<th>{e(c.zh)}<span class="en">{e(c.en)}</span></th>' for c in columns)
     body = []
     for row in table.rows:
@@ -131,17 +141,31 @@ def table_html(table: Table) -> str:
             f'<tbody>{"".join(body)}</tbody></table></div>{note}</section>')
 
 
+def _figures(charts: list[dict]) -> str:
+    return "".join(
+        f'<figure class="chart {e(chart["size"])}" data-chart="{e(chart["id"])}">'
+        f'<figcaption><h3>{e(chart["title_zh"])}</h3>'
+        f'<p class="en">{e(chart["title_en"])}</p></figcaption><div class="chart-body"></div>'
+        f'<a class="data" href="#table-{e(chart["table"])}">数据表 / data table ↓</a></figure>'
+        for chart in charts)
+
+
 def chart_figures(charts: list[dict]) -> str:
-    figures = []
-    for chart in charts:
-        figures.append(
-            f'<figure class="chart {e(chart["size"])}" data-chart="{e(chart["id"])}">'
-            f'<figcaption><h3>{e(chart["title_zh"])}</h3>'
-            f'<p class="en">{e(chart["title_en"])}</p></figcaption><div class="chart-body"></div>'
-            f'<a class="data" href="#table-{e(chart["table"])}">数据表 / data table ↓</a></figure>')
     return (f'<section id="charts"><h2>图表<span class="en">Charts</span></h2><noscript>图表需要启用脚本 / '
             f'charts need JavaScript; the tables below hold every figure.</noscript>'
-            f'<div class="charts">{"".join(figures)}</div></section>')
+            f'<div class="charts">{_figures(charts)}</div></section>')
+
+
+def year_section(data: ReportData, table: Table | None, charts: list[dict]) -> str:
+    """The year to date against the annual targets: charts with the pro-rated pace line, then the table."""
+    if table is None or not table.rows:
+        return ""
+    through = next((r["through"] for r in table.rows if r.get("through")), None)
+    later = (f'<p class="note">年度数据截至 {e(through)}，晚于本报告季度 / the year runs through {e(through)}, '
+             f"past this report's quarter</p>") if through and through > data.quarter else ""
+    return (f'<section id="year"><h2>{e(data.year)} 年度累计<span class="en">The year to date, against the annual '
+            f"targets</span></h2>{later}"
+            f'<div class="charts">{_figures(charts)}</div>{table_html(table)}</section>')
 
 
 def _stock_value(figure) -> str:
@@ -170,13 +194,26 @@ def _json_for_script(payload: dict) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def _status_banner(data: ReportData, as_of: str) -> str:
+    if not data.provisional:
+        return ""
+    return (f'<div class="banner provisional" role="note"><strong>{e(labels.PROVISIONAL_ZH)} · provisional</strong>'
+            f"：本季度尚未结束或仍在报送宽限期内，数据截至 {e(as_of)}（最后一次报送），季度已过 {data.elapsed:.0%}；"
+            f"计数类指标只含已报送部分，会随后续报送增加。 The quarter is not over (or still within its delivery "
+            f"grace period): data as of {e(as_of)}, the last delivery; {data.elapsed:.0%} of the quarter has "
+            "elapsed, so counts are partial.</div>")
+
+
 def render(data: ReportData, tables: dict[str, Table], charts: list[dict], directions: dict[str, str | None],
-           city: str | None = None) -> str:
+           city: str | None = None, year_charts: list[dict] | None = None) -> str:
     region, quarter = data.region, data.quarter
     title = f"{region.name} {quarters.label_zh(quarter)} 质量强区指标报告"
+    if data.provisional:
+        title += f"（{labels.PROVISIONAL_ZH}）"
     as_of = data.data_as_of.strftime("%Y-%m-%d %H:%M") if data.data_as_of else fmt.DASH
     meta = [f"区划代码 {region.code}", f"统计期 {quarters.start(quarter)} 至 {quarters.end(quarter)}",
             f"数据截至 data as of {as_of}", f"{len(region.streets)} 个街道 streets"]
+    status = labels.status_text(data.provisional, data.elapsed)
     order = ("district", "streets", "projects", "pass_rate", "person_times", "water")
     body_tables = [tables[k] for k in order]
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
@@ -191,24 +228,28 @@ def render(data: ReportData, tables: dict[str, Table], charts: list[dict], direc
         f"<title>{e(title)}</title>",
         f"<style>\n{css}</style>",
         "</head>",
-        f'<body data-quarter="{e(quarter)}">',
+        f'<body data-quarter="{e(quarter)}" data-period-status="{e(data.status)}">',
         '<header class="masthead">',
         f'<div class="region">{e(city or "")} {e(region.name)}</div>',
         f"<h1>{e(title)}</h1>",
         f'<div class="subtitle">Quality-strategy indicators report · {e(region.name)} '
         f"(region {e(region.code)}) · {e(quarters.label_short(quarter))}</div>",
-        '<div class="meta">' + "".join(f"<span>{e(m)}</span>" for m in meta) + "</div>",
+        '<div class="meta">' + "".join(f"<span>{e(m)}</span>" for m in meta)
+        + f'<span class="status {e(data.status)}">{e(status)}</span></div>',
         "</header>",
         "<main>",
+        _status_banner(data, as_of),
         kpi_cards(data, directions),
+        year_section(data, tables.get("year"), year_charts or []),
         chart_figures(charts),
         stock_section(data),
         *(table_html(t) for t in body_tables),
-        '<footer>数据来源 Sources：marts.quarterly_indicators、core.remediation_projects（只读 read-only）。'
-        "口径见 indicators.md；比率以百分数表示，金额以元计（图表与项目表为万元）。"
+        '<footer>数据来源 Sources：marts.quarterly_indicators、marts.annual_indicators、core.remediation_projects'
+        "（只读 read-only）。指标口径、目标与季度状态规则见本项目 docs/indicators.md；比率以百分数表示，金额以元计"
+        "（图表与项目表为万元）。 Definitions, targets and status rules: docs/indicators.md in this project."
         " Rates in percent; money in yuan (10k yuan in the project chart and table).</footer>",
         "</main>",
-        f'<script type="application/json" id="report-data">{_json_for_script({"charts": charts})}</script>',
+        f'<script type="application/json" id="report-data">{_json_for_script({"charts": charts + (year_charts or [])})}</script>',
         f"<script>\n{script}</script>",
         "</body>",
         "</html>",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from quality_pipeline.indicators.compute import year_elapsed_share
 from quality_pipeline.report import labels, quarters
 from quality_pipeline.report.data import ReportData
 
@@ -63,8 +64,10 @@ def district_table(data: ReportData) -> Table:
         Column("previous", "上季度", "Previous quarter", "by_unit"),
         Column("change", "环比变化", "Change", "by_unit"),
     ]
-    return Table("district", "全区指标", f"全区指标（{quarters.label_zh(data.quarter)}）",
-                 f"District indicators, {data.quarter}", columns, rows)
+    mark = f"（{labels.PROVISIONAL_ZH}）" if data.provisional else ""
+    return Table("district", "全区指标", f"全区指标（{quarters.label_zh(data.quarter)}）{mark}",
+                 f"District indicators, {data.quarter}" + (" (provisional)" if data.provisional else ""),
+                 columns, rows, note=labels.status_text(data.provisional, data.elapsed) if data.provisional else "")
 
 
 def pass_rate_table(data: ReportData) -> Table:
@@ -223,8 +226,77 @@ def stock_table(data: ReportData) -> Table | None:
                  note=f"截至 {quarters.end(data.quarter)} / as at quarter end; source ref.*")
 
 
+def pace_target(row: dict, share: float) -> float | None:
+    """The annual target pro-rated to the elapsed share of the year, for a figure that accumulates."""
+    if row["target"] is None or row["unit"] not in labels.COUNT_UNITS:
+        return row["target"]
+    return row["target"] * share
+
+
+def year_share(data: ReportData, through_quarter: str | None) -> float:
+    if through_quarter is None or data.today is None:
+        return 1.0
+    return year_elapsed_share(through_quarter, data.today)
+
+
+def year_table(data: ReportData) -> Table:
+    """The year to date (marts.annual_indicators, district) against the annual and the pro-rated target."""
+    rows = []
+    known = [i for i in labels.INDICATORS if i in data.annual]
+    for indicator in known + sorted(set(data.annual) - set(known)):
+        r = data.annual[indicator]
+        share = year_share(data, r["through_quarter"])
+        rows.append({"label": labels.zh(indicator), "code": indicator, "value": r["value"],
+                     "unit": labels.unit_zh(indicator, r["unit"]), "numerator": r["numerator"],
+                     "denominator": r["denominator"], "target": r["target"], "pace": pace_target(r, share),
+                     "met": r["target_met"], "on_track": r["on_track"], "through": r["through_quarter"],
+                     "status": r["period_status"], "_unit": r["unit"]})
+    columns = [
+        Column("label", "指标", "Indicator"),
+        Column("code", "指标代码", "Code"),
+        Column("value", "年初至今", "Year to date", "by_unit"),
+        Column("unit", "单位", "Unit"),
+        Column("numerator", "分子", "Numerator", "int"),
+        Column("denominator", "分母", "Denominator", "int"),
+        Column("target", "年度目标", "Annual target", "by_unit"),
+        Column("pace", "按进度目标", "Target pro-rated", "by_unit"),
+        Column("met", "已达年度目标", "Annual target met", "met"),
+        Column("on_track", "进度正常", "On track", "met"),
+        Column("through", "数据截至季度", "Through quarter"),
+        Column("status", "年度状态", "Year status"),
+    ]
+    through = next((r["through"] for r in rows if r["through"]), None)
+    return Table("year", "年度累计", f"年度累计指标（{data.year} 年，截至 {through or '—'}）",
+                 f"Year {data.year} to date through {through or '—'}, against the annual targets", columns, rows,
+                 note="计数类指标按全年已过比例折算目标判断进度；比率、得分与目标本身比较 / counts are on track "
+                      "against the annual target pro-rated to the elapsed share of the year; rates and scores "
+                      "against the target itself. 口径 definitions: docs/indicators.md")
+
+
+def year_to_date_by_quarter(data: ReportData, indicator: str) -> list[dict]:
+    """The year's figure through each of its quarters: Σ value (counts) or Σ numerator ÷ Σ denominator (rates),
+    with the pro-rated annual target at that point."""
+    annual = data.annual.get(indicator)
+    out: list[dict] = []
+    value: float | None = None
+    numerator = denominator = 0.0
+    for r in (r for r in data.year_quarters if r["indicator"] == indicator):
+        if r["numerator"] is not None and r["denominator"] is not None:
+            numerator += r["numerator"]
+            denominator += r["denominator"]
+            value = 100.0 * numerator / denominator if denominator else None
+        else:
+            value = (value or 0.0) + (r["value"] or 0.0)
+        share = year_share(data, r["quarter"])
+        target = annual["target"] if annual else None
+        out.append({"quarter": r["quarter"], "value": value, "target": target,
+                    "pace": pace_target({"target": target, "unit": annual["unit"]}, share) if annual else None,
+                    "provisional": r["period_status"] != "closed"})
+    return out
+
+
 def build_tables(data: ReportData) -> list[Table]:
-    tables = [district_table(data), pass_rate_table(data), person_times_table(data), water_table(data),
-              projects_table(data), streets_table(data)]
+    tables = [district_table(data), year_table(data), pass_rate_table(data), person_times_table(data),
+              water_table(data), projects_table(data), streets_table(data)]
     stock = stock_table(data)
     return tables + ([stock] if stock else [])

@@ -36,7 +36,8 @@
 
   function domainOf(chart, values) {
     if (chart.domain) return chart.domain.slice();
-    var extra = chart.target ? [chart.target.value] : [];
+    var extra = (chart.target ? [chart.target.value] : []).concat(
+      (chart.pace || []).filter(function (v) { return v !== null; }));
     var hi = Math.max.apply(null, values.concat(extra, [0])) * 1.12 || 1;
     var step = niceStep(hi, 5);
     return [0, Math.ceil(hi / step) * step];
@@ -76,6 +77,20 @@
       var ty = y(chart.target.value);
       el("line", { x1: m.l, x2: W - m.r + 4, y1: ty, y2: ty, "class": "target" }, svg);
       el("text", { x: W - m.r + 6, y: ty + 4, "class": "target-label" }, svg, chart.target.label);
+    }
+    if (chart.pace) {  // the target pro-rated to each point: a dashed line with a dot per point
+      var pace = [];
+      chart.pace.forEach(function (v, i) {
+        if (v === null) return;
+        pace.push(cx(i) + "," + y(v));
+        el("circle", { cx: cx(i), cy: y(v), r: 3.5, "class": "pace-dot" }, svg);
+      });
+      el("polyline", { points: pace.join(" "), "class": "pace" }, svg);
+      var last = chart.pace.length - 1;
+      if (chart.pace[last] !== null) {
+        el("text", { x: cx(last) + barWidth / 2 + 6, y: y(chart.pace[last]) + 4, "class": "pace-label" },
+           svg, chart.pace_label);
+      }
     }
     if (chart.kind === "line") {
       var points = [];
