@@ -111,7 +111,9 @@ def plan_quarterly_run(*, run_type: str, logical_date: datetime | None, quarters
     return plan
 
 
-def refresh_indicators(quarters: list[str] | None = None) -> dict:
+def refresh_indicators(quarters: list[str] | None = None, today: date | None = None) -> dict:
+    """Recompute the quarterly rows of `quarters` (default: all) and every year to date, with each period's
+    status as of `today` (default: today in the district)."""
     from quality_pipeline.indicators.compute import refresh
     from quality_pipeline.region import load_region
     from quality_pipeline.settings import load_settings
@@ -119,7 +121,7 @@ def refresh_indicators(quarters: list[str] | None = None) -> dict:
 
     settings = load_settings()
     with write_session(settings) as con:
-        table = refresh(con, load_region(settings.region_file), settings.index_file, quarters or None)
+        table = refresh(con, load_region(settings.region_file), settings.index_file, quarters or None, today)
     done = sorted(table["quarter"].unique().tolist())
     log.info("indicators refreshed for %s (%d rows)", done or "no quarter", len(table))
     return {"quarters": done, "rows": len(table)}

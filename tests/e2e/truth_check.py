@@ -99,3 +99,29 @@ def assert_row_issues_match(settings, truth) -> int:
                     table, f.path, issue)
                 checked += 1
     return checked
+
+
+def annual(settings) -> dict[tuple, dict]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        cursor = con.execute("SELECT * FROM marts.annual_indicators")
+        names = [d[0] for d in cursor.description]
+        return {(str(r[0]), r[1], r[2]): dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+    finally:
+        con.close()
+
+
+def assert_annual_match(settings, truth) -> int:
+    """Every annual truth row has a matching warehouse row (value, numerator, denominator to 0.1)."""
+    ours = annual(settings)
+    checked = 0
+    for t in truth.annual:
+        key = (t["year"], t["indicator"], t["scope"])
+        assert key in ours, f"missing annual row {key}"
+        row = ours[key]
+        assert close(row["value"], t["value"]), (key, row["value"], t["value"])
+        if t["denominator"] is not None:
+            assert close(row["numerator"], t["numerator"]), (key, row["numerator"], t["numerator"])
+            assert close(row["denominator"], t["denominator"]), (key, row["denominator"], t["denominator"])
+        checked += 1
+    return checked

@@ -163,3 +163,21 @@ def test_publish_task_freezes_requested_and_closed_quarters(quality_env):
     assert publish_vintages([], run_id="quiet", closed_at=dt.date(2026, 10, 1)) == {"vintages": {}}
     with pytest.raises(ValueError, match="no rows for 2026Q3"):
         publish_vintages(["2026Q3"], run_id="manual")
+
+
+def test_a_publication_freezes_the_year_to_date_too_and_its_restatements_show(con):
+    con.execute("INSERT INTO marts.annual_indicators VALUES "
+                "(2026, 'sampling_pass_rate', 'district', 93.5, 187, 200, 93, true, true, '%', 'provisional', '2026Q2'),"
+                "(2025, 'sampling_pass_rate', 'district', 91.0, 91, 100, 93, false, false, '%', 'closed', '2025Q4')")
+    vintage = publish_vintage(con, "2026Q2", "run-1", published_at=dt.datetime(2026, 7, 1, 3))
+    frozen = con.execute("SELECT vintage_id, year, indicator, value, on_track, through_quarter, published_by_run "
+                         "FROM marts.annual_indicator_vintages").fetchall()
+    assert frozen == [(vintage, 2026, "sampling_pass_rate", 93.5, True, "2026Q2", "run-1")]  # only its year
+    assert publish_vintage(con, "2026Q2", "run-1") == vintage  # unchanged: the same vintage
+
+    con.execute("UPDATE marts.annual_indicators SET value = 92.5, numerator = 222, denominator = 240, "
+                "target_met = false, through_quarter = '2026Q3' WHERE year = 2026")
+    rows = con.execute("SELECT vintage_id, year, indicator, change, reported_value, current_value, reported_through, "
+                       "current_through FROM marts.annual_indicator_restatements").fetchall()
+    assert rows == [(vintage, 2026, "sampling_pass_rate", "changed", 93.5, 92.5, "2026Q2", "2026Q3")]
+    assert publish_vintage(con, "2026Q2", "run-1") != vintage  # the year was restated: a new vintage

@@ -101,6 +101,7 @@ def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", q
         quarters=[str(q) for q in spec.quarters],
         files=files,
         indicators=indicators.compute(region, delivered),
+        annual=indicators.compute(region, delivered, period="year"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Quarterly indicators computed in plain Python from the true loaded records, as docs/indicators.md says."""
+"""Quarterly and annual (year-to-date) indicators computed in plain Python from the true loaded records, as
+docs/indicators.md says: a year's figures from the year's records, never from its quarters' figures."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from quality_pipeline.demo.model import FilePlan
-from quality_pipeline.demo.periods import Quarter
+from quality_pipeline.demo.periods import Quarter, Year
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.region import Region
 
@@ -27,35 +28,43 @@ def latest_records(plans: Iterable[FilePlan]) -> dict[str, list[dict]]:
     return {feed: list(records.values()) for feed, records in latest.items()}
 
 
-def compute(region: Region, plans: Iterable[FilePlan]) -> list[dict]:
+PERIODS = {"quarter": Quarter, "year": Year}
+
+
+def compute(region: Region, plans: Iterable[FilePlan], period: str = "quarter") -> list[dict]:
+    """Every indicator but the index, per `period` ('quarter', or 'year' to date), keyed by that name."""
     records = latest_records(plans)
     out: list[dict] = []
-    _sampling(out, region, records.get("product_sampling", []))
-    _cases(out, region, records.get("enforcement_cases", []))
-    _inspections(out, region, records.get("enforcement_inspections", []))
-    _projects(out, records.get("remediation_projects", []))
-    _water(out, records.get("water_quality", []))
-    return sorted(out, key=lambda r: (r["quarter"], r["indicator"], r["scope"] != DISTRICT, r["scope"]))
+    kind = PERIODS[period]
+    _sampling(out, region, records.get("product_sampling", []), kind)
+    _cases(out, region, records.get("enforcement_cases", []), kind)
+    _inspections(out, region, records.get("enforcement_inspections", []), kind)
+    _projects(out, records.get("remediation_projects", []), kind)
+    _water(out, records.get("water_quality", []), kind)
+    for row in out:
+        row[period] = row.pop("period")
+    return sorted(out, key=lambda r: (r[period], r["indicator"], r["scope"] != DISTRICT, r["scope"]))
 
 
-def _emit(out: list, quarter: Quarter, indicator: str, scope: str, value, numerator=None, denominator=None):
-    out.append({"quarter": str(quarter), "indicator": indicator, "scope": scope, "value": value,
+def _emit(out: list, period, indicator: str, scope: str, value, numerator=None, denominator=None):
+    out.append({"period": str(period), "indicator": indicator, "scope": scope, "value": value,
                 "numerator": numerator, "denominator": denominator})
 
 
-def _rate(out: list, quarter: Quarter, indicator: str, scope: str, numerator, denominator) -> None:
+def _rate(out: list, quarter, indicator: str, scope: str, numerator, denominator) -> None:
     value = 100 * numerator / denominator if denominator else None
     _emit(out, quarter, indicator, scope, value, numerator, denominator)
 
 
-def _by_quarter_and_scope(records: list[dict], event: str, region: Region | None) -> dict:
-    """{quarter: {scope: records}}: every record under the district, and under its street when in the region.
+def _by_quarter_and_scope(records: list[dict], event: str, region: Region | None, kind=Quarter) -> dict:
+    """{period: {scope: records}}: every record under the district, and under its street when in the region.
 
-    A quarter with data has every street of the region (zero, not missing), like the district.
+    A period (a Quarter, or a Year with `kind`) with data has every street of the region (zero, not
+    missing), like the district.
     """
     groups: dict = defaultdict(lambda: defaultdict(list))
     for r in records:
-        quarter = Quarter.of(r[event])
+        quarter = kind.of(r[event])
         if quarter not in groups and region is not None:
             groups[quarter].update({street: [] for street in region.streets})
         groups[quarter][DISTRICT].append(r)
@@ -64,8 +73,8 @@ def _by_quarter_and_scope(records: list[dict], event: str, region: Region | None
     return groups
 
 
-def _sampling(out: list, region: Region, records: list[dict]) -> None:
-    for quarter, scopes in _by_quarter_and_scope(records, "sampling_date", region).items():
+def _sampling(out: list, region: Region, records: list[dict], kind=Quarter) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "sampling_date", region, kind).items():
         for scope, rows in scopes.items():
             passed = sum(r["conclusion"] == "合格" for r in rows)
             batches = passed + sum(r["conclusion"] == "不合格" for r in rows)
@@ -84,8 +93,8 @@ def _missed_transfer(r: dict) -> bool:
     return r["violation_type"] == "生产销售伪劣产品" and over and not r["transferred"]
 
 
-def _cases(out: list, region: Region, records: list[dict]) -> None:
-    for quarter, scopes in _by_quarter_and_scope(records, "filing_date", region).items():
+def _cases(out: list, region: Region, records: list[dict], kind=Quarter) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "filing_date", region, kind).items():
         for scope, rows in scopes.items():
             counted = [r for r in rows if r["status"] != "撤销"]
             _emit(out, quarter, "enforcement_cases", scope, len(counted))
@@ -100,8 +109,8 @@ def _cases(out: list, region: Region, records: list[dict]) -> None:
                 _emit(out, quarter, "enforcement_missed_transfers", scope, missed)
 
 
-def _inspections(out: list, region: Region, records: list[dict]) -> None:
-    for quarter, scopes in _by_quarter_and_scope(records, "inspection_date", region).items():
+def _inspections(out: list, region: Region, records: list[dict], kind=Quarter) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "inspection_date", region, kind).items():
         for scope, rows in scopes.items():
             officers = sum(r["officers"] for r in rows)
             _emit(out, quarter, "enforcement_inspection_person_times", scope, officers)
@@ -109,11 +118,11 @@ def _inspections(out: list, region: Region, records: list[dict]) -> None:
             _emit(out, quarter, "enforcement_entities_inspected", scope, entities)
 
 
-def _projects(out: list, records: list[dict]) -> None:
+def _projects(out: list, records: list[dict], kind=Quarter) -> None:
     by_project: dict[str, list[dict]] = defaultdict(list)
     for r in records:
         by_project[r["project_no"]].append(r)
-    for quarter in sorted({Quarter.of(r["report_month"]) for r in records}):
+    for quarter in sorted({kind.of(r["report_month"]) for r in records}):
         latest = []
         for reports in by_project.values():
             reported = [r for r in reports if r["report_month"] <= quarter.end]
@@ -156,7 +165,7 @@ def assessment(samples: list[dict]) -> dict[str, bool | None]:
     return result
 
 
-def _water(out: list, records: list[dict]) -> None:
-    for quarter, scopes in _by_quarter_and_scope(records, "sample_date", None).items():
+def _water(out: list, records: list[dict], kind=Quarter) -> None:
+    for quarter, scopes in _by_quarter_and_scope(records, "sample_date", None, kind).items():
         verdicts = [v for v in assessment(scopes[DISTRICT]).values() if v is not None]
         _rate(out, quarter, "water_bodies_not_black_rate", DISTRICT, sum(verdicts), len(verdicts))

@@ -50,6 +50,24 @@ class Quarter:
         return Quarter(index // 4, index % 4 + 1)
 
 
+@dataclass(frozen=True, order=True)
+class Year:
+    """A calendar year, shaped like Quarter (of, end, str) so the indicator truth can group by either."""
+
+    year: int
+
+    @classmethod
+    def of(cls, day: date) -> Year:
+        return cls(day.year)
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    @property
+    def end(self) -> date:
+        return date(self.year, 12, 31)
+
+
 def window(end_quarter: str, quarters: int) -> list[Quarter]:
     """The `quarters` consecutive quarters ending with `end_quarter`, oldest first."""
     end = Quarter.parse(end_quarter)

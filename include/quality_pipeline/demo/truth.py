@@ -58,6 +58,7 @@ class Truth:
     quarters: list[str]
     files: list[FileTruth]
     indicators: list[dict]  # {quarter, indicator, scope, value, numerator, denominator}
+    annual: list[dict] = field(default_factory=list)  # {year, indicator, scope, value, numerator, denominator}
 
     def to_json(self, path: Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
