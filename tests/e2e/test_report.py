@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -38,6 +39,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 # Chromium logs every console message (log, warning, error, uncaught exception, CSP violation) the same way:
 # `[pid:tid:time:INFO:CONSOLE:12] "message", source: file:///… (12)` — older builds print `CONSOLE(12)`.
 CONSOLE_LINE = re.compile(r":CONSOLE[:(]")
+TODAY = date(2026, 12, 1)  # the day the reports judge quarter status and the year's pace from
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,7 @@ def warehouse(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reports(warehouse):
-    return {p.quarter: p for p in build_reports(None, warehouse)}
+    return {p.quarter: p for p in build_reports(None, warehouse, today=TODAY)}
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +113,13 @@ def test_every_quarter_gets_a_page_and_a_workbook_under_the_reports_dir(warehous
 
 
 def test_the_default_quarter_is_the_latest_and_the_page_says_what_it_is(warehouse, latest):
-    assert build_report(None, warehouse) == latest
+    assert build_report(None, warehouse, today=TODAY) == latest
     html = latest.html.read_text(encoding="utf-8")
     assert "<h1>金平区 2026年第三季度 质量强区指标报告</h1>" in html
     district = _district_rows(warehouse, latest.quarter)
+    table = html.split('<section id="table-district">')[1].split("</section>")[0]
     for indicator, (_value, _target, met) in district.items():
-        row = re.search(rf'<tr><td>[^<]+<span class="code">{indicator}</span></td>.*?</tr>', html)
+        row = re.search(rf'<tr><td>[^<]+<span class="code">{indicator}</span></td>.*?</tr>', table)
         assert row, indicator
         if met is not None:
             assert ("达标 ✓" in row.group(0)) == bool(met) and ("未达标" in row.group(0)) == (not met)
@@ -134,13 +137,13 @@ def test_every_value_is_escaped_and_nothing_is_fetched(latest):
 
 def test_reports_are_byte_for_byte_reproducible(warehouse, latest):
     before = latest.html.read_bytes(), latest.xlsx.read_bytes()
-    again = build_report(latest.quarter, warehouse)
+    again = build_report(latest.quarter, warehouse, today=TODAY)
     assert (again.html.read_bytes(), again.xlsx.read_bytes()) == before
 
 
 def test_the_workbook_never_holds_a_formula_and_keeps_hostile_names_as_text(latest):
     wb = openpyxl.load_workbook(latest.xlsx)
-    assert wb.sheetnames[:3] == ["说明", "全区指标", "抽检合格率"]
+    assert wb.sheetnames[:4] == ["说明", "全区指标", "年度累计", "抽检合格率"]
     assert "整治项目进度" in wb.sheetnames and "街道分项" in wb.sheetnames
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
@@ -153,6 +156,32 @@ def test_the_workbook_never_holds_a_formula_and_keeps_hostile_names_as_text(late
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 assert not re.search(rb"<f[ >]", archive.read(name)), name
+
+
+def test_the_year_section_accumulates_to_the_annual_figures(warehouse, latest):
+    from quality_pipeline.warehouse.writer import read_only
+
+    con = read_only(warehouse)
+    try:
+        year = {r[0]: r[1:] for r in con.execute(
+            "SELECT indicator, value, target, through_quarter FROM marts.annual_indicators "
+            "WHERE year = 2026 AND scope = 'district'").fetchall()}
+    finally:
+        con.close()
+    charts = {c["id"]: c for c in _charts(latest.html.read_text(encoding="utf-8"))}
+    person_times, pass_rate = charts["year_person_times"], charts["year_pass_rate"]
+    assert person_times["categories"] == ["至 2026 Q1", "至 2026 Q2", "至 2026 Q3"]
+    assert person_times["values"][-1] == year["enforcement_inspection_person_times"][0]
+    assert person_times["values"] == sorted(person_times["values"])  # a running total
+    assert person_times["target"]["value"] == 4000
+    # the pace line: 4,000 pro-rated to the end of each quarter (90, 181 and 273 of 365 days)
+    assert person_times["pace"] == pytest.approx([4000 * d / 365 for d in (90, 181, 273)])
+    assert pass_rate["values"][-1] == pytest.approx(year["sampling_pass_rate"][0], abs=1e-3)
+    assert pass_rate["target"]["value"] == 93
+    wb = openpyxl.load_workbook(latest.xlsx)
+    rows = {r[1]: r for r in wb["年度累计"].iter_rows(min_row=3, values_only=True) if r[1]}
+    assert rows["enforcement_inspection_person_times"][2] == year["enforcement_inspection_person_times"][0]
+    assert rows["enforcement_inspection_person_times"][7] == pytest.approx(4000 * 273 / 365)
 
 
 def test_cli_prints_the_paths(warehouse, latest, capsys, monkeypatch):
