@@ -1,11 +1,14 @@
 """
 ### quarterly_indicators — the programme's quarterly figures (质量强区)
 
-**Reads** the current rows of every feed (`core.*`) and the config files for targets and the
-quality-competitiveness index. **Writes** `marts.quarterly_indicators` (one row per quarter ×
-indicator × scope), replacing the quarters it computes in one transaction; at quarter close a
-vintage (`marts.indicator_vintages`, the figures as published); and the quarterly reports
-(HTML and XLSX) under `$QUALITY_REPORTS_DIR`.
+**Reads** the current rows of every feed (`core.*`) and the config files for targets, the
+quality-competitiveness index and the region's delivery grace period. **Writes**
+`marts.quarterly_indicators` (one row per quarter × indicator × scope, each with its
+`period_status`, provisional or closed on the run's day) and `marts.annual_indicators` (every
+year to date, against the annual targets), replacing the quarters it computes and every year in
+one transaction; at quarter close a vintage of the quarter and its year to date
+(`marts.indicator_vintages`, `marts.annual_indicator_vintages`); and the quarterly reports (HTML
+and XLSX) under `$QUALITY_REPORTS_DIR`. Definitions: `docs/indicators.md`.
 
 **Schedule**: whenever any ingest DAG updated its asset (recomputes every quarter with data), and
 at 03:00 Asia/Shanghai on the first day of each quarter (recomputes the quarter that just closed
@@ -43,8 +46,9 @@ ingested = (
 
 PLAN_DOC = """Decides what this run recomputes and publishes, from its type (asset-triggered, quarter close,
 backfill, manual), its logical date and the Params. No I/O; see the plan in its return value."""
-COMPUTE_DOC = """Recomputes the planned quarters (every quarter with data when none) and replaces them in
-`marts.quarterly_indicators` in one transaction. `warehouse` queue, one-slot `quality_warehouse` pool."""
+COMPUTE_DOC = """Recomputes the planned quarters (every quarter with data when none) and every year to date, and
+replaces them in `marts.quarterly_indicators` and `marts.annual_indicators` in one transaction, with each
+period's status as of today. `warehouse` queue, one-slot `quality_warehouse` pool."""
 VINTAGE_DOC = """Freezes the planned quarters' figures as a vintage (`marts.indicator_vintages`); skipped when
 the run publishes none. Idempotent per run: a retry returns the same vintage. `warehouse` queue and pool."""
 REPORT_DOC = """Writes the HTML and XLSX report of each recomputed quarter to `$QUALITY_REPORTS_DIR/<quarter>/`,
