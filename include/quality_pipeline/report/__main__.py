@@ -11,7 +11,7 @@ from quality_pipeline.report.build import build_report, build_reports
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m quality_pipeline.report", description=__doc__)
     parser.add_argument("--quarter", action="append",
-                        help="a quarter such as 2026Q3 (repeatable; default: the latest)")
+                        help="a quarter such as 2026Q3 (repeatable; default: the latest closed quarter; a provisional one is marked)")
     parser.add_argument("--all", action="store_true", help="every quarter with indicators")
     args = parser.parse_args(argv)
     try:

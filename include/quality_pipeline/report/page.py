@@ -89,8 +89,7 @@ def _partial(data: ReportData, unit: str | None) -> str:
     """The mark on a count of a quarter still running: it will grow as the rest of the quarter arrives."""
     if not data.provisional or unit not in labels.COUNT_UNITS:
         return ""
-    return (f'<span class="partial">{e(labels.PROVISIONAL_ZH)} · 季度已过 {data.elapsed:.0%} · partial, '
-            f"{data.elapsed:.0%} of the quarter</span>")
+    return f'<span class="partial">部分数据 partial · 季度已过 {data.elapsed:.0%} of the quarter</span>'
 
 
 def kpi_cards(data: ReportData, directions: dict[str, str | None]) -> str:
