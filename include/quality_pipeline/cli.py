@@ -13,7 +13,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - len(text) - wide)
 
 
-def _status_lines(quarter: str, status: str, as_of, elapsed: float) -> list[str]:
+def _status_lines(status: str, as_of, elapsed: float) -> list[str]:
     from quality_pipeline.report import labels
 
     if status != "provisional":
@@ -107,7 +107,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
     provisional = status == periods.PROVISIONAL
     mark = " · 季度未结束 PROVISIONAL" if provisional else ""
     print(f"\n{quarter}{mark} · {scope} — marts.quarterly_indicators ({settings.warehouse})")
-    print("\n".join(_status_lines(quarter, status, as_of, elapsed)) + "\n")
+    print("\n".join(_status_lines(status, as_of, elapsed)) + "\n")
     header = f"{'indicator':<38} {_pad('指标', 16)} {'value':>16} {'of':>29} {'target':>9}  {'met':<4} unit"
     print(header)
     print("-" * (len(header) + 8))

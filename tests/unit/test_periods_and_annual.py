@@ -17,6 +17,7 @@ from quality_pipeline.indicators import periods
 from quality_pipeline.indicators.compute import compute, compute_annual, refresh
 from quality_pipeline.indicators.quality_index import load_index_config, part_score
 from quality_pipeline.region import load_region
+from quality_pipeline.report.data import latest_closed
 from quality_pipeline.settings import DEFAULT_INDEX_FILE
 from quality_pipeline.warehouse.migrations import migrate
 from tests.unit.test_indicator_sql import REGION, batch, body_samples, inspection, load, report
@@ -61,14 +62,16 @@ def test_status(period, today, grace, expected):
     assert periods.status(period, today, grace) == expected
 
 
-def test_elapsed_share_and_latest_closed():
+def test_elapsed_share_and_the_latest_closed_quarter():
     assert periods.elapsed_share("2026Q4", DEC_1) == pytest.approx(62 / 92)
     assert periods.elapsed_share("2026Q3", DEC_1) == 1.0
     assert periods.elapsed_share("2027Q1", DEC_1) == 0.0
     assert periods.elapsed_share("2026", dt.date(2026, 6, 30)) == pytest.approx(181 / 365)
-    assert periods.latest_closed(["2026Q2", "2026Q3", "2026Q4", "2099Q1"], DEC_1, 20) == "2026Q3"
-    assert periods.latest_closed(["2026Q2", "2026Q3"], dt.date(2026, 10, 20), 20) == "2026Q2"
-    assert periods.latest_closed(["2026Q4"], DEC_1, 20) is None
+    statuses = {q: periods.current_status(q, None, DEC_1, 20) for q in ("2026Q2", "2026Q3", "2026Q4", "2099Q1")}
+    assert latest_closed(statuses) == "2026Q3"  # a stray future quarter is never the latest
+    assert periods.current_status("2026Q3", "closed", dt.date(2026, 10, 5), 20) == "closed"  # closed stays closed
+    assert periods.current_status("2026Q3", "provisional", DEC_1, 20) == "closed"  # its grace has passed since
+    assert latest_closed({"2026Q4": "provisional"}) is None
     with pytest.raises(ValueError, match="2026Q3"):
         periods.bounds("2026-Q3")
 

@@ -48,12 +48,6 @@ def elapsed_share(period: str, today: date) -> float:
     return min(max(((today - first).days + 1) / days, 0.0), 1.0)
 
 
-def latest_closed(periods: list[str], today: date, grace_days: int) -> str | None:
-    """The newest closed period, or None. A period dated after today is open, so it is never chosen."""
-    closed = [p for p in periods if status(p, today, grace_days) == CLOSED]
-    return max(closed) if closed else None
-
-
 def current_status(period: str, stored: str | None, today: date, grace_days: int) -> str:
     """The status a reader should show: a period stored as closed stays closed; one stored as provisional
     (or before statuses existed) is closed once its grace period has passed by `today`."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from quality_pipeline.indicators.compute import indicator_config
+from quality_pipeline.indicators.compute import ACCUMULATING_UNITS, indicator_config
 
 _CONFIG = indicator_config()
 INDICATORS = list(_CONFIG)  # the order of indicators.md
 PROVISIONAL_ZH = "季度未结束"
-COUNT_UNITS = ("count", "person-times", "yuan")  # figures that grow through a quarter: partial while it runs
+COUNT_UNITS = ACCUMULATING_UNITS  # figures that grow through a period: partial while it runs
 
 
 def status_text(provisional: bool, elapsed: float) -> str:
