@@ -96,7 +96,9 @@ def test_a_provisional_report_is_marked_in_header_cards_and_workbook(mid_quarter
     cover = {row[0]: row[1] for row in book["说明"].iter_rows(min_row=3, values_only=True) if row[0]}
     assert cover["季度状态 Status"].startswith("季度未结束 provisional · 季度已过 67%")
     assert "（季度未结束）" in book["说明"]["A1"].value
-    assert "年度累计" in book.sheetnames
+    assert book.sheetnames[:3] == ["说明", "全区指标（季度未结束）", "年度累计"]
+    district = book["全区指标（季度未结束）"]
+    assert district.cell(row=district.max_row, column=1).value.startswith("季度未结束 provisional")
 
 
 def test_without_a_closed_quarter_the_default_says_so(quality_env, capsys):

@@ -65,7 +65,7 @@ def district_table(data: ReportData) -> Table:
         Column("change", "环比变化", "Change", "by_unit"),
     ]
     mark = f"（{labels.PROVISIONAL_ZH}）" if data.provisional else ""
-    return Table("district", "全区指标", f"全区指标（{quarters.label_zh(data.quarter)}）{mark}",
+    return Table("district", f"全区指标{mark}", f"全区指标（{quarters.label_zh(data.quarter)}）{mark}",
                  f"District indicators, {data.quarter}" + (" (provisional)" if data.provisional else ""),
                  columns, rows, note=labels.status_text(data.provisional, data.elapsed) if data.provisional else "")
 
