@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ import pytest
 
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, available, migrate
-from quality_pipeline.warehouse.writer import write_session
+from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
 from tests.extracts import sampling_row, write_sampling_csv
 
 pytestmark = pytest.mark.e2e
@@ -165,7 +166,7 @@ def _assert_no_leftovers(settings) -> None:
 
 
 _SESSION = textwrap.dedent("""
-    from quality_pipeline.warehouse.writer import write_session
+    from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
     with write_session():
         pass
 """)
@@ -303,3 +304,39 @@ def test_reprocessing_a_file_replaces_what_it_delivered(quality_env, gate):
     after = _fingerprint(s.warehouse)
     assert after["raw.product_sampling"] == before["raw.product_sampling"]
     assert _count(s, "SELECT count(*) FROM audit.files") == [(1,)]
+
+
+_ANALYST = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])  # read-write, against the advice
+    con.execute("DELETE FROM raw.product_sampling WHERE sample_no = 'S00000'")
+    con.execute("UPDATE audit.files SET status = 'rejected'")
+    print("changed", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_an_analyst_who_wrote_to_the_published_file_and_died_changes_nothing_readers_see(quality_env, gate):
+    s = quality_env
+    _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
+    ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
+    assert stat.S_IMODE(s.warehouse.stat().st_mode) == 0o444
+    os.chmod(s.warehouse, 0o644)  # as a warehouse published before this change, or a user's chmod, leaves it
+    analyst = subprocess.Popen([sys.executable, "-c", _ANALYST, str(s.warehouse)], stdout=subprocess.PIPE, text=True)
+    assert analyst.stdout.readline().strip() == "changed"
+    os.kill(analyst.pid, signal.SIGKILL)
+    analyst.wait(timeout=30)
+    wal = s.warehouse.with_name(s.warehouse.name + ".wal")
+    assert wal.exists()  # the analyst's uncheckpointed changes
+
+    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(5)], 2_000)
+    ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
+    assert not wal.exists()
+    assert stat.S_IMODE(s.warehouse.stat().st_mode) == 0o444
+    assert _count(s, "SELECT count(*) FROM core.product_sampling WHERE sample_no = 'S00000'") == [(1,)]
+    assert _count(s, "SELECT path, status FROM audit.files ORDER BY file_id") == [
+        (f"{FEED}/first.csv", "loaded"), (f"{FEED}/second.csv", "loaded")]
+    assert _fingerprint(s.warehouse) == _fingerprint(s.work_dir / "working.duckdb")
+
+    with pytest.raises(WarehouseReadOnly, match=r"read-only.*duckdb -readonly.*read_only=True"):
+        open_published(s.warehouse, read_only=False)
