@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from quality_pipeline.terminal import printable
+
 
 def _pad(text: str, width: int) -> str:
     """Left-align text whose CJK characters take two columns on a terminal."""
@@ -19,7 +21,7 @@ def show_indicators(quarter: str | None, scope: str) -> int:
 
     settings = load_settings()
     if not settings.warehouse.exists():
-        print(f"no warehouse at {settings.warehouse}: run `make run` first", file=sys.stderr)
+        print(f"no warehouse at {printable(settings.warehouse)}: run `make run` first", file=sys.stderr)
         return 1
     con = read_only(settings)
     try:
@@ -35,7 +37,7 @@ def show_indicators(quarter: str | None, scope: str) -> int:
     finally:
         con.close()
     labels = indicator_config()
-    print(f"\n{quarter} · {scope} — marts.quarterly_indicators ({settings.warehouse})\n")
+    print(f"\n{printable(quarter)} · {printable(scope)} — marts.quarterly_indicators ({printable(settings.warehouse)})\n")
     header = f"{'indicator':<38} {_pad('指标', 16)} {'value':>16} {'of':>29} {'target':>9}  {'met':<4} unit"
     print(header)
     print("-" * (len(header) + 8))
@@ -44,8 +46,8 @@ def show_indicators(quarter: str | None, scope: str) -> int:
         ratio = f"{num:,.0f}/{den:,.0f}" if num is not None and den is not None else ""
         tgt = "" if target is None else f"{target:,.0f}"
         flag = "" if met is None else ("yes" if met else "NO")
-        print(f"{indicator:<38} {_pad(labels.get(indicator, {}).get('label_zh', ''), 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
-              f"{flag:<4} {unit}")
+        label = printable(labels.get(indicator, {}).get("label_zh", ""))
+        print(f"{printable(indicator):<38} {_pad(label, 16)} {shown:>16} {ratio:>29} {tgt:>9}  {flag:<4} {printable(unit)}")
     return 0
 
 
@@ -67,7 +69,7 @@ def run_summary(run_like: str | None) -> int:
     finally:
         con.close()
     for status, files, read, loaded, rejected, dups, held in rows:
-        print(f"  {status:<9} {files:>4} files  rows read {read:>8}  loaded {loaded:>8}  rejected {rejected:>6}  "
+        print(f"  {printable(status):<9} {files:>4} files  rows read {read:>8}  loaded {loaded:>8}  rejected {rejected:>6}  "
               f"duplicates {dups:>5}  held {held:>6}")
     return 0
 
