@@ -41,7 +41,7 @@ from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.warehouse.faults import fault_point
 from quality_pipeline.warehouse.migrations import MigrationChanged, migrate
 
-__all__ = ["WarehouseReadOnly", "WriterBusy", "fault_point", "publish", "read_only", "write_session"]
+__all__ = ["WarehouseReadOnly", "WriterBusy", "fault_point", "open_published", "publish", "read_only", "write_session"]
 
 log = logging.getLogger(__name__)
 WORKING_NAME = "working.duckdb"
