@@ -41,14 +41,8 @@ $(AIRFLOW_HOME)/.initialized: $(BIN)/.synced
 
 airflow-init: $(AIRFLOW_HOME)/.initialized ## Create the embedded Airflow metadata DB (SQLite) and pool
 
-run: airflow-init ## Run every ingest DAG, then quarterly_indicators, once (airflow dags test)
-	@mkdir -p $(AIRFLOW_HOME)/logs/make-run; status=0; \
-	for dag in $(INGEST_DAGS) quarterly_indicators; do \
-	  log=$(AIRFLOW_HOME)/logs/make-run/$$dag.log; \
-	  if $(BIN)/airflow dags test $$dag > $$log 2>&1; then echo "  $$dag: success"; \
-	  else echo "  $$dag: FAILED — see $$log"; grep -E "NeedsAttention|^(held|rejected):" $$log | sed 's/^/      /' | head -20; status=1; fi; \
-	done; \
-	echo "audit.files:"; $(BIN)/python -m quality_pipeline.cli files; exit $$status
+run: airflow-init ## Run every ingest DAG, then quarterly_indicators, once (airflow dags test); one run at a time
+	@$(BIN)/python -m quality_pipeline.run $(RUN_ARGS) $(INGEST_DAGS) quarterly_indicators
 
 demo: install ## Generate demo extracts if the landing folder is empty, run the pipeline, print the indicators
 	@if [ -z "$$(find $(LANDING_ABS) -type f 2>/dev/null | head -1)" ]; then \

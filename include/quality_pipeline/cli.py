@@ -6,6 +6,8 @@ import argparse
 import sys
 from datetime import date
 
+from quality_pipeline.terminal import printable
+
 
 def _pad(text: str, width: int) -> str:
     """Left-align text whose CJK characters take two columns on a terminal."""
@@ -83,7 +85,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
 
     settings = load_settings()
     if not settings.warehouse.exists():
-        print(f"no warehouse at {settings.warehouse}: run `make run` first", file=sys.stderr)
+        print(f"no warehouse at {printable(settings.warehouse)}: run `make run` first", file=sys.stderr)
         return 1
     today = today or periods.local_today()
     con = read_only(settings)
@@ -106,7 +108,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
     status, elapsed = statuses[quarter], periods.elapsed_share(quarter, today)
     provisional = status == periods.PROVISIONAL
     mark = " · 季度未结束 PROVISIONAL" if provisional else ""
-    print(f"\n{quarter}{mark} · {scope} — marts.quarterly_indicators ({settings.warehouse})")
+    print(f"\n{printable(quarter)}{mark} · {printable(scope)} — marts.quarterly_indicators ({printable(settings.warehouse)})")
     print("\n".join(_status_lines(status, as_of, elapsed)) + "\n")
     header = f"{'indicator':<38} {_pad('指标', 16)} {'value':>16} {'of':>29} {'target':>9}  {'met':<4} unit"
     print(header)
@@ -116,8 +118,9 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
         ratio = f"{num:,.0f}/{den:,.0f}" if num is not None and den is not None else ""
         tgt = "" if target is None else f"{target:,.0f}"
         partial = f"  (partial: {elapsed:.0%} of the quarter)" if provisional and unit in ACCUMULATING_UNITS else ""
-        print(f"{indicator:<38} {_pad(labels.get(indicator, {}).get('label_zh', ''), 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
-              f"{_flag(met):<4} {unit}{partial}")
+        label = printable(labels.get(indicator, {}).get("label_zh", ""))
+        print(f"{printable(indicator):<38} {_pad(label, 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
+              f"{_flag(met):<4} {printable(unit)}{partial}")
     _print_year(int(quarter[:4]), year_rows, labels, today)
     return 0
 
@@ -140,7 +143,7 @@ def run_summary(run_like: str | None) -> int:
     finally:
         con.close()
     for status, files, read, loaded, rejected, dups, held in rows:
-        print(f"  {status:<9} {files:>4} files  rows read {read:>8}  loaded {loaded:>8}  rejected {rejected:>6}  "
+        print(f"  {printable(status):<9} {files:>4} files  rows read {read:>8}  loaded {loaded:>8}  rejected {rejected:>6}  "
               f"duplicates {dups:>5}  held {held:>6}")
     return 0
 

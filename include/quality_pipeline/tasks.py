@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from quality_pipeline.airflow_defaults import TIMEZONE
+from quality_pipeline.terminal import printable
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +31,21 @@ def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = N
         results = ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=tuple(release or ()),
                               reprocess=tuple(reprocess or ()))
         for result in results:
-            log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", feed, result.path,
-                     result.status, result.rows_read, result.rows_loaded, result.rows_rejected,
-                     result.duplicates_dropped, result.rows_held, f" — {result.reason}" if result.reason else "")
+            log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", feed,
+                     printable(result.path), result.status, result.rows_read, result.rows_loaded,
+                     result.rows_rejected, result.duplicates_dropped, result.rows_held,
+                     f" — {printable(result.reason)}" if result.reason else "")
             files.append(asdict(result))
     docs = gate.build_docs()
     if docs:
-        log.info("Great Expectations Data Docs: %s", docs)
+        log.info("Great Expectations Data Docs: %s", printable(docs))
     return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None}
 
 
 def raise_if_attention(summary: dict) -> None:
     bad = [f for f in summary.get("files", []) if f["status"] in ("rejected", "held")]
     if bad:
-        lines = [f"{f['status']}: {f['path']} — {f['reason']}" for f in bad]
+        lines = [f"{f['status']}: {printable(f['path'])} — {printable(f['reason'])}" for f in bad]
         raise NeedsAttention(
             f"{len(bad)} file(s) need attention (the rest loaded):\n" + "\n".join(lines)
             + "\nSee audit.files; release a held file by triggering the DAG with param release=[<path>]."

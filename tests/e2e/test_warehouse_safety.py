@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,8 @@ import duckdb
 import pytest
 
 from quality_pipeline.loading.ingest import ingest_feed
-from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, migrate
-from quality_pipeline.warehouse.writer import write_session
+from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, available, migrate
+from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
 from tests.extracts import sampling_row, write_sampling_csv
 
 pytestmark = pytest.mark.e2e
@@ -119,10 +120,10 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def _start_paused_writer(tmp_path, pause_at: str) -> tuple[subprocess.Popen, object]:
+def _start_paused_writer(tmp_path, pause_at: str, script: str = _WRITER) -> tuple[subprocess.Popen, object]:
     signal_file = tmp_path / f"paused-{pause_at}"
     env = dict(os.environ, QUALITY_FAULT_PAUSE_AT=pause_at, QUALITY_FAULT_SIGNAL=str(signal_file))
-    proc = subprocess.Popen([sys.executable, "-c", _WRITER], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
     deadline = time.monotonic() + 180
     while not signal_file.exists():
         assert proc.poll() is None, "writer exited before reaching the fault point"
@@ -139,18 +140,124 @@ def test_kill_9_leaves_last_good_state_and_next_run_completes(quality_env, gate,
     good = _fingerprint(s.warehouse)
     _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(10)], 2_000)
 
-    proc, _ = _start_paused_writer(tmp_path, pause_at)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    _kill_at(tmp_path, pause_at)
     assert _fingerprint(s.warehouse) == good  # the published file never saw the killed run
+    if pause_at == "before_commit":
+        assert list((s.work_dir / "snapshots").iterdir())  # the killed session's private copy is left behind
 
     results = ingest_feed(FEED, run_id="r3", settings=s, gate=gate)
     if pause_at == "before_commit":
         assert [(r.path, r.status) for r in results] == [(f"{FEED}/second.csv", "loaded")]
     assert _count(s, "SELECT count(*) FROM core.product_sampling") == [(20,)]
     assert _count(s, "SELECT count(*) FROM audit.files") == [(2,)]
-    assert not list(s.warehouse.parent.glob(".*.tmp"))
+    _assert_no_leftovers(s)
+
+
+def _kill_at(tmp_path, pause_at: str, script: str = _WRITER) -> None:
+    proc, _ = _start_paused_writer(tmp_path, pause_at, script)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _assert_no_leftovers(settings) -> None:
+    assert not list(settings.warehouse.parent.glob(".*.tmp"))
+    assert not list((settings.work_dir / "snapshots").glob("*"))
+
+
+_SESSION = textwrap.dedent("""
+    from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
+    with write_session():
+        pass
+""")
+_MIGRATIONS = [(version, path) for version, _, path in available()]
+_MIGRATION_POINTS = [f"{step}_V{version:03d}" for version, _ in _MIGRATIONS for step in ("migration", "migrated")]
+
+
+@pytest.mark.parametrize("pause_at", ["before_commit", "before_rename", *_MIGRATION_POINTS])
+def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, gate, tmp_path, pause_at, caplog):
+    """Killed before anything was ever published; the next run must still load everything.
+
+    A new warehouse has no `DEFAULT current_timestamp` column and each migration is checkpointed, so the
+    working copy always reopens as it is: no rebuild is needed at any point.
+    """
+    s = quality_env
+    _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
+    _kill_at(tmp_path, pause_at, _WRITER if pause_at in ("before_commit", "before_rename") else _SESSION)
+    assert not s.warehouse.exists()
+
+    with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"):
+        results = ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
+    assert "could not be opened" not in caplog.text
+    if pause_at != "before_rename":  # killed after its commit: the load is kept and only published now
+        assert [(r.path, r.status) for r in results] == [(f"{FEED}/first.csv", "loaded")]
+    assert _count(s, "SELECT count(*) FROM core.product_sampling") == [(10,)]
+    assert _count(s, "SELECT count(*) FROM meta.schema_migrations") == [(len(_MIGRATIONS),)]
+    _assert_no_leftovers(s)
+
+
+def _publish_older_warehouse(settings, tmp_path, upto: int) -> None:
+    """A published warehouse made before this change: migrations below `upto`, one file row, and the old
+    `meta.schema_migrations` whose `DEFAULT current_timestamp` DuckDB 1.5.5 cannot replay comments on."""
+    old_dir = tmp_path / "old_migrations"
+    old_dir.mkdir()
+    for version, path in _MIGRATIONS:
+        if version < upto:
+            (old_dir / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    settings.warehouse.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("CREATE SCHEMA meta")
+    con.execute("CREATE TABLE meta.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    migrate(con, old_dir)
+    con.execute("INSERT INTO audit.files (file_id, feed, path, sha256, status, run_id, processed_at) "
+                "VALUES (nextval('audit.file_id_seq'), 'product_sampling', 'old.csv', 'abc', 'rejected', 'old', now())")
+    con.close()
+
+
+@pytest.mark.parametrize("pause_at", [p for p in _MIGRATION_POINTS if not p.endswith("V001")])
+def test_an_upgrade_killed_in_any_migration_keeps_the_published_rows(quality_env, tmp_path, pause_at, caplog):
+    """On an older warehouse, V006 committed but not checkpointed leaves the log DuckDB 1.5.5 cannot replay:
+    that working copy is rebuilt from the published file; at every other point it reopens as it is."""
+    s = quality_env
+    _publish_older_warehouse(s, tmp_path, upto=int(pause_at[-3:]))
+    before = _fingerprint(s.warehouse)
+    _kill_at(tmp_path, pause_at, _SESSION)
+    assert _fingerprint(s.warehouse) == before
+
+    with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s) as con:
+        assert con.execute("SELECT count(*) FROM meta.schema_migrations").fetchall() == [(len(_MIGRATIONS),)]
+    assert _count(s, "SELECT path FROM audit.files") == [("old.csv",)]
+    assert ("could not be opened" in caplog.text) == (pause_at == "migrated_V006")
+
+
+_UNREPLAYABLE = textwrap.dedent("""
+    import os, sys, duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("CREATE TABLE t (a INTEGER, at_ TIMESTAMP DEFAULT current_timestamp)")
+    con.execute("CHECKPOINT")
+    con.execute("COMMENT ON COLUMN t.a IS 'x'")
+    os._exit(0)  # as kill -9 would: the comment stays in the log
+""")
+
+
+def test_a_working_copy_duckdb_cannot_open_is_rebuilt_from_the_published_file(quality_env, gate, caplog):
+    s = quality_env
+    _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
+    ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
+    working = s.work_dir / "working.duckdb"
+    working.unlink()
+    subprocess.run([sys.executable, "-c", _UNREPLAYABLE, str(working)], check=True)
+    with pytest.raises(duckdb.Error, match="replaying WAL"):
+        duckdb.connect(str(working))
+
+    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(5)], 2_000)
+    with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"):
+        results = ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
+    assert [(r.path, r.status) for r in results] == [(f"{FEED}/second.csv", "loaded")]
+    assert _count(s, "SELECT count(*) FROM core.product_sampling") == [(15,)]
+    assert "could not be opened" in caplog.text and "rebuilt from" in caplog.text
+    assert (s.work_dir / "broken-working.duckdb.wal").exists()
 
 
 _READER = textwrap.dedent("""
@@ -206,3 +313,39 @@ def test_reprocessing_a_file_replaces_what_it_delivered(quality_env, gate):
     after = _fingerprint(s.warehouse)
     assert after["raw.product_sampling"] == before["raw.product_sampling"]
     assert _count(s, "SELECT count(*) FROM audit.files") == [(1,)]
+
+
+_ANALYST = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])  # read-write, against the advice
+    con.execute("DELETE FROM raw.product_sampling WHERE sample_no = 'S00000'")
+    con.execute("UPDATE audit.files SET status = 'rejected'")
+    print("changed", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_an_analyst_who_wrote_to_the_published_file_and_died_changes_nothing_readers_see(quality_env, gate):
+    s = quality_env
+    _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
+    ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
+    assert stat.S_IMODE(s.warehouse.stat().st_mode) == 0o444
+    os.chmod(s.warehouse, 0o644)  # as a warehouse published before this change, or a user's chmod, leaves it
+    analyst = subprocess.Popen([sys.executable, "-c", _ANALYST, str(s.warehouse)], stdout=subprocess.PIPE, text=True)
+    assert analyst.stdout.readline().strip() == "changed"
+    os.kill(analyst.pid, signal.SIGKILL)
+    analyst.wait(timeout=30)
+    wal = s.warehouse.with_name(s.warehouse.name + ".wal")
+    assert wal.exists()  # the analyst's uncheckpointed changes
+
+    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(5)], 2_000)
+    ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
+    assert not wal.exists()
+    assert stat.S_IMODE(s.warehouse.stat().st_mode) == 0o444
+    assert _count(s, "SELECT count(*) FROM core.product_sampling WHERE sample_no = 'S00000'") == [(1,)]
+    assert _count(s, "SELECT path, status FROM audit.files ORDER BY file_id") == [
+        (f"{FEED}/first.csv", "loaded"), (f"{FEED}/second.csv", "loaded")]
+    assert _fingerprint(s.warehouse) == _fingerprint(s.work_dir / "working.duckdb")
+
+    with pytest.raises(WarehouseReadOnly, match=r"read-only.*duckdb -readonly.*read_only=True"):
+        open_published(s.warehouse, read_only=False)

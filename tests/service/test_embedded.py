@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -91,10 +92,25 @@ def embedded(tmp_path_factory, receivers):
         kill_processes_of(root / "home")
 
 
-def test_make_up_prints_the_login(embedded):
+def _listening_on(port: int) -> set[str]:
+    """Local addresses with a socket listening on `port`, from the kernel's own tables (IPv4 and IPv6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_make_up_prints_the_login_and_listens_on_this_machine_only(embedded):
     banner = (embedded.root / "up.log").read_text()
     assert f"login     admin / {embedded.password()}" in banner
     assert f"http://127.0.0.1:{embedded.port}" in banner
+    assert _listening_on(embedded.port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0 nor ::
+    password_file = Path(embedded.env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
 
 
 def test_rest_api_run_loads_the_warehouse_and_misses_a_deadline(embedded, receivers):

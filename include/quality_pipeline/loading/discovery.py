@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from quality_pipeline.feeds import Feed
+from quality_pipeline.terminal import printable
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _candidate(path: Path, landing_dir: Path) -> Candidate | None:
     if not _inside(path, landing_dir):
         return Candidate(path, relative, 0, when, refused="not_regular")
     if not decodable:
-        log.warning("%s: the file name is not valid UTF-8; shown with \\x escapes", relative)
+        log.warning("%s: the file name is not valid UTF-8; shown with \\x escapes", printable(relative))
     return Candidate(path, relative, info.st_size, when)
 
 

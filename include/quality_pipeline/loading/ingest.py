@@ -44,6 +44,7 @@ from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, read_extract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
+from quality_pipeline.terminal import printable
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
     try:
         sha = sha256_of(cand.path)
     except OSError as exc:  # removed or made unreadable since discovery: the next run sees it again
-        log.warning("%s: %s; left for the next run", cand.relative, exc)
+        log.warning("%s: %s; left for the next run", printable(cand.relative), printable(exc))
         return None
     seen, duplicate_of = _known(ctx.con, ctx.feed, cand.relative, sha)
     if seen:
@@ -145,7 +146,7 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
         return result
     with _snapshot_of(ctx, cand, sha) as copy:
         if copy is None:
-            log.warning("%s: left for the next run", cand.relative)
+            log.warning("%s: left for the next run", printable(cand.relative))
             return None
         return process_file(ctx, copy, sha)
 
@@ -157,12 +158,12 @@ def _snapshot_of(ctx: Context, cand: Candidate, sha: str) -> Iterator[Candidate 
     try:
         snap = take_snapshot(cand, ctx.snapshots)
     except (FileChanged, OSError) as exc:
-        log.warning("%s is still being written or gone: %s", cand.relative, exc)
+        log.warning("%s is still being written or gone: %s", printable(cand.relative), printable(exc))
         yield None
         return
     with snap:
         if snap.sha256 != sha:
-            log.warning("%s changed since it was hashed", cand.relative)
+            log.warning("%s changed since it was hashed", printable(cand.relative))
             yield None
         else:
             yield dataclasses.replace(cand, path=snap.path, size=snap.size)
@@ -479,7 +480,8 @@ def _again(ctx: Context, landing_dir: Path, spec: str, *, status: str | None) ->
         with _snapshot_of(ctx, cand, sha) as copy:
             if copy is None:
                 raise gone
-            log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", relative, file_id, was)
+            log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", printable(relative), file_id,
+                     was)
             results.append(process_file(ctx, copy, sha, file_id=file_id, delivery_seq=seq,
                                         releasing=status == "held"))
     return results

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from quality_pipeline.report.build import build_report, build_reports
+from quality_pipeline.terminal import printable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             written = [build_report()]
     except (FileNotFoundError, LookupError, ValueError) as exc:
-        print(f"report: {exc}", file=sys.stderr)
+        print(f"report: {printable(exc)}", file=sys.stderr)
         return 1
     for paths in written:
         print(f"{paths.quarter}  {paths.html}")

@@ -8,7 +8,9 @@
 
 Both run the init first (`airflow db migrate`, the `quality_warehouse` pool; not for `--only`) and stop
 everything they started on Ctrl-C or SIGTERM.
-`AIRFLOW_ADMIN_PASSWORD`, when set, becomes the admin's password; otherwise Airflow generates one.
+`AIRFLOW_ADMIN_PASSWORD`, when set, becomes the admin's password; otherwise `up` keeps the one of an
+earlier start or makes a random one. The password file is mode 0600. The UI and API listen on 127.0.0.1
+only; `AIRFLOW__API__HOST=0.0.0.0` exposes them, which should only ever be behind a TLS proxy.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from quality_pipeline.topology.services import (
     admin_password,
     distributed_env,
     embedded_env,
+    ensure_admin_password,
     run_init,
     set_admin_password,
 )
@@ -44,7 +47,7 @@ def _banner(topology: Topology, mode: str) -> None:
     channels = [name for name, var in (("webhook", "QUALITY_ALERT_WEBHOOK_URL"), ("e-mail", "QUALITY_ALERT_EMAIL"))
                 if topology.env.get(var)]
     print(f"""
-Airflow ({mode}) is up: {topology.env['AIRFLOW__API__BASE_URL']}
+Airflow ({mode}) is up: {topology.env['AIRFLOW__API__BASE_URL']} (listening on {topology.env['AIRFLOW__API__HOST']})
   login     {ADMIN_USER} / {password}
   DAGs      {topology.env['AIRFLOW__CORE__DAGS_FOLDER']} (paused: unpause them in the UI)
   landing   {topology.env['QUALITY_LANDING_DIR']}
@@ -76,8 +79,7 @@ def _serve(topology: Topology, mode: str) -> int:
 def up(args) -> int:
     home = _home()
     env = embedded_env(os.environ, home=home, port=args.port)
-    if os.environ.get("AIRFLOW_ADMIN_PASSWORD"):
-        set_admin_password(env, os.environ["AIRFLOW_ADMIN_PASSWORD"])
+    ensure_admin_password(env)
     print(f"initialising Airflow in {home} (SQLite, LocalExecutor) ...", flush=True)
     run_init(env, home / "logs" / "init.log")
     topology = Topology(env, home / "logs" / "services")

@@ -25,6 +25,10 @@ BIN = Path(sys.executable).parent
 AIRFLOW = str(BIN / "airflow")
 
 
+LOCAL_ONLY = "127.0.0.1"
+SECRET_MODE = 0o600
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -38,6 +42,9 @@ def _common(base: Mapping[str, str], home: Path, port: int) -> dict[str, str]:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": env.get("AIRFLOW__CORE__DAGS_FOLDER") or str(PROJECT_ROOT / "dags"),
         "AIRFLOW__API__PORT": str(port),
+        # Only this machine unless told otherwise: the UI speaks plain HTTP, so expose it (AIRFLOW__API__HOST=0.0.0.0)
+        # only behind a TLS proxy. Airflow's own default is every interface.
+        "AIRFLOW__API__HOST": env.get("AIRFLOW__API__HOST") or LOCAL_ONLY,
         "AIRFLOW__API__BASE_URL": env.get("AIRFLOW__API__BASE_URL") or url,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -84,19 +91,42 @@ def distributed_env(base: Mapping[str, str], *, home: Path, port: int, database_
     return env
 
 
-def set_admin_password(env: Mapping[str, str], password: str) -> None:
-    """Write the SimpleAuthManager password file (as the compose `airflow-init` does from .env)."""
-    path = Path(env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+def password_file(env: Mapping[str, str]) -> Path:
+    return Path(env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
                 or Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated")
+
+
+def set_admin_password(env: Mapping[str, str], password: str) -> None:
+    """Write the SimpleAuthManager password file (as the compose `airflow-init` does from .env), mode 0600.
+
+    Created with that mode, never widened and narrowed after, so no other user can read it even briefly.
+    """
+    path = password_file(env)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({ADMIN_USER: password}) + "\n")
-    path.chmod(0o600)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_MODE)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps({ADMIN_USER: password}) + "\n")
+
+
+def ensure_admin_password(env: Mapping[str, str]) -> None:
+    """A random admin password unless one is set or kept; an existing file's mode is narrowed to 0600.
+
+    There is no default password: `AIRFLOW_ADMIN_PASSWORD` when set, else the one kept from an earlier
+    `make up`, else a new random one (written here rather than by Airflow, whose file mode we do not choose).
+    """
+    path = password_file(env)
+    if env.get("AIRFLOW_ADMIN_PASSWORD"):
+        set_admin_password(env, env["AIRFLOW_ADMIN_PASSWORD"])
+    elif path.exists() and path.read_text().strip():
+        path.chmod(SECRET_MODE)
+    else:
+        set_admin_password(env, secrets.token_urlsafe(16))
 
 
 def admin_password(env: Mapping[str, str], timeout_s: float = 0) -> str | None:
     """The admin password SimpleAuthManager uses (waits up to `timeout_s` for it to be generated)."""
-    path = Path(env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
-                or Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated")
+    path = password_file(env)
     deadline = time.monotonic() + timeout_s
     while True:
         if path.exists() and path.read_text().strip():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from quality_pipeline.validation.docs import escape_result, localise_assets
 from quality_pipeline.validation.suites import load_suite_dict
 
 log = logging.getLogger(__name__)
@@ -151,12 +152,15 @@ class Gate:
             )
             store.set(key, result)
         self.context.build_data_docs(site_names=["reports"])
+        localise_assets(self.docs_dir)
         return self.docs_dir / "index.html"
 
 
 def _trim_for_docs(result) -> None:
-    """Data Docs show a sample of failing values; the full index lists already went to the warehouse."""
+    """Data Docs show a sample of failing values, HTML-escaped; the full lists, as written, already went to the
+    warehouse."""
     for r in result.results:
         for k in ("unexpected_index_list", "unexpected_list", "unexpected_index_query"):
             if r.result and k in r.result:
                 r.result[k] = r.result[k][:20] if isinstance(r.result[k], list) else r.result[k]
+        escape_result(r)

@@ -1,4 +1,11 @@
-"""Versioned schema migrations: `warehouse/migrations/V<nnn>__<name>.sql`, applied in order and recorded."""
+"""Versioned schema migrations: `warehouse/migrations/V<nnn>__<name>.sql`, applied in order and recorded.
+
+Each migration is checkpointed as soon as it commits, so no migration's DDL waits in the write-ahead log
+for the next session to replay: DuckDB 1.5.5 cannot replay `COMMENT ON COLUMN` on a table that has a
+`DEFAULT current_timestamp` column (as `meta.schema_migrations` had in warehouses made before this was
+known), and a crash with such a log left the working copy unopenable. The writer still rebuilds a working
+copy it cannot open (see writer.py); this only makes that rare.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from quality_pipeline.settings import WAREHOUSE_SQL_DIR
+from quality_pipeline.warehouse.faults import fault_point
 
 MIGRATIONS_DIR = WAREHOUSE_SQL_DIR / "migrations"
 _NAME = re.compile(r"^V(?P<version>\d{3})__(?P<name>[a-z0-9_]+)\.sql$")
@@ -27,18 +35,27 @@ def available(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Path]]:
     return found
 
 
+class MigrationChanged(RuntimeError):
+    """An applied migration's file was edited: a person must add a new migration instead (never self-healed)."""
+
+
 def applied(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        " applied_at TIMESTAMP NOT NULL)"
     )
+    con.execute("CHECKPOINT")
     return dict(con.execute("SELECT version, checksum FROM meta.schema_migrations").fetchall())
 
 
 def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[int]:
-    """Apply every migration not yet recorded, each in its own transaction; refuse an edited old one."""
+    """Apply every migration not yet recorded, each in its own transaction then checkpointed; refuse an edited one.
+
+    Fault points `migration_V<nnn>` (inside the transaction) and `migrated_V<nnn>` (committed, not yet
+    checkpointed) let the crash tests kill a writer at each step.
+    """
     done = applied(con)
     newly = []
     for version, name, path in available(directory):
@@ -46,18 +63,21 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
         checksum = hashlib.sha256(sql.encode()).hexdigest()
         if version in done:
             if done[version] != checksum:
-                raise RuntimeError(f"migration {path.name} changed after it was applied; add a new one instead")
+                raise MigrationChanged(f"migration {path.name} changed after it was applied; add a new one instead")
             continue
         con.execute("BEGIN")
         try:
             con.execute(sql)
             con.execute(
-                "INSERT INTO meta.schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                "INSERT INTO meta.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, now())",
                 [version, name, checksum],
             )
+            fault_point(f"migration_V{version:03d}")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
+        fault_point(f"migrated_V{version:03d}")
+        con.execute("CHECKPOINT")
         newly.append(version)
     return newly

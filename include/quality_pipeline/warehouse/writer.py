@@ -8,6 +8,19 @@ the published file open read-only keep the version they opened and never block
 the writer; new opens see the new version whole. A crash (even `kill -9`) leaves the
 published file at its last good state and the working copy at its last committed
 transaction; the next session publishes again.
+
+Whatever else a crash leaves is cleared by the next session under the lock, so nothing
+ever needs a person: publish temporaries and private snapshots are removed (only a
+session holding the lock makes them, so under the lock they are all dead), and a working
+copy that cannot be opened or migrated (an unreplayable write-ahead log) is set aside and
+rebuilt from the last published file, or from nothing before the first publish; the
+files it had not published are simply processed again, since `audit.files` of the
+rebuilt copy does not know them.
+
+The published file is only ever written by `publish`: it is read-only on disk (0444) and
+any write-ahead log beside it, which an analyst who opened it read-write and died would
+leave, is removed before and after the new file is renamed in, so DuckDB never replays
+someone else's changes onto what the pipeline published.
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ import fcntl
 import logging
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,22 +38,23 @@ from pathlib import Path
 import duckdb
 
 from quality_pipeline.settings import Settings, load_settings
-from quality_pipeline.warehouse.migrations import migrate
+from quality_pipeline.warehouse.faults import fault_point
+from quality_pipeline.warehouse.migrations import MigrationChanged, migrate
+
+__all__ = ["WarehouseReadOnly", "WriterBusy", "fault_point", "open_published", "publish", "read_only", "write_session"]
 
 log = logging.getLogger(__name__)
 WORKING_NAME = "working.duckdb"
 LOCK_NAME = "writer.lock"
-
-
-def fault_point(name: str) -> None:
-    """Where the crash tests stop a real writer process: with QUALITY_FAULT_PAUSE_AT=<name> it signals and waits.
-
-    Unset (always, outside those tests) it does nothing.
-    """
-    if os.environ.get("QUALITY_FAULT_PAUSE_AT") != name:
-        return
-    Path(os.environ["QUALITY_FAULT_SIGNAL"]).write_text(str(os.getpid()))
-    time.sleep(float(os.environ.get("QUALITY_FAULT_PAUSE_S", "120")))
+SNAPSHOTS_NAME = "snapshots"
+BROKEN_PREFIX = "broken-"
+PUBLISHED_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+READ_ONLY_ADVICE = (
+    "数据仓库文件只读，只有数据管道可以写入；请以只读方式打开：duckdb -readonly {path}，"
+    "或 duckdb.connect(path, read_only=True) / "
+    "The published warehouse is read-only and only the pipeline writes it; open it read-only: "
+    "duckdb -readonly {path}, or duckdb.connect(path, read_only=True)"
+)
 
 
 class WriterBusy(RuntimeError):
@@ -73,37 +88,122 @@ def _working_path(settings: Settings) -> Path:
     return settings.work_dir / WORKING_NAME
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
 def _seed_working_copy(settings: Settings) -> None:
-    """Start from the published file when the working copy is gone (first run, or a new writer host)."""
+    """Start from the published file when the working copy is gone (first run, or a new writer host).
+
+    A log without its database file belongs to no copy we have; replayed onto the seed it would corrupt it.
+    """
     working = _working_path(settings)
-    if not working.exists() and settings.warehouse.exists():
+    if working.exists():
+        return
+    _wal(working).unlink(missing_ok=True)
+    if settings.warehouse.exists():
         log.info("seeding working copy from %s", settings.warehouse)
         shutil.copyfile(settings.warehouse, working)
+        os.chmod(working, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def _set_aside_working_copy(settings: Settings) -> None:
+    """Keep the last broken working copy (and its log) as `broken-working.duckdb*` for a post-mortem, once."""
+    working = _working_path(settings)
+    for path in (working, _wal(working)):
+        if path.exists():
+            os.replace(path, path.with_name(BROKEN_PREFIX + path.name))
+        else:
+            path.with_name(BROKEN_PREFIX + path.name).unlink(missing_ok=True)
+
+
+def _open_migrated(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    try:
+        migrate(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open_working_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """Open and migrate the working copy; if a crash left it unopenable, rebuild it and say so.
+
+    Only DuckDB's own errors (a log it cannot replay, a damaged file, a migration that failed half way) lead
+    to a rebuild; an edited migration is a person's mistake and is raised as it is. A rebuild that fails
+    again raises too: then the fault is not in what a crash left.
+    """
+    _seed_working_copy(settings)
+    working = _working_path(settings)
+    try:
+        return _open_migrated(working)
+    except MigrationChanged:
+        raise
+    except duckdb.Error as exc:
+        source = settings.warehouse if settings.warehouse.exists() else "nothing (no warehouse published yet)"
+        log.warning(
+            "working copy %s could not be opened or migrated (%s); set aside as %s*, rebuilt from %s; "
+            "files it had not published are processed again",
+            working, str(exc).splitlines()[0], BROKEN_PREFIX + working.name, source,
+        )
+    _set_aside_working_copy(settings)
+    _seed_working_copy(settings)
+    return _open_migrated(working)
+
+
+def _clear_crash_leftovers(settings: Settings) -> None:
+    """Remove publish temporaries and private snapshots: only a lock holder makes them, and we hold the lock."""
+    for stale in settings.warehouse.parent.glob(f".{settings.warehouse.name}.*.tmp"):
+        log.info("removing %s left by a crashed session", stale)
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    snapshots = settings.work_dir / SNAPSHOTS_NAME
+    if snapshots.is_dir():
+        for stale in snapshots.iterdir():
+            log.info("removing %s left by a crashed session", stale)
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def publish(settings: Settings) -> Path:
-    """Copy the (closed, checkpointed) working copy beside the warehouse and rename it into place."""
+    """Copy the (closed, checkpointed) working copy beside the warehouse, read-only, and rename it into place.
+
+    A log beside the target is someone else's uncheckpointed changes to the old file. It is removed before
+    the rename, so no reader opening the new file finds it, and again after, in case a read-write open of
+    the old file wrote one in between.
+    """
     working = _working_path(settings)
     target = settings.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.copyfile(working, tmp)
+    os.chmod(tmp, PUBLISHED_MODE)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    _remove_foreign_wal(target)
     fault_point("before_rename")
     os.replace(tmp, target)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _remove_foreign_wal(target)
+    _fsync_dir(target.parent)
     return target
 
 
-def _remove_stale_temporaries(settings: Settings) -> None:
-    for stale in settings.warehouse.parent.glob(f".{settings.warehouse.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+def _remove_foreign_wal(target: Path) -> None:
+    wal = _wal(target)
+    if wal.exists():
+        log.warning("removing %s: changes someone made to the published warehouse outside the pipeline", wal)
+        wal.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -111,11 +211,9 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
     """Hold the writer lock, open the working copy (migrated), and publish it when the block ends cleanly."""
     settings = settings or load_settings()
     with writer_lock(settings.work_dir):
-        _remove_stale_temporaries(settings)
-        _seed_working_copy(settings)
-        con = duckdb.connect(str(_working_path(settings)))
+        _clear_crash_leftovers(settings)
+        con = _open_working_copy(settings)
         try:
-            migrate(con)
             yield con
             con.execute("CHECKPOINT")
         finally:
@@ -124,7 +222,27 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
             publish(settings)
 
 
+class WarehouseReadOnly(PermissionError):
+    """Someone asked to open the published warehouse read-write: only the pipeline writes it."""
+
+
 def read_only(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
     """How analysts (and the report) open the published warehouse."""
     settings = settings or load_settings()
-    return duckdb.connect(str(settings.warehouse), read_only=True)
+    return open_published(settings.warehouse)
+
+
+def open_published(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse; asked for read-write, refuse with how to open it read-only.
+
+    The refusal comes from the file mode, not from DuckDB's error ("Cannot open file ... Permission
+    denied", which says nothing of read-only and which root, ignoring the mode, never gets).
+    """
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    if path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path))
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path)) from exc

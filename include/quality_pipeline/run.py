@@ -1,0 +1,102 @@
+"""`make run`: each DAG once with `airflow dags test`, one run at a time, each run with its own logs.
+
+Two `make run` at once would both write the warehouse's DAG runs and the same log files,
+interleaving their tracebacks. A run holds an exclusive lock on `$AIRFLOW_HOME/make-run.lock`
+for its whole length; a second one says that a run is in progress (whose, since when, where
+its logs are) and waits for it, or with `--no-wait` stops at once. Each run writes its logs
+under `$AIRFLOW_HOME/logs/make-run/<UTC time>-<pid>/<dag>.log`. A scheduler run started
+meanwhile waits on the warehouse's own writer lock, as it always does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from quality_pipeline.terminal import printable
+
+LOCK_NAME = "make-run.lock"
+BUSY = 75  # EX_TEMPFAIL: try again later
+_ATTENTION = re.compile(r"NeedsAttention|^(held|rejected):")
+
+
+def _home() -> Path:
+    return Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow"))
+
+
+@contextlib.contextmanager
+def run_lock(home: Path, log_dir: Path, *, wait: bool, out: TextIO) -> Iterator[bool]:
+    """Hold the run lock; yield False (without it) when another run holds it and we were told not to wait."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = printable(fh.read().strip() or "unknown")
+            print(f"another `make run` is in progress ({holder}); "
+                  + ("waiting for it to finish ..." if wait else "not starting a second one"), file=out, flush=True)
+            if not wait:
+                yield False
+                return
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, logs in {log_dir}")
+            fh.flush()
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _attention_lines(log: Path, limit: int = 20) -> list[str]:
+    with open(log, encoding="utf-8", errors="replace") as fh:
+        hits = [line.rstrip("\n") for line in fh if _ATTENTION.search(line)]
+    return [printable(line) for line in hits[:limit]]
+
+
+def run_dag(dag: str, log: Path, out: TextIO) -> bool:
+    """`airflow dags test <dag>` with its output in `log`; print one line, and on failure why (escaped)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    with open(log, "wb") as fh:
+        done = subprocess.run([str(airflow), "dags", "test", dag], stdout=fh, stderr=subprocess.STDOUT, check=False)
+    if done.returncode == 0:
+        print(f"  {printable(dag)}: success", file=out, flush=True)
+        return True
+    print(f"  {printable(dag)}: FAILED — see {printable(log)}", file=out, flush=True)
+    for line in _attention_lines(log):
+        print(f"      {line}", file=out, flush=True)
+    return False
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.run")
+    parser.add_argument("dags", nargs="+")
+    parser.add_argument("--no-wait", action="store_true", help="stop at once if another run is in progress")
+    args = parser.parse_args(argv)
+    home = _home()
+    log_dir = home / "logs" / "make-run" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    with run_lock(home, log_dir, wait=not args.no_wait, out=out) as held:
+        if not held:
+            return BUSY
+        log_dir.mkdir(parents=True, exist_ok=True)
+        ok = [run_dag(dag, log_dir / f"{dag}.log", out) for dag in args.dags]
+        print("audit.files:", file=out, flush=True)
+        from quality_pipeline.cli import run_summary
+
+        run_summary(None)
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Secure defaults of `make up` that need no running Airflow: where it listens, the admin password file."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from quality_pipeline.terminal import printable
+from quality_pipeline.topology import ADMIN_USER
+from quality_pipeline.topology.services import embedded_env, ensure_admin_password, password_file
+
+pytestmark = pytest.mark.unit
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_ui_listens_on_this_machine_only_unless_told(tmp_path):
+    assert embedded_env({}, home=tmp_path)["AIRFLOW__API__HOST"] == "127.0.0.1"
+    assert embedded_env({"AIRFLOW__API__HOST": "0.0.0.0"}, home=tmp_path)["AIRFLOW__API__HOST"] == "0.0.0.0"
+
+
+def test_no_default_password_and_the_file_is_private(tmp_path):
+    passwords = []
+    for home in (tmp_path / "a", tmp_path / "b"):
+        env = embedded_env({}, home=home)
+        ensure_admin_password(env)
+        assert _mode(password_file(env)) == 0o600
+        passwords.append(json.loads(password_file(env).read_text())[ADMIN_USER])
+    assert passwords[0] != passwords[1] and len(passwords[0]) >= 16
+
+
+def test_an_existing_password_file_is_kept_and_narrowed(tmp_path):
+    env = embedded_env({}, home=tmp_path)
+    path = password_file(env)
+    path.write_text(json.dumps({ADMIN_USER: "kept-from-last-time"}))
+    path.chmod(0o644)
+    ensure_admin_password(env)
+    assert _mode(path) == 0o600 and json.loads(path.read_text())[ADMIN_USER] == "kept-from-last-time"
+
+
+def test_a_chosen_password_replaces_the_file_privately(tmp_path):
+    env = embedded_env({"AIRFLOW_ADMIN_PASSWORD": "chosen by the operator"}, home=tmp_path)
+    path = password_file(env)
+    path.write_text("{}")
+    path.chmod(0o666)
+    ensure_admin_password(env)
+    assert _mode(path) == 0o600 and json.loads(path.read_text())[ADMIN_USER] == "chosen by the operator"
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("抽检\x1b[2K.csv", "抽检\\x1b[2K.csv"),
+    ("a\u202eexe.csv", "a\\u202eexe.csv"),
+    ("line\nbreak\r\t", "line\\x0abreak\\x0d\\x09"),
+    ("全角　空格 和 (copy).xlsx", "全角　空格 和 (copy).xlsx"),
+])
+def test_printable_escapes_control_characters_only(raw, shown):
+    assert printable(raw) == shown
+
+
+
+@given(st.text())
+def test_printable_never_lets_a_control_character_through(text):
+    out = printable(text)
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in out)
+    assert printable(out) == out  # what is shown is shown as it is: no double escaping
