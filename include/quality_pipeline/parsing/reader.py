@@ -30,7 +30,8 @@ import pyarrow.compute as pc
 from quality_pipeline.feeds import Feed
 from quality_pipeline.parsing.encoding import scan_text
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header, money_multiplier
+from quality_pipeline.parsing.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header
+from quality_pipeline.parsing.units import column_scales
 from quality_pipeline.parsing.values import NULL_SPELLINGS, clean_text, factorize, tag_bool
 
 log = logging.getLogger(__name__)
@@ -365,8 +366,9 @@ def _check_required(feed: Feed, match: HeaderMatch | None) -> None:
         )
 
 
-def _multiplier(feed: Feed, match: HeaderMatch, column: str) -> float:
-    return money_multiplier(match, column) if feed.column(column).type == "money" else 1.0
+def _scales(feed: Feed, match: HeaderMatch) -> dict[str, float]:
+    """Factor to the stored unit per column (raises for a unit not declared or two that disagree)."""
+    return column_scales(feed, match.written_units(feed), match.matched)
 
 
 def _too_wide(width: int) -> ExtractRejected:
@@ -389,16 +391,16 @@ def _read_csv(path: Path, feed: Feed, sink: RowSink | None = None) -> RawExtract
     match = find_header(cleaned, feed)
     _check_required(feed, match)
     assert match is not None
+    multipliers = _scales(feed, match)
     header_cells = cleaned[match.row_index]
-    skip = match.row_index + 1
+    skip, last = match.data_start, match.data_start - 1
     width = max(len(r) for r in head[match.row_index:])
     if width > MAX_COLUMNS:
         raise _too_wide(width)
-    rows = _Rows(match, header_cells, capacity=scan.lines + 1 - head_lines[match.row_index], sink=sink)
-    rows = _read_csv_rows(path, encoding, skip, head_lines[match.row_index], width, rows)
+    rows = _Rows(match, header_cells, capacity=scan.lines + 1 - head_lines[last], sink=sink)
+    rows = _read_csv_rows(path, encoding, skip, head_lines[last], width, rows)
     rows.flush()
     frame = rows.frame(None)
-    multipliers = {c: _multiplier(feed, match, c) for c in match.matched}
     header_text = {col: str(head[match.row_index][pos]) for pos, col in match.columns.items()}
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers,
@@ -563,13 +565,14 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
                 if best_partial is None or len(match.matched) > len(best_partial.matched):
                     best_partial = match
                 continue
+            scales = _scales(feed, match)
             for kind, n in kinds.items():
                 skipped[kind] = skipped.get(kind, 0) + n
             frames.append(frame)
             used.append(sheet.name)
             for pos, col in match.columns.items():
                 header_text.setdefault(col, str(header_row[pos]))
-                multipliers.setdefault(col, _multiplier(feed, match, col))
+                multipliers.setdefault(col, scales[col])
     finally:
         handle.close()
     if not frames:
@@ -625,7 +628,7 @@ def _sheet_frame(feed: Feed, sheet, date1904: bool):
     header_cells = clean(header_row)
     dates = {pos: feed.column(name).type for pos, name in match.columns.items()
              if date1904 and feed.column(name).type in ("date", "month")}
-    merges = Merges(sheet.merges, floor=h)
+    merges = Merges(sheet.merges, floor=match.data_start - 1)
     collected = _Rows(match, header_cells, capacity=sheet.height - h)
     batch: list[list] = []
 
@@ -640,10 +643,11 @@ def _sheet_frame(feed: Feed, sheet, date1904: bool):
         for pos, kind in dates.items():
             if pos < width:
                 columns[pos] = np.array([from_1904(v, kind) for v in columns[pos]], dtype=object)
-        collected.add_cells(columns, h + 2 + collected.seen)
+        collected.add_cells(columns, start + 1 + collected.seen)
         batch.clear()
 
-    for r, row in enumerate(itertools.chain(head[h + 1:], rows), start=h + 1):
+    start = match.data_start
+    for r, row in enumerate(itertools.chain(head[start:], rows), start=start):
         if len(row) > MAX_COLUMNS:
             raise _too_wide(len(row))
         batch.append(clean(merges.apply(r, row)))

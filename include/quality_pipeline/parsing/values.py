@@ -37,7 +37,7 @@ _MONTHS = (
 )
 _SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 _MONEY = re.compile(
-    rf"(?:[¥￥]|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
+    rf"(?:[¥￥]|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|千元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
 )
 _COUNT_UNITS = "人次|户次|家次|批次|人|户|次|家|个|件|起|项|宗|条|处|名|批|所|座"
 _INTEGER = re.compile(rf"(?P<n>{_NUMBER}) ?(?:{_COUNT_UNITS})?")
@@ -46,7 +46,7 @@ _PERCENT = re.compile(rf"(?P<n>{_NUMBER}) ?%?")
 _INDUSTRY = re.compile(r"(?P<section>[A-Ta-t])? ?(?P<code>[0-9]{2,4})(?:\.0+)?(?:[ :\-]?[\u4e00-\u9fff(].*)?")
 _LIST_SEPARATORS = re.compile(r"[、，,；;／/+＋\s]+")
 
-_MONEY_UNITS = {None: None, "元": 1.0, "万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8}
+_MONEY_UNITS = {None: None, "元": 1.0, "千元": 1e3, "万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8}
 _TRUE = frozenset({"是", "y", "yes", "true", "1", "1.0", "√", "✓", "✔", "☑", "已移送"})
 _FALSE = frozenset({"否", "n", "no", "false", "0", "0.0", "×", "✗", "✘", "未移送"})
 # GB/T 4754-2017 sections and the divisions each one covers.
@@ -280,6 +280,16 @@ _SERIES_KINDS: dict[str, tuple[Callable[..., object], object]] = {
 }
 
 
+def _scaled(parse: Callable[[object], float], multiplier: float, whole: bool, value: object) -> float | int:
+    """A quantity written in a larger or smaller unit than the stored one (`透明度(m)` into centimetres)."""
+    number = round(parse(value) * multiplier, 9) + 0.0
+    if whole:
+        if not number.is_integer():
+            raise ValueError(f"not a whole number once scaled: {value!r}")
+        return int(number)
+    return number
+
+
 def _parse_cell(parse: Callable[[object], object], value: object) -> tuple[object, bool]:
     """(parsed value or None, whether a non-null value failed to parse)."""
     text = clean_text(value)
@@ -316,6 +326,8 @@ def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0) -> tu
     parse, dtype = _SERIES_KINDS[kind]
     if kind == "money":
         parse = partial(parse, multiplier=multiplier)
+    elif kind in ("number", "percent", "integer") and multiplier != 1.0:
+        parse = partial(_scaled, parse, multiplier, kind == "integer")
     codes, uniques = factorize(series)
     cells = [_parse_cell(parse, value) for value in uniques]
     # A trailing null slot: take() with code -1 (a missing cell) picks it.
