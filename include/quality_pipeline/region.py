@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -15,6 +16,14 @@ class Region:
     name: str
     streets: tuple[str, ...]  # full names, with suffix: 金砂街道
     street_suffix: str = "街道"
+    dates_from: date = date(2000, 1, 1)  # no date of any feed is plausible before this day
+    plan_years: int = 10  # how far ahead a planned date (a planned finish) may lie
+
+    def date_window(self, today: date) -> dict[str, date]:
+        """The plausibility window of the run's day: every date on or after `dates_from` and not after today;
+        a planned date up to `plan_years` ahead. Bound into the row suites as parameters."""
+        ahead = today.replace(year=today.year + self.plan_years, day=min(today.day, 28))
+        return {"window_start": self.dates_from, "today": today, "plan_end": ahead}
 
     def canonical_street(self, value: str | None) -> str | None:
         """Map a street as written (with or without the suffix, stray spaces) to its full name, or None if unknown."""
@@ -36,4 +45,6 @@ def load_region(path: Path) -> Region:
     streets = tuple(s if s.endswith(suffix) else s + suffix for s in data["streets"])
     if len(set(streets)) != len(streets):
         raise ValueError(f"{path}: duplicate street names")
-    return Region(code=str(data["code"]), name=data["name"], streets=streets, street_suffix=suffix)
+    window = data.get("plausible_dates", {})
+    return Region(code=str(data["code"]), name=data["name"], streets=streets, street_suffix=suffix,
+                  dates_from=window.get("from", date(2000, 1, 1)), plan_years=int(window.get("plan_years", 10)))

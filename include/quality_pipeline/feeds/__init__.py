@@ -32,6 +32,7 @@ class Column:
     max: float | None = None
     strict_min: bool = False
     not_future: bool = False
+    planned: bool = False  # a planned date: plausible up to the region's plan_years ahead, not only up to today
     not_before: str | None = None
     required_when: dict | None = None
     at_most_times: dict | None = None

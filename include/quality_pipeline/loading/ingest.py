@@ -256,9 +256,9 @@ def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id
     duplicate = _exact_duplicates(raw)
     unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
     unique = _with_previous_values(ctx, unique)
-    params = {"today": pd.Timestamp(ctx.today), "streets": list(ctx.region.streets)}
+    params = row_parameters(ctx.region, ctx.today)
     outcomes = ctx.gate.validate(f"{ctx.feed.name}.rows", unique, params)
-    decisions = decide_rows(outcomes)
+    decisions = decide_rows(outcomes, params)
     totals.rows_read += len(frame)
     totals.duplicates += int(duplicate.sum())
     totals.rejected += len(decisions.rejected)
@@ -267,6 +267,12 @@ def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id
     _insert_rows(ctx, file_id, seq, unique, decisions)
     _insert_flags(ctx, file_id, cand.relative, unique, decisions)
     return outcomes
+
+
+def row_parameters(region: Region, today: date) -> dict:
+    """What the row suites' `$PARAMETER`s are bound to for a run: the day, the date window, the streets."""
+    window = {name: pd.Timestamp(day) for name, day in region.date_window(today).items()}
+    return {**window, "streets": list(region.streets)}
 
 
 def _exact_duplicates(raw: RawExtract) -> pd.Series:

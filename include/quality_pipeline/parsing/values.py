@@ -35,6 +35,8 @@ _MONTHS = (
     re.compile(r"(?P<y>[0-9]{4}) ?年 ?(?P<m>[0-9]{1,2}) ?月份?"),
     re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})"),
 )
+# `2026.1` is how Excel's General format writes the number 2026.10: October or January, nobody can tell.
+_AMBIGUOUS_MONTH = re.compile(r"[0-9]{4}\.1")
 _SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 _MONEY = re.compile(
     rf"(?:[¥￥]|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|千元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
@@ -146,6 +148,8 @@ def parse_month(value: object) -> date:
     number = _number(value)
     if number is not None:
         return _month_from_number(number)
+    if isinstance(value, str) and _AMBIGUOUS_MONTH.fullmatch(value):
+        raise ValueError(f"ambiguous month, Excel writes 2026.10 as 2026.1: {value!r}")
     for pattern in _MONTHS:
         if isinstance(value, str) and (match := pattern.fullmatch(value)):
             return _ymd(match, day=False)

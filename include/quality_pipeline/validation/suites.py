@@ -62,6 +62,8 @@ def _column_rules(feed: Feed, col: Column) -> list[dict]:
         out.append(_exp("expect_column_values_to_be_in_set", {"column": n, "value_set": list(col.allowed)},
                         "reject", "allowed", n, f"「{h}」不在允许值（{'、'.join(col.allowed)}）中",
                         f"{n} is not one of {list(col.allowed)}"))
+    if col.type in ("date", "month"):
+        out.append(_window_rule(col))
     if col.not_future:
         out.append(_exp("expect_column_values_to_be_between", {"column": n, "max_value": {"$PARAMETER": "today"}},
                         "reject", "not_future", n, f"「{h}」晚于今天", f"{n} is in the future"))
@@ -73,6 +75,17 @@ def _column_rules(feed: Feed, col: Column) -> list[dict]:
                         f"「{h}」超过「{other.header}」的{factor:g}倍", f"{n} exceeds {factor:g} × {other.name}"))
     out.extend(_column_flags(feed, col))
     return out
+
+
+def _window_rule(col: Column) -> dict:
+    """Dates outside the region's plausibility window (1900-01-01, 2099, a serial typed as text) reject the row:
+    each would otherwise open a quarter of its own in the marts."""
+    h, n = col.header, col.name
+    end = "plan_end" if col.planned else "today"
+    kwargs = {"column": n, "min_value": {"$PARAMETER": "window_start"}, "max_value": {"$PARAMETER": end}}
+    return _exp("expect_column_values_to_be_in_date_window", kwargs, "reject", "window", n,
+                f"「{h}」不在合理日期范围内（{{window_start}} 至 {{{end}}}）",
+                f"{n} is outside the plausible window {{window_start}} to {{{end}}}")
 
 
 def _column_flags(feed: Feed, col: Column) -> list[dict]:
