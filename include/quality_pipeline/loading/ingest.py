@@ -28,8 +28,10 @@ from quality_pipeline.loading.discovery import (
     Candidate,
     FileChanged,
     discover,
+    ignored_reason,
     sha256_of,
     take_snapshot,
+    unseen,
 )
 from quality_pipeline.loading.outcomes import (
     RowDecisions,
@@ -51,6 +53,9 @@ ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
 
 
+NEEDS_ATTENTION = ("rejected", "held", "ignored")
+
+
 @dataclass
 class FileResult:
     feed: str
@@ -66,7 +71,7 @@ class FileResult:
 
     @property
     def needs_attention(self) -> bool:
-        return self.status in ("rejected", "held")
+        return self.status in NEEDS_ATTENTION
 
 
 @dataclass
@@ -99,6 +104,10 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
             result = _ingest_candidate(ctx, cand)
             if result:
                 results.append(result)
+        for cand in unseen(settings.landing_dir, feed):
+            result = _record_ignored(ctx, cand)
+            if result:
+                results.append(result)
         for spec in release:
             results.extend(_again(ctx, settings.landing_dir, spec, status="held"))
         for spec in reprocess:
@@ -116,9 +125,23 @@ def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int |
                        [feed.name, relative, sha]).fetchone()[0]
     if same:
         return True, None
-    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status <> "
-                        "'duplicate'", [feed.name, sha]).fetchone()[0]
+    # Only the bytes of a loaded or held file make a duplicate: a rejected file's bytes are read again under a
+    # new name (only the name was wrong, or the rule that refused them changed).
+    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status IN "
+                        "('loaded', 'held')", [feed.name, sha]).fetchone()[0]
     return False, other
+
+
+def _record_ignored(ctx: Context, cand: Candidate) -> FileResult | None:
+    """A file or folder no feed reads: recorded once as `ignored`, so the run needs attention instead of
+    finishing green while the file waits unseen."""
+    seen = ctx.con.execute("SELECT count(*) FROM audit.files WHERE path = ? AND status = 'ignored' "
+                           "AND reason_code = ?", [cand.relative, cand.refused]).fetchone()[0]
+    if seen:
+        return None
+    result = FileResult(ctx.feed.name, cand.relative, "ignored", ignored_reason(cand.refused))
+    _write_file_row(ctx, cand, "ignored:" + cand.relative, result, reason_code=cand.refused)
+    return result
 
 
 def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
