@@ -7,6 +7,7 @@ they are a no-op.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -120,3 +121,50 @@ def test_held_then_resent_stays_held_and_released_loads(quality_env, gate):
     assert [s for p, s, _, _ in _files(quality_env) if p == "product_sampling/h.csv"] == ["held"]
     assert _ingest(quality_env, gate, "r3", release=("product_sampling/h.csv",)) == [
         ("product_sampling/h.csv", "loaded", 4)]
+
+
+# --- workbooks with several data-like sheets ----------------------------------------------------------
+
+
+def _workbook(path, sheets: dict[str, list[list]]) -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(SAMPLING_HEADER)
+        for r in rows:
+            ws.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def test_sheet_named_as_a_copy_is_skipped_and_recorded(quality_env, gate):
+    corrected = [sampling_row(i, conclusion="合格") for i in range(3)]
+    stale = [sampling_row(i, conclusion="不合格") for i in range(3)]  # the earlier delivery, before correction
+    _workbook(quality_env.landing_dir / FEED / "q3.xlsx", {"抽检结果": corrected, "上季度(参考)": stale, "备份": stale})
+    assert _ingest(quality_env, gate, "r1") == [("product_sampling/q3.xlsx", "loaded", 3)]
+    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    try:
+        assert {c for (c,) in con.execute("SELECT conclusion FROM core.product_sampling").fetchall()} == {"合格"}
+        details = json.loads(con.execute("SELECT details FROM audit.files").fetchone()[0])
+    finally:
+        con.close()
+    assert details["sheets"] == ["抽检结果"]
+    assert [s["sheet"] for s in details["skipped_sheets"]] == ["上季度(参考)", "备份"]
+    assert all("参考" in s["reason"] or "备份" in s["reason"] for s in details["skipped_sheets"])
+
+
+def test_two_loaded_sheets_that_disagree_on_a_key_hold_the_file(quality_env, gate):
+    _workbook(quality_env.landing_dir / FEED / "two.xlsx", {
+        "城区": [sampling_row(i) for i in range(6)],
+        "郊区": [sampling_row(5, conclusion="不合格"), *[sampling_row(10 + i) for i in range(6)]],
+    })
+    (result,) = ingest_feed(FEED, run_id="r1", settings=quality_env, gate=gate)
+    assert (result.status, result.rows_loaded) == ("held", 0)
+    assert "two sheets disagree on a key" in result.reason
+
+
+def test_identical_rows_on_two_sheets_are_not_a_conflict(quality_env, gate):
+    rows = [sampling_row(i) for i in range(4)]
+    _workbook(quality_env.landing_dir / FEED / "same.xlsx", {"一": rows, "二": rows})
+    assert _ingest(quality_env, gate, "r1") == [("product_sampling/same.xlsx", "loaded", 4)]

@@ -214,6 +214,7 @@ class _Totals:
     duplicates: int = 0
     rejected: int = 0
     flagged: int = 0
+    sheet_conflicts: int = 0
 
 
 def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, pieces, *, file_id: int | None,
@@ -241,6 +242,7 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, piec
             "rejected_share": totals.rejected / totals.rows_read if totals.rows_read else 0.0,
             "rows_vs_previous": rows_vs_previous,
             "columns_dropped": columns_dropped,
+            "sheet_conflicts": totals.sheet_conflicts,
         }])
         batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
         batch = decide_batch(batch_outcomes, releasing=releasing)
@@ -286,6 +288,7 @@ def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id
     totals.duplicates += int(duplicate.sum())
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
+    totals.sheet_conflicts += _sheet_conflicts(unique, ctx.feed)
     _insert_quarantine(ctx, file_id, cand.relative, raw, unique, decisions)
     _insert_rows(ctx, file_id, seq, unique, decisions)
     _insert_flags(ctx, file_id, cand.relative, unique, decisions)
@@ -296,6 +299,17 @@ def row_parameters(region: Region, today: date) -> dict:
     """What the row suites' `$PARAMETER`s are bound to for a run: the day, the date window, the streets."""
     window = {name: pd.Timestamp(day) for name, day in region.date_window(today).items()}
     return {**window, "streets": list(region.streets)}
+
+
+def _sheet_conflicts(frame: pd.DataFrame, feed: Feed) -> int:
+    """Keys found on two sheets of one workbook with different values (exact copies were dropped before):
+    which sheet is right is for a person to say, never the sheet order."""
+    sheets = frame[SHEET_COLUMN]
+    if not len(frame) or sheets.nunique(dropna=True) < 2:
+        return 0
+    keyed = frame[[*feed.key, SHEET_COLUMN]].dropna()
+    per_key = keyed.groupby(list(feed.key), dropna=True)[SHEET_COLUMN].nunique()
+    return int((per_key > 1).sum())
 
 
 def _exact_duplicates(raw: RawExtract) -> pd.Series:
@@ -368,8 +382,10 @@ def _against_previous(ctx: Context, raw: RawExtract, rows_read: int) -> tuple[fl
 def _file_meta(raw: RawExtract | None) -> str | None:
     if raw is None:
         return None
-    return json.dumps({"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped},
-                      ensure_ascii=False)
+    meta = {"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped}
+    if raw.skipped_sheets:
+        meta["skipped_sheets"] = raw.skipped_sheets
+    return json.dumps(meta, ensure_ascii=False)
 
 
 def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult, *, reason_code: str | None,

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -67,6 +68,7 @@ class RawExtract:
     rows_skipped: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
+    skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
 
     @property
     def rows_read(self) -> int:
@@ -553,10 +555,13 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
     from quality_pipeline.parsing.xlsx import open_workbook
 
     workbook, handle = open_workbook(path)
-    frames, header_text, multipliers, used, skipped = [], {}, {}, [], {}
+    frames, header_text, multipliers, used, skipped, copies = [], {}, {}, [], {}, []
     best_partial: HeaderMatch | None = None
     try:
         for sheet in workbook.sheets:
+            if reason := copy_sheet_reason(sheet.name):
+                copies.append({"sheet": sheet.name, "reason": reason})
+                continue
             found = _sheet_frame(feed, sheet, workbook.date1904)
             if found is None:
                 continue
@@ -575,13 +580,35 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
                 multipliers.setdefault(col, scales[col])
     finally:
         handle.close()
+    if not frames and copies and best_partial is None:
+        names = "、".join(c["sheet"] for c in copies)
+        raise ExtractRejected(
+            "only_copy_sheets",
+            f"只有名为副本或参考的工作表（{names}），未读取；请将数据放在正式工作表中（不要以参考、上季度、备份等命名）",
+            f"only sheets named as copies or references ({names}); none read: put the data on a sheet not named "
+            "as a copy or reference (参考, 上季度, 备份, copy, old …)",
+        )
     if not frames:
         _check_required(feed, best_partial)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers, sheets=used,
-        encoding=None, rows_skipped=sum(skipped.values()), skipped=skipped,
+        encoding=None, rows_skipped=sum(skipped.values()), skipped=skipped, skipped_sheets=copies,
     )
+
+
+# Sheet names that mark a copy or a reference (WPS names a copied sheet `…副本`, Excel `… (2)`): such a sheet
+# repeats an earlier delivery, and loading it would revert the corrections made since.
+COPY_SHEET = re.compile(r"参考|上季度|上期|备份|副本|原表|\bcopy\b|\bold\b|\(\d+\)\s*$", re.IGNORECASE)
+
+
+def copy_sheet_reason(name: str) -> str | None:
+    """Why a sheet is skipped as a copy or reference of the data, or None when its name marks none."""
+    match = COPY_SHEET.search(unicodedata.normalize("NFKC", name))
+    if match is None:
+        return None
+    return (f"工作表名「{name}」含「{match.group(0)}」，视为副本或参考表，未读取 / "
+            f"sheet '{name}' is named as a copy or a reference ('{match.group(0)}'); not read")
 
 
 def _cleaner():

@@ -141,6 +141,9 @@ def batch_suite(feed: Feed) -> dict:
              {"column": "rows_vs_previous", "min_value": MIN_ROWS_VS_PREVIOUS}, "hold", "row_drop", None,
              f"行数比该数据源上次交付减少超过{1 - MIN_ROWS_VS_PREVIOUS:.0%}，整批暂缓发布",
              f"rows down by more than {1 - MIN_ROWS_VS_PREVIOUS:.0%} against the previous delivery; held"),
+        _exp("expect_column_values_to_be_between", {"column": "sheet_conflicts", "max_value": 0}, "hold",
+             "sheet_conflict", None, "两个工作表中同一编号的内容不一致，整批暂缓发布（请删除过期的工作表）",
+             "two sheets disagree on a key; delivery held (remove the outdated sheet)"),
         _exp("expect_column_values_to_be_between", {"column": "columns_dropped", "max_value": 0}, "warn",
              "schema_drift", None, "与上次交付相比缺少了列", "columns present in the previous delivery are missing"),
     ]
