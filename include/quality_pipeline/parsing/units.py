@@ -12,6 +12,9 @@ import unicodedata
 
 from quality_pipeline.feeds import Column, Feed, UnitFamily, unit_families
 from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.parsing.values import NUMBER, number_of, scaled, to_float
+
+_QUANTITY = re.compile(rf"(?P<n>{NUMBER}) ?(?P<unit>\S.*)?")
 
 _PREFIX = re.compile(r"^(?:计量|金额|货币)?单位[:：]?")
 _BRACKETS = "()[]{}<>（）【】〔〕〈〉《》"
@@ -83,3 +86,21 @@ def column_scale(column: Column, written: list[str]) -> float:
 def column_scales(feed: Feed, written: dict[str, list[str]], matched: set[str]) -> dict[str, float]:
     """Factor per matched column; raises ExtractRejected for an unknown unit or two that disagree."""
     return {name: column_scale(feed.column(name), written.get(name, [])) for name in sorted(matched)}
+
+
+def parse_quantity(value: object, family: UnitFamily, multiplier: float = 1.0) -> float:
+    """A measurement in the column's stored unit: `0.35m` in a centimetre column is 35; a unit written in the
+    cell wins over the header's; a unit outside the family (`35kg` for a depth) raises, never drops silently."""
+    number = number_of(value)
+    if number is not None:
+        return scaled(number, multiplier)
+    match = _QUANTITY.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not a number: {value!r}")
+    number = to_float(match["n"])
+    if match["unit"]:
+        scale = scale_of(family, match["unit"])
+        if scale is None:
+            raise ValueError(f"unit {match['unit']!r} is not one of {list(family.scales)}")
+        multiplier = scale
+    return scaled(number, multiplier)

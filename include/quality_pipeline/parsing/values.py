@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 import numpy as np
@@ -23,7 +24,7 @@ NULL_SPELLINGS = frozenset(
 )
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_NUMBER = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+NUMBER = _NUMBER = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?: ?(?:Z|[+-][0-9]{2}:?[0-9]{2}))?)?"
 _DATES = (
     re.compile(rf"(?P<y>[0-9]{{4}})(?P<sep>[-/.])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<d>[0-9]{{1,2}}){_TIME}"),
@@ -72,6 +73,23 @@ def clean_text(value: object) -> object:
     if value is None or value is pd.NA or value != value:  # NaN, NaT
         return None
     return value
+
+
+def scaled(number: float, multiplier: float) -> float:
+    """number × multiplier, computed in decimal: 76420.9 m is 7642090 cm, not 7642090.000000001."""
+    if multiplier == 1.0:
+        return number + 0.0
+    return float(Decimal(repr(number)) * Decimal(repr(multiplier))) + 0.0
+
+
+def number_of(value: object) -> float | None:
+    """The value as a finite float when it is a real number (not a bool), else None."""
+    return _number(value)
+
+
+def to_float(text: str) -> float:
+    """A number written as text (thousands separators allowed); raises for inf and NaN."""
+    return _to_float(text)
 
 
 def _number(value: object) -> float | None:
@@ -163,7 +181,11 @@ def parse_money(value: object, multiplier: float = 1.0) -> float:
         match = _match(_MONEY, value, "money amount")
         number = _to_float(match["n"])
         multiplier = _MONEY_UNITS[match["unit"]] or multiplier
-    return round(number * multiplier, 2) + 0.0
+    if multiplier == 1.0:
+        return round(number, 2) + 0.0
+    # In decimal: 678130.17 万 × 10⁴ in binary floating point is 6781301700.000001, not the amount written.
+    scaled = Decimal(repr(number)) * Decimal(repr(multiplier))
+    return float(round(scaled, 2)) + 0.0
 
 
 def parse_integer(value: object) -> int:
@@ -286,7 +308,7 @@ _SERIES_KINDS: dict[str, tuple[Callable[..., object], object]] = {
 
 def _scaled(parse: Callable[[object], float], multiplier: float, whole: bool, value: object) -> float | int:
     """A quantity written in a larger or smaller unit than the stored one (`透明度(m)` into centimetres)."""
-    number = round(parse(value) * multiplier, 9) + 0.0
+    number = scaled(parse(value), multiplier)
     if whole:
         if not number.is_integer():
             raise ValueError(f"not a whole number once scaled: {value!r}")
@@ -323,15 +345,23 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, list[object]]:
     return codes, values
 
 
-def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0) -> tuple[pd.Series, pd.Series]:
-    """Parse a column once per distinct value: (typed values, null where absent or bad; mask of bad ones)."""
+def _series_parser(kind: str, default: Callable[..., object], multiplier: float) -> Callable[[object], object]:
+    if kind == "money":
+        return partial(default, multiplier=multiplier)
+    if kind in ("number", "percent", "integer") and multiplier != 1.0:
+        return partial(_scaled, default, multiplier, kind == "integer")
+    return default
+
+
+def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0,
+                 parse: Callable[[object], object] | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse a column once per distinct value: (typed values, null where absent or bad; mask of bad ones).
+    `parse` replaces the kind's parser (a quantity parsed against its column's units)."""
     if kind not in _SERIES_KINDS:
         raise ValueError(f"unknown value kind: {kind!r}")
-    parse, dtype = _SERIES_KINDS[kind]
-    if kind == "money":
-        parse = partial(parse, multiplier=multiplier)
-    elif kind in ("number", "percent", "integer") and multiplier != 1.0:
-        parse = partial(_scaled, parse, multiplier, kind == "integer")
+    default, dtype = _SERIES_KINDS[kind]
+    if parse is None:
+        parse = _series_parser(kind, default, multiplier)
     codes, uniques = factorize(series)
     cells = [_parse_cell(parse, value) for value in uniques]
     # A trailing null slot: take() with code -1 (a missing cell) picks it.
