@@ -141,3 +141,10 @@ def test_property_header_unit_scales_or_refuses(spelling, form, unit):
         assert unit in _UNKNOWN and unit in exc.reason
         return
     assert unit in _YUAN and scales["fine"] == _YUAN[unit]
+
+
+def test_a_slash_splits_off_a_unit_only_for_columns_with_units():
+    row = [*CASE_HEAD, "当事人名称/地址", "罚款金额/万元"]
+    match = find_header([row], CASES)
+    names = {row[pos]: name for pos, name in match.columns.items()}
+    assert names["罚款金额/万元"] == "fine" and "当事人名称/地址" not in names

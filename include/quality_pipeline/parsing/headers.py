@@ -25,22 +25,25 @@ def _compact(cell: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(cell)).split())
 
 
-def header_readings(cell: object) -> list[tuple[str, str | None]]:
-    """Every (base spelling, unit) a header cell can be read as, the cell as a whole first:
-    `罚款金额(万)`, `罚款金额（单位：万元）`, `罚款金额/万元`, `罚款金额单位：万元`, `计划总投资万元`."""
+def header_readings(cell: object) -> list[tuple[str, str | None, bool]]:
+    """Every (base spelling, unit, unit-only form) a header cell can be read as, the cell as a whole first:
+    `罚款金额(万)`, `罚款金额（单位：万元）`, `罚款金额/万元`, `罚款金额单位：万元`, `计划总投资万元`.
+    A unit-only form (after a slash, `单位：`, run on) only names a column that has units: `受检单位/地址`
+    is not the inspected unit."""
     text = _compact(cell)
-    readings: list[tuple[str, str | None]] = [(text, None)]
+    readings: list[tuple[str, str | None, bool]] = [(text, None, False)]
     for pattern in (_UNIT, _SLASH_UNIT, _NOTE_UNIT, _BARE_UNIT):
         match = pattern.match(text)
         if match and match.group("base"):
-            readings.append((match.group("base"), match.group("unit") or None))
+            readings.append((match.group("base"), match.group("unit") or None, pattern is not _UNIT))
     return readings
 
 
 def normalise_header(cell: object) -> tuple[str, str | None]:
     """Return (base spelling, unit) of a header cell: `罚款金额（万元）` → (`罚款金额`, `万元`)."""
     readings = header_readings(cell)
-    return readings[1] if len(readings) > 1 else readings[0]
+    base, unit, _ = readings[1] if len(readings) > 1 else readings[0]
+    return base, unit
 
 
 @dataclass
@@ -80,29 +83,32 @@ def spelling_index(feed: Feed) -> dict[str, str]:
     index: dict[str, str] = {}
     for column in feed.columns:
         for spelling in (*column.spellings, column.name):
-            for base in (_compact(spelling), normalise_header(spelling)[0]):
+            for base, _, unit_only in header_readings(spelling):  # `透明度(cm)` is also `透明度`
+                if unit_only:
+                    continue
                 index.setdefault(base, column.name)
                 index.setdefault(base.lower(), column.name)
     return index
 
 
-def _lookup(cell: object, index: dict[str, str]) -> tuple[str | None, str | None]:
+def _lookup(cell: object, index: dict[str, str], with_units: set[str]) -> tuple[str | None, str | None]:
     """(canonical column, unit written in the header) of a header cell; the whole cell wins over a split."""
-    for base, unit in header_readings(cell):
+    for base, unit, unit_only in header_readings(cell):
         name = index.get(base) or index.get(base.lower())
-        if name is not None:
+        if name is not None and (not unit_only or name in with_units):
             return name, unit
     return None, None
 
 
-def _match_row(cells: list, index: dict[str, str]) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+def _match_row(cells: list, index: dict[str, str],
+               with_units: set[str]) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
     columns: dict[int, str] = {}
     units: dict[int, str] = {}
     duplicates: dict[int, str] = {}
     for pos, cell in enumerate(cells):
         if cell is None or cell == "":
             continue
-        name, unit = _lookup(cell, index)
+        name, unit = _lookup(cell, index, with_units)
         if name is None:
             continue
         if name in columns.values():
@@ -117,16 +123,17 @@ def _match_row(cells: list, index: dict[str, str]) -> tuple[dict[int, str], dict
 def find_header(rows: list[list], feed: Feed) -> HeaderMatch | None:
     """Pick the row among the first few that names the most canonical columns; None if no row names two."""
     index = spelling_index(feed)
+    with_units = {c.name for c in feed.columns if c.units}
     best: tuple[int, int] | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns, _, _ = _match_row(row, index)
+        columns, _, _ = _match_row(row, index, with_units)
         if len(columns) >= 2 and (best is None or len(columns) > best[1]):
             best = (i, len(columns))
     if best is None:
         return None
     row_index = best[0]
     cells = rows[row_index]
-    columns, unit_pos, duplicates = _match_row(cells, index)
+    columns, unit_pos, duplicates = _match_row(cells, index, with_units)
     extras: dict[int, str] = {}
     taken: set[str] = set()
     for pos, cell in enumerate(cells):
