@@ -168,3 +168,26 @@ def test_identical_rows_on_two_sheets_are_not_a_conflict(quality_env, gate):
     rows = [sampling_row(i) for i in range(4)]
     _workbook(quality_env.landing_dir / FEED / "same.xlsx", {"一": rows, "二": rows})
     assert _ingest(quality_env, gate, "r1") == [("product_sampling/same.xlsx", "loaded", 4)]
+
+
+# --- implausible dates never reach the marts -----------------------------------------------------------
+
+
+def test_implausible_dates_are_rejected_and_open_no_quarter(quality_env, gate):
+    from quality_pipeline.tasks import refresh_indicators
+
+    path = quality_env.landing_dir / "enforcement" / "cases" / "cases.csv"
+    path.parent.mkdir(parents=True)
+    good = [f"C{i},2026-07-0{i},其他,甲公司{i}" for i in range(1, 9)]
+    bad = ["C90,2099-03-01,其他,乙公司", "C91,1900-01-01,其他,丙公司"]
+    path.write_text("\n".join(["案件编号,立案日期,违法行为类型,当事人名称", *good, *bad]) + "\n", encoding="utf-8")
+    (result,) = ingest_feed("enforcement_cases", run_id="r1", settings=quality_env, gate=gate)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 8, 2)
+    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    try:
+        reasons = con.execute("SELECT key, rule, reason FROM audit.quarantine ORDER BY key").fetchall()
+    finally:
+        con.close()
+    assert [(k, r) for k, r, _ in reasons] == [("C90", "window"), ("C91", "window")]
+    assert all("立案日期" in reason and "2000-01-01" in reason for _, _, reason in reasons)
+    assert refresh_indicators()["quarters"] == ["2026Q3"]
