@@ -148,3 +148,29 @@ def test_a_slash_splits_off_a_unit_only_for_columns_with_units():
     match = find_header([row], CASES)
     names = {row[pos]: name for pos, name in match.columns.items()}
     assert names["罚款金额/万元"] == "fine" and "当事人名称/地址" not in names
+
+
+def test_an_unknown_unit_in_a_unit_row_rejects_but_a_word_in_a_data_row_is_data(tmp_path):
+    head = ["项目编号", "报告期", "水体名称", "计划总投资", "累计完成投资"]
+    unknown = _csv(tmp_path / "u.csv", [head, ["", "", "", "美元", "美元"], ["XM1", "2026-10", "某河", "3", "1"]])
+    with pytest.raises(ExtractRejected) as err:
+        read_extract(unknown, PROJECTS)
+    assert err.value.code == "unknown_unit" and "美元" in err.value.reason
+    wordy = _csv(tmp_path / "w.csv", [head, ["甲", "十月", "某河", "待定", "若干"], ["XM1", "2026-10", "某河", "3", "1"]])
+    raw = read_extract(wordy, PROJECTS)
+    assert raw.rows_read == 2 and raw.multipliers["planned_investment"] == 1.0
+
+
+def test_sheets_in_different_units_reject_the_workbook(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "城区"
+    wb.active.append(["项目编号", "报告期", "水体名称", "计划总投资(万元)", "累计完成投资(万元)"])
+    wb.active.append(["XM1", "2026-10", "某河", 3, 1])
+    ws = wb.create_sheet("郊区")
+    ws.append(["项目编号", "报告期", "水体名称", "计划总投资(元)", "累计完成投资(元)"])
+    ws.append(["XM2", "2026-10", "某河", 30000, 10000])
+    path = tmp_path / "p.xlsx"
+    wb.save(path)
+    with pytest.raises(ExtractRejected) as err:
+        read_extract(path, PROJECTS)
+    assert err.value.code == "unit_conflict" and "计划总投资" in err.value.reason

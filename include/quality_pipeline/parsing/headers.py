@@ -11,8 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from quality_pipeline.feeds import Feed
-from quality_pipeline.parsing.units import TABLE_UNIT, looks_like_unit
+from quality_pipeline.feeds import Feed, unit_families
+from quality_pipeline.parsing.units import TABLE_UNIT, looks_like_unit, scale_of
 
 HEADER_SCAN_ROWS = 30
 _UNIT = re.compile(r"^(?P<base>.*?)[(\[【〔](?P<unit>[^()\[\]【】〔〕]*)[)\]】〕]$")
@@ -158,14 +158,18 @@ def _unit_row(cells: list, columns: dict[int, str], feed: Feed) -> dict[str, str
     """Units written in the row directly below the header (`万元` under `计划总投资`), or {} when that row is data.
 
     It is a unit row when no cell of it holds a digit, every filled cell looks like a unit, and it gives a
-    unit to at least one column that has units."""
+    unit to a column that has units, and either one of those units is known to its column or the row leaves
+    every required text column empty (a data row fills them): a short word in the first data row is data."""
     filled = {pos: cell for pos, cell in enumerate(cells) if cell not in (None, "")}
     if not filled or not all(looks_like_unit(cell) for cell in filled.values()):
         return {}
     found = {columns[pos]: str(cell) for pos, cell in filled.items() if pos in columns}
-    if not any(feed.column(name).units for name in found):
+    units = {name: unit for name, unit in found.items() if feed.column(name).units}
+    if not units:
         return {}
-    return {name: unit for name, unit in found.items() if feed.column(name).units}
+    known = any(scale_of(unit_families()[feed.column(name).units], unit) is not None for name, unit in units.items())
+    keys_empty = not any(feed.column(name).required and not feed.column(name).units for name in found)
+    return units if known or keys_empty else {}
 
 
 def _table_unit(title_rows: list[list]) -> str | None:

@@ -373,6 +373,16 @@ def _scales(feed: Feed, match: HeaderMatch) -> dict[str, float]:
     return column_scales(feed, match.written_units(feed), match.matched)
 
 
+def _sheets_disagree(feed: Feed, column: str, sheets: list[str]) -> ExtractRejected:
+    """One frame carries one factor per column: sheets in different units cannot be loaded together."""
+    header, names = feed.column(column).header, "、".join(sheets)
+    return ExtractRejected(
+        "unit_conflict",
+        f"各工作表中「{header}」的单位不一致（{names}），请统一单位后重新报送",
+        f"the sheets ({', '.join(sheets)}) write {column} ({header}) in different units; use one unit and deliver again",
+    )
+
+
 def _too_wide(width: int) -> ExtractRejected:
     return ExtractRejected(
         "too_many_columns",
@@ -577,7 +587,8 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
             used.append(sheet.name)
             for pos, col in match.columns.items():
                 header_text.setdefault(col, str(header_row[pos]))
-                multipliers.setdefault(col, scales[col])
+                if multipliers.setdefault(col, scales[col]) != scales[col]:
+                    raise _sheets_disagree(feed, col, used)
     finally:
         handle.close()
     if not frames and copies and best_partial is None:
