@@ -22,7 +22,10 @@ class Region:
     def date_window(self, today: date) -> dict[str, date]:
         """The plausibility window of the run's day: every date on or after `dates_from` and not after today;
         a planned date up to `plan_years` ahead. Bound into the row suites as parameters."""
-        ahead = today.replace(year=today.year + self.plan_years, day=min(today.day, 28))
+        try:
+            ahead = today.replace(year=today.year + self.plan_years)
+        except ValueError:  # 29 February into a common year
+            ahead = today.replace(year=today.year + self.plan_years, day=28)
         return {"window_start": self.dates_from, "today": today, "plan_end": ahead}
 
     def canonical_street(self, value: str | None) -> str | None:

@@ -174,3 +174,10 @@ def test_sheets_in_different_units_reject_the_workbook(tmp_path):
     with pytest.raises(ExtractRejected) as err:
         read_extract(path, PROJECTS)
     assert err.value.code == "unit_conflict" and "计划总投资" in err.value.reason
+
+
+def test_region_date_window_defaults_and_leap_day():
+    from datetime import date
+
+    window = REGION.date_window(date(2028, 2, 29))
+    assert window == {"window_start": date(2000, 1, 1), "today": date(2028, 2, 29), "plan_end": date(2038, 2, 28)}
