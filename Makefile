@@ -61,8 +61,9 @@ expectations: install ## Rewrite expectations/*.json from the feed declarations
 report: install ## Write the latest quarter's report (HTML + XLSX) under $QUALITY_REPORTS_DIR/<quarter>/
 	$(BIN)/python -m quality_pipeline.report
 
-docs: install ## Regenerate docs/data-dictionary.md from the warehouse's COMMENTs
+docs: install ## Regenerate docs/data-dictionary.md from the COMMENTs and the column tables of docs/extracts.md
 	$(BIN)/python -m quality_pipeline.dictionary
+	$(BIN)/python -m quality_pipeline.contract_doc
 
 seeds: install ## Check the hand-kept reference seeds (warehouse/seeds/) and load them into the warehouse
 	$(BIN)/python -m quality_pipeline.reference --check

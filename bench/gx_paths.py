@@ -43,6 +43,7 @@ def typed_frame_with_defects(csv_path: Path):
     import pandas as pd
 
     from quality_pipeline.feeds import load_feed
+    from quality_pipeline.loading.ingest import row_parameters
     from quality_pipeline.parsing.coerce import typed_frame
     from quality_pipeline.parsing.reader import read_extract
     from quality_pipeline.region import load_region
@@ -60,7 +61,7 @@ def typed_frame_with_defects(csv_path: Path):
     dup = idx[idx % 1031 == 6]
     frame.loc[dup, "sample_no"] = frame.loc[dup - 1, "sample_no"].to_numpy()
     frame.loc[idx % 1033 == 7, "sampling_date"] = pd.NaT  # text present, no date: "parsed" fails
-    return frame, {"today": pd.Timestamp(date.today()), "streets": list(region.streets)}
+    return frame, row_parameters(region, date.today())
 
 
 def _suite_items(builtin_only: bool) -> list[dict]:

@@ -43,9 +43,10 @@ Runs on the `warehouse` queue in the one-slot `quality_warehouse` pool: one writ
 worker that holds the warehouse volume. Retries twice with exponential backoff (a busy writer lock,
 a full disk); a file never lands half-written, so clearing the task is always safe."""
 
-ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected or held, listing each with
-its reason; the failure sends the alert. Everything that could load has loaded already: fix and
-re-deliver a rejected file, or check a held one and trigger the DAG with `release` = its path."""
+ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected, held or ignored, listing each
+with its reason and the action; the failure sends the alert. Everything that could load has loaded already:
+fix and re-deliver a rejected file, check a held one and trigger the DAG with `release` = its path, or move
+an ignored one into its feed's folder."""
 
 
 def feeds_param(source: str) -> Param:

@@ -42,13 +42,19 @@ def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = N
     return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None}
 
 
+ACTIONS = {
+    "rejected": "fix the file as the reason says and deliver it again",
+    "held": "check the file; publish it by triggering the DAG with param release=[<path>]",
+    "ignored": "move the file into its feed's folder (a real folder, not a symbolic link)",
+}
+
+
 def raise_if_attention(summary: dict) -> None:
-    bad = [f for f in summary.get("files", []) if f["status"] in ("rejected", "held")]
+    bad = [f for f in summary.get("files", []) if f["status"] in ACTIONS]
     if bad:
-        lines = [f"{f['status']}: {printable(f['path'])} — {printable(f['reason'])}" for f in bad]
+        lines = [f"{f['status']}: {printable(f['path'])} — {printable(f['reason'])} → {ACTIONS[f['status']]}" for f in bad]
         raise NeedsAttention(
-            f"{len(bad)} file(s) need attention (the rest loaded):\n" + "\n".join(lines)
-            + "\nSee audit.files; release a held file by triggering the DAG with param release=[<path>]."
+            f"{len(bad)} file(s) need attention (the rest loaded):\n" + "\n".join(lines) + "\nSee audit.files."
         )
     log.info("all %d new file(s) loaded", len(summary.get("files", [])))
 

@@ -751,7 +751,7 @@ def test_hidden_folders_like_dotdot_foo_are_left_alone(quality_env, gate):
     write_sampling_csv(folder / ".." / "escaped.csv", _rows(100))  # the feed folder's parent: never read
     write_sampling_csv(folder / "ok.csv", _rows(200))
     results = {r.path: r.status for r in ingest_feed(FEED, run_id="r1", settings=quality_env, gate=gate)}
-    assert results == {f"{FEED}/ok.csv": "loaded"}
+    assert results == {f"{FEED}/ok.csv": "loaded", "escaped.csv": "ignored"}  # outside the feed folders: recorded
 
 
 @pytest.mark.e2e

@@ -245,3 +245,13 @@ def test_every_example_runs_and_opens_with_a_header(warehouse, empty, path: Path
         check(rows, warehouse)
     elif check:
         check(rows)
+
+
+def test_the_column_tables_of_the_contract_are_current(tmp_path):
+    from quality_pipeline.contract_doc import CONTRACT_FILE
+    from quality_pipeline.contract_doc import main as contract_main
+
+    assert contract_main(["--check"]) == 0, "run `make docs` and commit docs/extracts.md"
+    stale = tmp_path / "extracts.md"
+    stale.write_text(CONTRACT_FILE.read_text(encoding="utf-8").replace("| fine |", "| penalty |"), encoding="utf-8")
+    assert contract_main(["--check", "--file", str(stale)]) == 1

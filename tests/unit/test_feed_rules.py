@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 
 from quality_pipeline.feeds import load_feed
+from quality_pipeline.loading.ingest import row_parameters
 from quality_pipeline.loading.outcomes import decide_rows
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.reader import read_extract
@@ -40,7 +40,7 @@ BASE = {
     "remediation_projects": {
         "项目编号": "P1", "报告期": "2026-07", "水体名称": "梅溪河", "所在街道": "月浦", "整治前等级": "轻度",
         "整治措施": "控源截污、生态修复", "计划总投资(万元)": "100", "累计完成投资(万元)": "50",
-        "开工日期": "2026-01-01", "实际完工日期": "", "形象进度": "50%", "治理状态": "治理中",
+        "开工日期": "2026-01-01", "计划完工日期": "2027-06-30", "实际完工日期": "", "形象进度": "50%", "治理状态": "治理中",
     },
     "water_quality": {
         "水体名称": "梅溪河", "监测点位": "W1", "采样日期": "2026-07-01", "透明度(cm)": "30", "溶解氧(mg/L)": "3",
@@ -54,6 +54,17 @@ CASES = [
     ("product_sampling", "产品名称", "/", "rejected", "required"),
     ("product_sampling", "抽样日期", "2026-02-30", "rejected", "type"),
     ("product_sampling", "抽样日期", "2099-01-01", "rejected", "not_future"),
+    ("product_sampling", "抽样日期", "1900-01-01", "rejected", "window"),
+    ("product_sampling", "抽样日期", "1999-12-31", "rejected", "window"),
+    ("product_sampling", "抽样日期", "12345", "rejected", "window"),
+    ("product_sampling", "抽样日期", "2099-01-01", "rejected", "window"),
+    ("enforcement_cases", "立案日期", "2099-03-01", "rejected", "window"),
+    ("enforcement_cases", "结案日期", "2099-03-01", "rejected", "window"),
+    ("enforcement_inspections", "检查日期", "2099-03-01", "rejected", "window"),
+    ("remediation_projects", "报告期", "1999-12", "rejected", "window"),
+    ("remediation_projects", "报告期", "2026.1", "rejected", "type"),
+    ("remediation_projects", "计划完工日期", "2099-01-01", "rejected", "window"),
+    ("water_quality", "采样日期", "1900-01-01", "rejected", "window"),
     ("product_sampling", "检验结论", "基本合格", "rejected", "allowed"),
     ("product_sampling", "抽查级别", "乡抽", "rejected", "allowed"),
     ("product_sampling", "抽样环节", "仓储", "rejected", "allowed"),
@@ -103,8 +114,8 @@ def _decide(tmp_path, feed_name, rows, gate):
     for col in load_feed(feed_name).columns:
         if col.never_falls:
             frame["__prev_" + col.name] = None
-    params = {"today": pd.Timestamp(dt.date.today()), "streets": list(REGION.streets)}
-    return decide_rows(gate.validate(f"{feed_name}.rows", frame, params))
+    params = row_parameters(REGION, dt.date.today())
+    return decide_rows(gate.validate(f"{feed_name}.rows", frame, params), params)
 
 
 @pytest.mark.parametrize("feed_name", sorted(BASE))
@@ -128,6 +139,9 @@ def test_rule_broken(tmp_path, gate, feed_name, header, value, decision, rule):
     assert list(found) == [1], (dict(decisions.rejected), dict(decisions.flagged))
     assert rule in {i.rule for i in found[1]}
     assert all(i.reason and " / " in i.reason for i in found[1])
+    if rule == "window":  # the reason names the column and the window
+        reason = next(i.reason for i in found[1] if i.rule == "window")
+        assert header in reason and "2000-01-01" in reason and "{" not in reason
     assert 0 not in other and 0 not in found
 
 

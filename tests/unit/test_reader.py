@@ -142,3 +142,22 @@ def test_text_only_is_promised_only_when_every_cell_is_text(tmp_path):
     book.active.append(["BS1", "电饭锅", "电工", "甲公司", dt.date(2026, 1, 5), "合格"])
     book.save(tmp_path / "s.xlsx")
     assert not read_extract(tmp_path / "s.xlsx", SAMPLING).text_only
+
+
+@pytest.mark.parametrize(("name", "skipped"), [
+    ("上季度(参考)", True), ("备份", True), ("抽检结果 - 副本", True), ("Sheet1 (2)", True), ("copy of data", True),
+    ("OLD", True), ("原表", True), ("上期数据", True), ("抽检结果", False), ("Golden", False), ("2026年第三季度", False),
+])
+def test_sheets_named_as_copies_or_references_are_skipped(tmp_path, name, skipped):
+    wb = openpyxl.Workbook()
+    wb.active.title = name
+    wb.active.append(HEADER.split(","))
+    wb.active.append(["S1", "电线", "电工", "甲公司", "2026-07-03", "合格"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    if not skipped:
+        assert read_extract(path, SAMPLING).sheets == [name]
+        return
+    with pytest.raises(ExtractRejected) as err:
+        read_extract(path, SAMPLING)
+    assert err.value.code == "only_copy_sheets" and name in err.value.reason

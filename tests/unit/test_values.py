@@ -183,8 +183,16 @@ def test_parse_month_rejects(cell):
 
 
 def test_parse_month_single_digit():
-    assert parse_month("2026.1") == date(2026, 1, 1)
     assert parse_month("2026-1") == date(2026, 1, 1)
+    assert parse_month("2026.01") == date(2026, 1, 1)
+    assert parse_month("2026.2") == date(2026, 2, 1)
+
+
+@pytest.mark.parametrize("cell", ["2026.1", 2026.1, 2026.10])
+def test_month_written_2026_1_is_ambiguous_in_text_as_in_a_number(cell):
+    """Excel's General format exports 2026.10 as `2026.1`: the CSV path refuses it as the xlsx path does."""
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_month(cell)
 
 
 # Months start in 1928: smaller Excel serials (4 digits) are refused as ambiguous with a bare year,

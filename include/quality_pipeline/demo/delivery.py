@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from quality_pipeline.demo.model import FilePlan
-from quality_pipeline.demo.periods import Quarter, month_end
+from quality_pipeline.demo.periods import MONTH_REPORT_DAYS, QUARTER_REPORT_DAYS, Quarter, month_end
 from quality_pipeline.feeds import load_feed
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -44,7 +44,7 @@ def place(plans: list[FilePlan], *, messy: bool, csv_counter: list[int], taken: 
     for index, plan in enumerate(plans):
         templates = NAMES[plan.feed]
         end = period_end(plan.sort_key)
-        sent = end + timedelta(days=5 if "Q" in plan.sort_key else 3)
+        sent = end + timedelta(days=QUARTER_REPORT_DAYS if "Q" in plan.sort_key else MONTH_REPORT_DAYS)
         name = file_name(templates[index % len(templates)], plan.sort_key, sent)
         plan.index = index
         plan.path = unique(f"{load_feed(plan.feed).folder}/{name}", taken)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 CN_NUMERALS = "一二三四"
+QUARTER_REPORT_DAYS = 5  # a quarter's file is sent this many days after the quarter ends
+MONTH_REPORT_DAYS = 3
 
 
 @dataclass(frozen=True, order=True)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from quality_pipeline.demo import vocab
 from quality_pipeline.demo.model import FilePlan, Row
-from quality_pipeline.demo.periods import Quarter, month_end
+from quality_pipeline.demo.periods import QUARTER_REPORT_DAYS, Quarter, month_end
 from quality_pipeline.demo.uscc import make_uscc
 from quality_pipeline.region import Region
 
@@ -117,6 +117,9 @@ def case_record(rng: random.Random, spec: Spec, quarter: Quarter, seq: int) -> d
         closed = decided + timedelta(days=rng.randint(5, 40))
     elif status == "撤销":
         closed = filed + timedelta(days=rng.randint(5, 30))
+    # No file reports a decision or a closing after the day it was sent (the contract's date window).
+    sent = quarter.end + timedelta(days=QUARTER_REPORT_DAYS)
+    decided, closed = (min(d, sent) if d else None for d in (decided, closed))
     name, uscc = party(rng, spec.region)
     source = "抽检不合格" if counterfeit and rng.random() < 0.3 else weighted(rng, vocab.CASE_SOURCES)
     return {

@@ -32,10 +32,12 @@ class Column:
     max: float | None = None
     strict_min: bool = False
     not_future: bool = False
+    planned: bool = False  # a planned date: plausible up to the region's plan_years ahead, not only up to today
     not_before: str | None = None
     required_when: dict | None = None
     at_most_times: dict | None = None
     never_falls: bool = False
+    units: str | None = None  # a family of `units.yaml`: the units its header may carry and their scales
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -67,10 +69,33 @@ class Feed:
         return [c for c in self.columns if c.required]
 
 
+@dataclass(frozen=True)
+class UnitFamily:
+    """The units one kind of quantity may be written in, each with the factor to the stored unit."""
+
+    name: str
+    default: str
+    scales: dict[str, float]
+
+
+@cache
+def unit_families() -> dict[str, UnitFamily]:
+    raw = yaml.safe_load((FEEDS_DIR / "units.yaml").read_text(encoding="utf-8"))
+    families = {}
+    for name, spec in raw.items():
+        scales = {str(unit): float(scale) for unit, scale in spec["scales"].items()}
+        if str(spec["default"]) not in scales:
+            raise ValueError(f"unit family {name}: default {spec['default']!r} is not one of its units")
+        families[name] = UnitFamily(name=name, default=str(spec["default"]), scales=scales)
+    return families
+
+
 def _column(raw: dict) -> Column:
     unknown = set(raw) - set(Column.__dataclass_fields__)
     if unknown:
         raise ValueError(f"column {raw.get('name')}: unknown keys {sorted(unknown)}")
+    if raw.get("units") is not None and raw["units"] not in unit_families():
+        raise ValueError(f"column {raw['name']}: unknown unit family {raw['units']!r}")
     if raw["type"] not in COLUMN_TYPES:
         raise ValueError(f"column {raw['name']}: unknown type {raw['type']!r}")
     data = dict(raw)

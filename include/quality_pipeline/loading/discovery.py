@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from quality_pipeline.feeds import Feed
+from quality_pipeline.feeds import Feed, all_feeds
 from quality_pipeline.terminal import printable
 
 
@@ -135,10 +135,20 @@ def _candidate(path: Path, landing_dir: Path) -> Candidate | None:
     return Candidate(path, relative, info.st_size, when)
 
 
+def _symlinked(landing_dir: Path, folder: str) -> bool:
+    """Whether the feed folder, or a folder on the way to it, is a symbolic link (never followed)."""
+    path = landing_dir
+    for part in Path(folder).parts:
+        path = path / part
+        if path.is_symlink():
+            return True
+    return False
+
+
 def discover(landing_dir: Path, feed: Feed) -> list[Candidate]:
     """Every candidate file under the feed's folder, ordered by modification time, then name."""
     root = landing_dir / feed.folder
-    if not root.is_dir() or root.is_symlink():
+    if _symlinked(landing_dir, feed.folder) or not root.is_dir():
         return []
     found: list[Candidate] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -163,3 +173,74 @@ REFUSALS = {
     "not_regular": ("不是普通文件（如管道或设备）或指向收件目录之外，未予读取",
                     "not a regular file (a pipe or a device) or outside the landing folder; not read"),
 }
+
+
+# --- what no feed reads --------------------------------------------------------------------------------
+
+IGNORED = {
+    "outside_feeds": ("文件不在任何数据源目录中，未读取；请移入对应数据源目录（{folders}）",
+                      "the file is in no feed folder and was not read; move it into its feed's folder ({folders})"),
+    "symlinked_folder": ("数据源目录是符号链接，其中的文件均未读取；请改为真实目录并放入文件",
+                         "the feed folder is a symbolic link, so none of its files were read; make it a real folder "
+                         "holding the files"),
+    "unowned_folder": ("该子目录不属于任何数据源，其中的文件均未读取；请将文件移入对应数据源目录（{folders}）",
+                       "no feed owns this folder, so none of its files were read; move them into their feed's "
+                       "folder ({folders})"),
+}
+
+
+def _owner(relative: Path, feeds: list[Feed]) -> Feed:
+    """The feed that reports an unread path: the one whose folder shares most leading folders with it
+    (`enforcement/x.csv` → the first enforcement feed), else the first feed (the landing root)."""
+    def shared(feed: Feed) -> int:
+        n = 0
+        for a, b in zip(Path(feed.folder).parts, relative.parts, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    return max(feeds, key=shared)  # max keeps the first of equals
+
+
+def unseen(landing_dir: Path, feed: Feed) -> list[Candidate]:
+    """Files and folders of the landing folder that no feed reads and that `feed` reports (see `_owner`), each
+    with `refused` set to a key of IGNORED: a file outside every feed folder, a symlinked folder on the way to
+    a feed folder, a folder no feed owns (reported once, not file by file). Hidden entries are left alone."""
+    feeds = all_feeds()
+    folders = {Path(f.folder) for f in feeds}
+    ancestors = {parent for folder in folders for parent in folder.parents if parent != Path(".")}
+    found: list[Candidate] = []
+    if not landing_dir.is_dir():
+        return found
+    for dirpath, dirnames, filenames in os.walk(landing_dir, followlinks=False):
+        here = Path(dirpath).relative_to(landing_dir)
+        for name in sorted(filenames):
+            if not name.startswith((".", "~$")):
+                found.append(_ignored(landing_dir, here / name, "outside_feeds"))
+        for d in sorted(dirnames):
+            relative = here / d
+            if d.startswith(".") or relative in folders and not (landing_dir / relative).is_symlink():
+                continue
+            if (landing_dir / relative).is_symlink() and (relative in folders or relative in ancestors):
+                found.append(_ignored(landing_dir, relative, "symlinked_folder"))
+            elif relative not in ancestors:
+                found.append(_ignored(landing_dir, relative, "unowned_folder"))
+        dirnames[:] = sorted(d for d in dirnames if here / d in ancestors and not (landing_dir / here / d).is_symlink())
+    return [c for c in found if _owner(Path(c.relative), feeds).name == feed.name]
+
+
+def _ignored(landing_dir: Path, relative: Path, code: str) -> Candidate:
+    path = landing_dir / relative
+    try:
+        info = os.lstat(path)
+        size, when = info.st_size, datetime.fromtimestamp(info.st_mtime)
+    except OSError:
+        size, when = 0, datetime.now()
+    return Candidate(path, _display(str(relative))[0], size, when, refused=code)
+
+
+def ignored_reason(code: str) -> str:
+    folders = "、".join(f"{f.folder}/" for f in all_feeds())
+    zh, en = IGNORED[code]
+    return f"{zh.format(folders=folders)} / {en.format(folders=folders)}"

@@ -28,8 +28,10 @@ from quality_pipeline.loading.discovery import (
     Candidate,
     FileChanged,
     discover,
+    ignored_reason,
     sha256_of,
     take_snapshot,
+    unseen,
 )
 from quality_pipeline.loading.outcomes import (
     RowDecisions,
@@ -52,6 +54,9 @@ ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
 
 
+NEEDS_ATTENTION = ("rejected", "held", "ignored")
+
+
 @dataclass
 class FileResult:
     feed: str
@@ -67,7 +72,7 @@ class FileResult:
 
     @property
     def needs_attention(self) -> bool:
-        return self.status in ("rejected", "held")
+        return self.status in NEEDS_ATTENTION
 
 
 @dataclass
@@ -100,6 +105,10 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
             result = _ingest_candidate(ctx, cand)
             if result:
                 results.append(result)
+        for cand in unseen(settings.landing_dir, feed):
+            result = _record_ignored(ctx, cand)
+            if result:
+                results.append(result)
         for spec in release:
             results.extend(_again(ctx, settings.landing_dir, spec, status="held"))
         for spec in reprocess:
@@ -117,9 +126,23 @@ def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int |
                        [feed.name, relative, sha]).fetchone()[0]
     if same:
         return True, None
-    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status <> "
-                        "'duplicate'", [feed.name, sha]).fetchone()[0]
+    # Only the bytes of a loaded or held file make a duplicate: a rejected file's bytes are read again under a
+    # new name (only the name was wrong, or the rule that refused them changed).
+    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status IN "
+                        "('loaded', 'held')", [feed.name, sha]).fetchone()[0]
     return False, other
+
+
+def _record_ignored(ctx: Context, cand: Candidate) -> FileResult | None:
+    """A file or folder no feed reads: recorded once as `ignored`, so the run needs attention instead of
+    finishing green while the file waits unseen."""
+    seen = ctx.con.execute("SELECT count(*) FROM audit.files WHERE path = ? AND status = 'ignored' "
+                           "AND reason_code = ?", [cand.relative, cand.refused]).fetchone()[0]
+    if seen:
+        return None
+    result = FileResult(ctx.feed.name, cand.relative, "ignored", ignored_reason(cand.refused))
+    _write_file_row(ctx, cand, "ignored:" + cand.relative, result, reason_code=cand.refused)
+    return result
 
 
 def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
@@ -192,6 +215,7 @@ class _Totals:
     duplicates: int = 0
     rejected: int = 0
     flagged: int = 0
+    sheet_conflicts: int = 0
 
 
 def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, pieces, *, file_id: int | None,
@@ -219,6 +243,7 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, piec
             "rejected_share": totals.rejected / totals.rows_read if totals.rows_read else 0.0,
             "rows_vs_previous": rows_vs_previous,
             "columns_dropped": columns_dropped,
+            "sheet_conflicts": totals.sheet_conflicts,
         }])
         batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
         batch = decide_batch(batch_outcomes, releasing=releasing)
@@ -257,17 +282,35 @@ def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id
     duplicate = _exact_duplicates(raw)
     unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
     unique = _with_previous_values(ctx, unique)
-    params = {"today": pd.Timestamp(ctx.today), "streets": list(ctx.region.streets)}
+    params = row_parameters(ctx.region, ctx.today)
     outcomes = ctx.gate.validate(f"{ctx.feed.name}.rows", unique, params)
-    decisions = decide_rows(outcomes)
+    decisions = decide_rows(outcomes, params)
     totals.rows_read += len(frame)
     totals.duplicates += int(duplicate.sum())
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
+    totals.sheet_conflicts += _sheet_conflicts(unique, ctx.feed)
     _insert_quarantine(ctx, file_id, cand.relative, raw, unique, decisions)
     _insert_rows(ctx, file_id, seq, unique, decisions)
     _insert_flags(ctx, file_id, cand.relative, unique, decisions)
     return outcomes
+
+
+def row_parameters(region: Region, today: date) -> dict:
+    """What the row suites' `$PARAMETER`s are bound to for a run: the day, the date window, the streets."""
+    window = {name: pd.Timestamp(day) for name, day in region.date_window(today).items()}
+    return {**window, "streets": list(region.streets)}
+
+
+def _sheet_conflicts(frame: pd.DataFrame, feed: Feed) -> int:
+    """Keys found on two sheets of one workbook with different values (exact copies were dropped before):
+    which sheet is right is for a person to say, never the sheet order."""
+    sheets = frame[SHEET_COLUMN]
+    if not len(frame) or sheets.nunique(dropna=True) < 2:
+        return 0
+    keyed = frame[[*feed.key, SHEET_COLUMN]].dropna()
+    per_key = keyed.groupby(list(feed.key), dropna=True)[SHEET_COLUMN].nunique()
+    return int((per_key > 1).sum())
 
 
 def _exact_duplicates(raw: RawExtract) -> pd.Series:
@@ -340,8 +383,10 @@ def _against_previous(ctx: Context, raw: RawExtract, rows_read: int) -> tuple[fl
 def _file_meta(raw: RawExtract | None) -> str | None:
     if raw is None:
         return None
-    return json.dumps({"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped},
-                      ensure_ascii=False)
+    meta = {"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped}
+    if raw.skipped_sheets:
+        meta["skipped_sheets"] = raw.skipped_sheets
+    return json.dumps(meta, ensure_ascii=False)
 
 
 def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult, *, reason_code: str | None,

@@ -30,11 +30,19 @@ class RowDecisions:
     flagged: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _reason(meta: dict) -> str:
-    return f"{meta['reason_zh']} / {meta['reason_en']}"
+def _reason(meta: dict, parameters: dict | None = None) -> str:
+    """The bilingual reason; a rule bound to run parameters (the date window) names their values."""
+    text = f"{meta['reason_zh']} / {meta['reason_en']}"
+    if meta.get("rule") == "window" and parameters:
+        text = text.format(**{k: _day(v) for k, v in parameters.items()})
+    return text
 
 
-def decide_rows(outcomes: list[Outcome]) -> RowDecisions:
+def _day(value: object) -> object:
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value
+
+
+def decide_rows(outcomes: list[Outcome], parameters: dict | None = None) -> RowDecisions:
     decisions = RowDecisions()
     for o in outcomes:
         if o.error:
@@ -42,7 +50,7 @@ def decide_rows(outcomes: list[Outcome]) -> RowDecisions:
         if o.success or o.severity not in ("reject", "flag"):
             continue
         target = decisions.rejected if o.severity == "reject" else decisions.flagged
-        issue = Issue(o.meta.get("column"), o.meta.get("rule", o.expectation), _reason(o.meta))
+        issue = Issue(o.meta.get("column"), o.meta.get("rule", o.expectation), _reason(o.meta, parameters))
         for idx in o.unexpected_index:
             target[int(idx)].append(issue)
     for idx in list(decisions.flagged):

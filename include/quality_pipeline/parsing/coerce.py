@@ -6,11 +6,14 @@ The validation suite compares the two: text present but no parsed value means
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
-from quality_pipeline.feeds import Column, Feed
+from quality_pipeline.feeds import Column, Feed, unit_families
 from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
+from quality_pipeline.parsing.units import parse_quantity
 from quality_pipeline.parsing.uscc import normalise_uscc
 from quality_pipeline.parsing.values import factorize, map_value, parse_series, parse_text_list
 from quality_pipeline.region import Region
@@ -49,7 +52,10 @@ def _as_text(series: pd.Series, text_only: bool) -> pd.Series:
 def _coerce_column(column: Column, cells: pd.Series, multiplier: float, region: Region,
                    text_only: bool) -> dict[str, pd.Series]:
     if column.type in PARSED_TYPES:
-        parsed, _failed = parse_series(cells, column.type, multiplier=multiplier)
+        parse = None
+        if column.type == "number" and column.units:  # a unit in the cell is checked against the column's units
+            parse = partial(parse_quantity, family=unit_families()[column.units], multiplier=multiplier)
+        parsed, _failed = parse_series(cells, column.type, multiplier=multiplier, parse=parse)
         return {column.name: parsed, raw_name(column.name): _as_text(cells, text_only)}
     text = _as_text(cells, text_only)
     if column.type == "uscc":

@@ -1,7 +1,8 @@
 """Header matching: find the header row of a sheet and map its cells to a feed's canonical columns.
 
 Spellings are compared after NFKC (full-width brackets and letters become ASCII),
-with whitespace and line breaks removed and a trailing unit in brackets split off.
+with whitespace and line breaks removed; a unit in brackets, after a slash, after `单位：`
+or run on (`计划总投资万元`) is split off and kept for `parsing.units`.
 """
 
 from __future__ import annotations
@@ -10,26 +11,39 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from quality_pipeline.feeds import Feed
+from quality_pipeline.feeds import Feed, unit_families
+from quality_pipeline.parsing.units import TABLE_UNIT, looks_like_unit, scale_of
 
 HEADER_SCAN_ROWS = 30
-_UNIT = re.compile(r"^(?P<base>.*?)[(\[](?P<unit>[^()\[\]]*)[)\]]$")
-_BARE_MONEY_UNIT = re.compile(r"^(?P<base>.+?)(?P<unit>万元|亿元)$")
-_TABLE_UNIT = re.compile(r"(?:金额)?单位[:：]\s*(?P<unit>万元|亿元|元)")
-MONEY_UNITS = {"元": 1.0, "万元": 10_000.0, "亿元": 100_000_000.0}
+_UNIT = re.compile(r"^(?P<base>.*?)[(\[【〔](?P<unit>[^()\[\]【】〔〕]*)[)\]】〕]$")
+_SLASH_UNIT = re.compile(r"^(?P<base>[^/]+?)/(?P<unit>.+)$")
+_NOTE_UNIT = re.compile(r"^(?P<base>.+?)(?P<unit>单位:.+)$")
+_BARE_UNIT = re.compile(r"^(?P<base>.+?)(?P<unit>千元|万元|亿元)$")
+
+
+def _compact(cell: object) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(cell)).split())
+
+
+def header_readings(cell: object) -> list[tuple[str, str | None, bool]]:
+    """Every (base spelling, unit, unit-only form) a header cell can be read as, the cell as a whole first:
+    `罚款金额(万)`, `罚款金额（单位：万元）`, `罚款金额/万元`, `罚款金额单位：万元`, `计划总投资万元`.
+    A unit-only form (after a slash, `单位：`, run on) only names a column that has units: `受检单位/地址`
+    is not the inspected unit."""
+    text = _compact(cell)
+    readings: list[tuple[str, str | None, bool]] = [(text, None, False)]
+    for pattern in (_UNIT, _SLASH_UNIT, _NOTE_UNIT, _BARE_UNIT):
+        match = pattern.match(text)
+        if match and match.group("base"):
+            readings.append((match.group("base"), match.group("unit") or None, pattern is not _UNIT))
+    return readings
 
 
 def normalise_header(cell: object) -> tuple[str, str | None]:
     """Return (base spelling, unit) of a header cell: `罚款金额（万元）` → (`罚款金额`, `万元`)."""
-    text = unicodedata.normalize("NFKC", str(cell))
-    text = "".join(text.split())
-    match = _UNIT.match(text)
-    if match and match.group("base"):
-        return match.group("base"), match.group("unit") or None
-    match = _BARE_MONEY_UNIT.match(text)
-    if match:
-        return match.group("base"), match.group("unit")
-    return text, None
+    readings = header_readings(cell)
+    base, unit, _ = readings[1] if len(readings) > 1 else readings[0]
+    return base, unit
 
 
 @dataclass
@@ -42,6 +56,22 @@ class HeaderMatch:
     extras: dict[int, str] = field(default_factory=dict)  # cell position -> header text of an unknown column
     duplicates: dict[int, str] = field(default_factory=dict)  # second occurrence of a canonical column
     table_unit: str | None = None  # `单位：万元` written above the header
+    row_units: dict[str, str] = field(default_factory=dict)  # canonical column -> unit in a row below the header
+
+    @property
+    def data_start(self) -> int:
+        """Index of the first row after the header (and after its unit row, when there is one)."""
+        return self.row_index + (2 if self.row_units else 1)
+
+    def written_units(self, feed: Feed) -> dict[str, list[str]]:
+        """Every unit written for each column: its header, the unit row, and (amounts only) the title's."""
+        out: dict[str, list[str]] = {}
+        for name in self.matched:
+            found = [u for u in (self.units.get(name), self.row_units.get(name)) if u]
+            if self.table_unit and feed.column(name).units == "yuan":
+                found.append(self.table_unit)
+            out[name] = list(dict.fromkeys(found))
+        return out
 
     @property
     def matched(self) -> set[str]:
@@ -53,21 +83,32 @@ def spelling_index(feed: Feed) -> dict[str, str]:
     index: dict[str, str] = {}
     for column in feed.columns:
         for spelling in (*column.spellings, column.name):
-            base, _ = normalise_header(spelling)
-            index.setdefault(base, column.name)
-            index.setdefault(base.lower(), column.name)
+            for base, _, unit_only in header_readings(spelling):  # `透明度(cm)` is also `透明度`
+                if unit_only:
+                    continue
+                index.setdefault(base, column.name)
+                index.setdefault(base.lower(), column.name)
     return index
 
 
-def _match_row(cells: list, index: dict[str, str]) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+def _lookup(cell: object, index: dict[str, str], with_units: set[str]) -> tuple[str | None, str | None]:
+    """(canonical column, unit written in the header) of a header cell; the whole cell wins over a split."""
+    for base, unit, unit_only in header_readings(cell):
+        name = index.get(base) or index.get(base.lower())
+        if name is not None and (not unit_only or name in with_units):
+            return name, unit
+    return None, None
+
+
+def _match_row(cells: list, index: dict[str, str],
+               with_units: set[str]) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
     columns: dict[int, str] = {}
     units: dict[int, str] = {}
     duplicates: dict[int, str] = {}
     for pos, cell in enumerate(cells):
         if cell is None or cell == "":
             continue
-        base, unit = normalise_header(cell)
-        name = index.get(base) or index.get(base.lower())
+        name, unit = _lookup(cell, index, with_units)
         if name is None:
             continue
         if name in columns.values():
@@ -82,16 +123,17 @@ def _match_row(cells: list, index: dict[str, str]) -> tuple[dict[int, str], dict
 def find_header(rows: list[list], feed: Feed) -> HeaderMatch | None:
     """Pick the row among the first few that names the most canonical columns; None if no row names two."""
     index = spelling_index(feed)
+    with_units = {c.name for c in feed.columns if c.units}
     best: tuple[int, int] | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns, _, _ = _match_row(row, index)
+        columns, _, _ = _match_row(row, index, with_units)
         if len(columns) >= 2 and (best is None or len(columns) > best[1]):
             best = (i, len(columns))
     if best is None:
         return None
     row_index = best[0]
     cells = rows[row_index]
-    columns, unit_pos, duplicates = _match_row(cells, index)
+    columns, unit_pos, duplicates = _match_row(cells, index, with_units)
     extras: dict[int, str] = {}
     taken: set[str] = set()
     for pos, cell in enumerate(cells):
@@ -108,20 +150,34 @@ def find_header(rows: list[list], feed: Feed) -> HeaderMatch | None:
         extras=extras,
         duplicates=duplicates,
         table_unit=_table_unit(rows[:row_index]),
+        row_units=_unit_row(rows[row_index + 1] if row_index + 1 < len(rows) else [], columns, feed),
     )
 
 
+def _unit_row(cells: list, columns: dict[int, str], feed: Feed) -> dict[str, str]:
+    """Units written in the row directly below the header (`万元` under `计划总投资`), or {} when that row is data.
+
+    It is a unit row when no cell of it holds a digit, every filled cell looks like a unit, and it gives a
+    unit to a column that has units, and either one of those units is known to its column or the row leaves
+    every required text column empty (a data row fills them): a short word in the first data row is data."""
+    filled = {pos: cell for pos, cell in enumerate(cells) if cell not in (None, "")}
+    if not filled or not all(looks_like_unit(cell) for cell in filled.values()):
+        return {}
+    found = {columns[pos]: str(cell) for pos, cell in filled.items() if pos in columns}
+    units = {name: unit for name, unit in found.items() if feed.column(name).units}
+    if not units:
+        return {}
+    known = any(scale_of(unit_families()[feed.column(name).units], unit) is not None for name, unit in units.items())
+    keys_empty = not any(feed.column(name).required and not feed.column(name).units for name in found)
+    return units if known or keys_empty else {}
+
+
 def _table_unit(title_rows: list[list]) -> str | None:
+    """`单位：万元` written in a title or note row above the header."""
     for row in title_rows:
         for cell in row:
             if isinstance(cell, str):
-                match = _TABLE_UNIT.search(unicodedata.normalize("NFKC", cell).replace(" ", ""))
-                if match:
+                match = TABLE_UNIT.search(unicodedata.normalize("NFKC", cell))
+                if match and any(ch in match.group("unit") for ch in "元千万亿"):  # not `单位：金平区…`
                     return match.group("unit")
     return None
-
-
-def money_multiplier(match: HeaderMatch, column: str) -> float:
-    """Yuan per written unit for a money column: its header's unit first, then a table-wide `单位：万元`."""
-    unit = match.units.get(column) or match.table_unit
-    return MONEY_UNITS.get(unit or "元", 1.0)

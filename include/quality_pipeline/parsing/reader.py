@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -30,7 +31,8 @@ import pyarrow.compute as pc
 from quality_pipeline.feeds import Feed
 from quality_pipeline.parsing.encoding import scan_text
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header, money_multiplier
+from quality_pipeline.parsing.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header
+from quality_pipeline.parsing.units import column_scales
 from quality_pipeline.parsing.values import NULL_SPELLINGS, clean_text, factorize, tag_bool
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class RawExtract:
     rows_skipped: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
+    skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
 
     @property
     def rows_read(self) -> int:
@@ -365,8 +368,19 @@ def _check_required(feed: Feed, match: HeaderMatch | None) -> None:
         )
 
 
-def _multiplier(feed: Feed, match: HeaderMatch, column: str) -> float:
-    return money_multiplier(match, column) if feed.column(column).type == "money" else 1.0
+def _scales(feed: Feed, match: HeaderMatch) -> dict[str, float]:
+    """Factor to the stored unit per column (raises for a unit not declared or two that disagree)."""
+    return column_scales(feed, match.written_units(feed), match.matched)
+
+
+def _sheets_disagree(feed: Feed, column: str, sheets: list[str]) -> ExtractRejected:
+    """One frame carries one factor per column: sheets in different units cannot be loaded together."""
+    header, names = feed.column(column).header, "、".join(sheets)
+    return ExtractRejected(
+        "unit_conflict",
+        f"各工作表中「{header}」的单位不一致（{names}），请统一单位后重新报送",
+        f"the sheets ({', '.join(sheets)}) write {column} ({header}) in different units; use one unit and deliver again",
+    )
 
 
 def _too_wide(width: int) -> ExtractRejected:
@@ -389,16 +403,16 @@ def _read_csv(path: Path, feed: Feed, sink: RowSink | None = None) -> RawExtract
     match = find_header(cleaned, feed)
     _check_required(feed, match)
     assert match is not None
+    multipliers = _scales(feed, match)
     header_cells = cleaned[match.row_index]
-    skip = match.row_index + 1
+    skip, last = match.data_start, match.data_start - 1
     width = max(len(r) for r in head[match.row_index:])
     if width > MAX_COLUMNS:
         raise _too_wide(width)
-    rows = _Rows(match, header_cells, capacity=scan.lines + 1 - head_lines[match.row_index], sink=sink)
-    rows = _read_csv_rows(path, encoding, skip, head_lines[match.row_index], width, rows)
+    rows = _Rows(match, header_cells, capacity=scan.lines + 1 - head_lines[last], sink=sink)
+    rows = _read_csv_rows(path, encoding, skip, head_lines[last], width, rows)
     rows.flush()
     frame = rows.frame(None)
-    multipliers = {c: _multiplier(feed, match, c) for c in match.matched}
     header_text = {col: str(head[match.row_index][pos]) for pos, col in match.columns.items()}
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers,
@@ -551,10 +565,13 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
     from quality_pipeline.parsing.xlsx import open_workbook
 
     workbook, handle = open_workbook(path)
-    frames, header_text, multipliers, used, skipped = [], {}, {}, [], {}
+    frames, header_text, multipliers, used, skipped, copies = [], {}, {}, [], {}, []
     best_partial: HeaderMatch | None = None
     try:
         for sheet in workbook.sheets:
+            if reason := copy_sheet_reason(sheet.name):
+                copies.append({"sheet": sheet.name, "reason": reason})
+                continue
             found = _sheet_frame(feed, sheet, workbook.date1904)
             if found is None:
                 continue
@@ -563,22 +580,46 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
                 if best_partial is None or len(match.matched) > len(best_partial.matched):
                     best_partial = match
                 continue
+            scales = _scales(feed, match)
             for kind, n in kinds.items():
                 skipped[kind] = skipped.get(kind, 0) + n
             frames.append(frame)
             used.append(sheet.name)
             for pos, col in match.columns.items():
                 header_text.setdefault(col, str(header_row[pos]))
-                multipliers.setdefault(col, _multiplier(feed, match, col))
+                if multipliers.setdefault(col, scales[col]) != scales[col]:
+                    raise _sheets_disagree(feed, col, used)
     finally:
         handle.close()
+    if not frames and copies and best_partial is None:
+        names = "、".join(c["sheet"] for c in copies)
+        raise ExtractRejected(
+            "only_copy_sheets",
+            f"只有名为副本或参考的工作表（{names}），未读取；请将数据放在正式工作表中（不要以参考、上季度、备份等命名）",
+            f"only sheets named as copies or references ({names}); none read: put the data on a sheet not named "
+            "as a copy or reference (参考, 上季度, 备份, copy, old …)",
+        )
     if not frames:
         _check_required(feed, best_partial)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers, sheets=used,
-        encoding=None, rows_skipped=sum(skipped.values()), skipped=skipped,
+        encoding=None, rows_skipped=sum(skipped.values()), skipped=skipped, skipped_sheets=copies,
     )
+
+
+# Sheet names that mark a copy or a reference (WPS names a copied sheet `…副本`, Excel `… (2)`): such a sheet
+# repeats an earlier delivery, and loading it would revert the corrections made since.
+COPY_SHEET = re.compile(r"参考|上季度|上期|备份|副本|原表|\bcopy\b|\bold\b|\(\d+\)\s*$", re.IGNORECASE)
+
+
+def copy_sheet_reason(name: str) -> str | None:
+    """Why a sheet is skipped as a copy or reference of the data, or None when its name marks none."""
+    match = COPY_SHEET.search(unicodedata.normalize("NFKC", name))
+    if match is None:
+        return None
+    return (f"工作表名「{name}」含「{match.group(0)}」，视为副本或参考表，未读取 / "
+            f"sheet '{name}' is named as a copy or a reference ('{match.group(0)}'); not read")
 
 
 def _cleaner():
@@ -625,7 +666,7 @@ def _sheet_frame(feed: Feed, sheet, date1904: bool):
     header_cells = clean(header_row)
     dates = {pos: feed.column(name).type for pos, name in match.columns.items()
              if date1904 and feed.column(name).type in ("date", "month")}
-    merges = Merges(sheet.merges, floor=h)
+    merges = Merges(sheet.merges, floor=match.data_start - 1)
     collected = _Rows(match, header_cells, capacity=sheet.height - h)
     batch: list[list] = []
 
@@ -640,10 +681,11 @@ def _sheet_frame(feed: Feed, sheet, date1904: bool):
         for pos, kind in dates.items():
             if pos < width:
                 columns[pos] = np.array([from_1904(v, kind) for v in columns[pos]], dtype=object)
-        collected.add_cells(columns, h + 2 + collected.seen)
+        collected.add_cells(columns, start + 1 + collected.seen)
         batch.clear()
 
-    for r, row in enumerate(itertools.chain(head[h + 1:], rows), start=h + 1):
+    start = match.data_start
+    for r, row in enumerate(itertools.chain(head[start:], rows), start=start):
         if len(row) > MAX_COLUMNS:
             raise _too_wide(len(row))
         batch.append(clean(merges.apply(r, row)))

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 import numpy as np
@@ -23,7 +24,7 @@ NULL_SPELLINGS = frozenset(
 )
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_NUMBER = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+NUMBER = _NUMBER = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?: ?(?:Z|[+-][0-9]{2}:?[0-9]{2}))?)?"
 _DATES = (
     re.compile(rf"(?P<y>[0-9]{{4}})(?P<sep>[-/.])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<d>[0-9]{{1,2}}){_TIME}"),
@@ -35,9 +36,11 @@ _MONTHS = (
     re.compile(r"(?P<y>[0-9]{4}) ?年 ?(?P<m>[0-9]{1,2}) ?月份?"),
     re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})"),
 )
+# `2026.1` is how Excel's General format writes the number 2026.10: October or January, nobody can tell.
+_AMBIGUOUS_MONTH = re.compile(r"[0-9]{4}\.1")
 _SERIAL = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 _MONEY = re.compile(
-    rf"(?:[¥￥]|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
+    rf"(?:[¥￥]|RMB|CNY|人民币)? ?(?P<n>{_NUMBER}) ?(?P<unit>元|千元|万元|万|亿元|亿)?(?: ?(?:RMB|CNY))?", re.IGNORECASE
 )
 _COUNT_UNITS = "人次|户次|家次|批次|人|户|次|家|个|件|起|项|宗|条|处|名|批|所|座"
 _INTEGER = re.compile(rf"(?P<n>{_NUMBER}) ?(?:{_COUNT_UNITS})?")
@@ -46,7 +49,7 @@ _PERCENT = re.compile(rf"(?P<n>{_NUMBER}) ?%?")
 _INDUSTRY = re.compile(r"(?P<section>[A-Ta-t])? ?(?P<code>[0-9]{2,4})(?:\.0+)?(?:[ :\-]?[\u4e00-\u9fff(].*)?")
 _LIST_SEPARATORS = re.compile(r"[、，,；;／/+＋\s]+")
 
-_MONEY_UNITS = {None: None, "元": 1.0, "万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8}
+_MONEY_UNITS = {None: None, "元": 1.0, "千元": 1e3, "万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8}
 _TRUE = frozenset({"是", "y", "yes", "true", "1", "1.0", "√", "✓", "✔", "☑", "已移送"})
 _FALSE = frozenset({"否", "n", "no", "false", "0", "0.0", "×", "✗", "✘", "未移送"})
 # GB/T 4754-2017 sections and the divisions each one covers.
@@ -70,6 +73,23 @@ def clean_text(value: object) -> object:
     if value is None or value is pd.NA or value != value:  # NaN, NaT
         return None
     return value
+
+
+def scaled(number: float, multiplier: float) -> float:
+    """number × multiplier, computed in decimal: 76420.9 m is 7642090 cm, not 7642090.000000001."""
+    if multiplier == 1.0:
+        return number + 0.0
+    return float(Decimal(repr(number)) * Decimal(repr(multiplier))) + 0.0
+
+
+def number_of(value: object) -> float | None:
+    """The value as a finite float when it is a real number (not a bool), else None."""
+    return _number(value)
+
+
+def to_float(text: str) -> float:
+    """A number written as text (thousands separators allowed); raises for inf and NaN."""
+    return _to_float(text)
 
 
 def _number(value: object) -> float | None:
@@ -146,6 +166,8 @@ def parse_month(value: object) -> date:
     number = _number(value)
     if number is not None:
         return _month_from_number(number)
+    if isinstance(value, str) and _AMBIGUOUS_MONTH.fullmatch(value):
+        raise ValueError(f"ambiguous month, Excel writes 2026.10 as 2026.1: {value!r}")
     for pattern in _MONTHS:
         if isinstance(value, str) and (match := pattern.fullmatch(value)):
             return _ymd(match, day=False)
@@ -159,7 +181,11 @@ def parse_money(value: object, multiplier: float = 1.0) -> float:
         match = _match(_MONEY, value, "money amount")
         number = _to_float(match["n"])
         multiplier = _MONEY_UNITS[match["unit"]] or multiplier
-    return round(number * multiplier, 2) + 0.0
+    if multiplier == 1.0:
+        return round(number, 2) + 0.0
+    # In decimal: 678130.17 万 × 10⁴ in binary floating point is 6781301700.000001, not the amount written.
+    scaled = Decimal(repr(number)) * Decimal(repr(multiplier))
+    return float(round(scaled, 2)) + 0.0
 
 
 def parse_integer(value: object) -> int:
@@ -280,6 +306,16 @@ _SERIES_KINDS: dict[str, tuple[Callable[..., object], object]] = {
 }
 
 
+def _scaled(parse: Callable[[object], float], multiplier: float, whole: bool, value: object) -> float | int:
+    """A quantity written in a larger or smaller unit than the stored one (`透明度(m)` into centimetres)."""
+    number = scaled(parse(value), multiplier)
+    if whole:
+        if not number.is_integer():
+            raise ValueError(f"not a whole number once scaled: {value!r}")
+        return int(number)
+    return number
+
+
 def _parse_cell(parse: Callable[[object], object], value: object) -> tuple[object, bool]:
     """(parsed value or None, whether a non-null value failed to parse)."""
     text = clean_text(value)
@@ -309,13 +345,23 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, list[object]]:
     return codes, values
 
 
-def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0) -> tuple[pd.Series, pd.Series]:
-    """Parse a column once per distinct value: (typed values, null where absent or bad; mask of bad ones)."""
+def _series_parser(kind: str, default: Callable[..., object], multiplier: float) -> Callable[[object], object]:
+    if kind == "money":
+        return partial(default, multiplier=multiplier)
+    if kind in ("number", "percent", "integer") and multiplier != 1.0:
+        return partial(_scaled, default, multiplier, kind == "integer")
+    return default
+
+
+def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0,
+                 parse: Callable[[object], object] | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse a column once per distinct value: (typed values, null where absent or bad; mask of bad ones).
+    `parse` replaces the kind's parser (a quantity parsed against its column's units)."""
     if kind not in _SERIES_KINDS:
         raise ValueError(f"unknown value kind: {kind!r}")
-    parse, dtype = _SERIES_KINDS[kind]
-    if kind == "money":
-        parse = partial(parse, multiplier=multiplier)
+    default, dtype = _SERIES_KINDS[kind]
+    if parse is None:
+        parse = _series_parser(kind, default, multiplier)
     codes, uniques = factorize(series)
     cells = [_parse_cell(parse, value) for value in uniques]
     # A trailing null slot: take() with code -1 (a missing cell) picks it.

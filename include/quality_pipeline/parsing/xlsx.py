@@ -4,11 +4,13 @@ Before calamine inflates anything, the zip directory is checked: a part that wou
 beyond a limit, or far more than real sheets compress, is refused (a zip bomb inflates to
 gigabytes from a few megabytes; calamine itself only refuses parts that lie about their size).
 Formulas are never evaluated: calamine returns the value Excel cached, or nothing. External
-links are never followed. The 1904 date system is reported so serial dates can be read right.
+links are never followed. The 1904 date system is reported so serial dates can be read right, and
+percent-formatted numbers become the text Excel shows (`parsing.formats`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import zipfile
@@ -18,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.parsing.formats import as_percent_text, percent_cells
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -109,7 +112,7 @@ class Workbook:
     sheets: Iterator[Sheet]
 
 
-def _sheet(workbook, name: str) -> Sheet:
+def _sheet(workbook, name: str, percent: set[tuple[int, int]] = frozenset()) -> Sheet:
     sheet = workbook.get_sheet_by_name(name)
     start = sheet.start or (0, 0)
     end = sheet.end or (0, 0)
@@ -119,13 +122,23 @@ def _sheet(workbook, name: str) -> Sheet:
     # calamine yields rows from Excel row 1 but columns from the first used column: put them back in place.
     offset = start[1] if first is not None and len(first) < end[1] + 1 else 0
 
+    by_row: dict[int, list[int]] = {}
+    for r, c in percent:
+        by_row.setdefault(r, []).append(c)
+
+    def formatted(i: int, row: list) -> list:
+        for c in by_row.get(i, ()):
+            if c < len(row):
+                row[c] = as_percent_text(row[c])
+        return row
+
     def aligned() -> Iterator[list]:
         if first is None:
             return
         pad = [""] * offset
-        yield pad + first if offset else first
-        for r in rows:
-            yield pad + r if offset else r
+        for i, r in enumerate(itertools.chain([first], rows)):
+            r = pad + r if offset else r
+            yield formatted(i, r) if by_row else r
 
     return Sheet(name=name, rows=aligned(), merges=merges, height=end[0] + 1 if sheet.end else 0)
 
@@ -136,6 +149,7 @@ def open_workbook(path: Path) -> tuple[Workbook, object]:
 
     _check_container(path)
     date1904 = check_zip_directory(path)
+    percent = percent_cells(path)
     try:
         try:
             name = str(path).encode("utf-8") and str(path)
@@ -156,7 +170,7 @@ def open_workbook(path: Path) -> tuple[Workbook, object]:
     def sheets() -> Iterator[Sheet]:
         for name in visible:
             try:
-                yield _sheet(workbook, name)
+                yield _sheet(workbook, name, percent.get(name, frozenset()))
             except Exception as exc:
                 raise ExtractRejected(
                     "unreadable_xlsx", f"无法读取工作表「{name}」：{exc}", f"cannot read worksheet '{name}': {exc}",

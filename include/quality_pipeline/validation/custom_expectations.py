@@ -7,7 +7,7 @@ import it inside a task).
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,16 @@ class ColumnValuesItemsInSet(ColumnMapMetricProvider):
     def _pandas(cls, column, value_set, **kwargs):
         allowed = set(value_set)
         return column.map(lambda v: all(item in allowed for item in text_list_items(str(v))))
+
+
+class ColumnValuesInWindow(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.in_window"
+    condition_value_keys = ("min_value", "max_value")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, min_value, max_value, **kwargs):
+        days = pd.to_datetime(column)
+        return (days >= pd.Timestamp(min_value)) & (days <= pd.Timestamp(max_value))
 
 
 class ColumnPairParsed(ColumnPairMapMetricProvider):
@@ -109,6 +119,18 @@ class ExpectColumnValuesItemsToBeInSet(ColumnMapExpectation):
     library_metadata: ClassVar[dict] = {"tags": ["quality_pipeline"], "contributors": []}
 
 
+class ExpectColumnValuesToBeInDateWindow(ColumnMapExpectation):
+    """Dates lie in the region's plausibility window (both ends included); kept apart from the plain range
+    rule so a column may carry both."""
+
+    min_value: Any
+    max_value: Any
+    map_metric = "column_values.in_window"
+    success_keys = ("min_value", "max_value", "mostly")
+    args_keys = ("column", "min_value", "max_value")
+    library_metadata: ClassVar[dict] = {"tags": ["quality_pipeline"], "contributors": []}
+
+
 class ExpectColumnPairValuesToBeParsed(ColumnPairMapExpectation):
     """Where the text as written (column_A) is present, its parsed value (column_B) is too."""
 
@@ -153,6 +175,7 @@ class ExpectColumnPairValuesToNotFall(ColumnPairMapExpectation):
 CUSTOM = {
     "expect_column_values_to_be_valid_uscc": ExpectColumnValuesToBeValidUscc,
     "expect_column_values_items_to_be_in_set": ExpectColumnValuesItemsToBeInSet,
+    "expect_column_values_to_be_in_date_window": ExpectColumnValuesToBeInDateWindow,
     "expect_column_pair_values_to_be_parsed": ExpectColumnPairValuesToBeParsed,
     "expect_column_pair_values_a_to_be_at_most_b_times": ExpectColumnPairValuesAToBeAtMostBTimes,
     "expect_column_pair_values_to_be_in_order": ExpectColumnPairValuesToBeInOrder,

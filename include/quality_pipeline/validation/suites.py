@@ -62,6 +62,8 @@ def _column_rules(feed: Feed, col: Column) -> list[dict]:
         out.append(_exp("expect_column_values_to_be_in_set", {"column": n, "value_set": list(col.allowed)},
                         "reject", "allowed", n, f"「{h}」不在允许值（{'、'.join(col.allowed)}）中",
                         f"{n} is not one of {list(col.allowed)}"))
+    if col.type in ("date", "month"):
+        out.append(_window_rule(col))
     if col.not_future:
         out.append(_exp("expect_column_values_to_be_between", {"column": n, "max_value": {"$PARAMETER": "today"}},
                         "reject", "not_future", n, f"「{h}」晚于今天", f"{n} is in the future"))
@@ -73,6 +75,17 @@ def _column_rules(feed: Feed, col: Column) -> list[dict]:
                         f"「{h}」超过「{other.header}」的{factor:g}倍", f"{n} exceeds {factor:g} × {other.name}"))
     out.extend(_column_flags(feed, col))
     return out
+
+
+def _window_rule(col: Column) -> dict:
+    """Dates outside the region's plausibility window (1900-01-01, 2099, a serial typed as text) reject the row:
+    each would otherwise open a quarter of its own in the marts."""
+    h, n = col.header, col.name
+    end = "plan_end" if col.planned else "today"
+    kwargs = {"column": n, "min_value": {"$PARAMETER": "window_start"}, "max_value": {"$PARAMETER": end}}
+    return _exp("expect_column_values_to_be_in_date_window", kwargs, "reject", "window", n,
+                f"「{h}」不在合理日期范围内（{{window_start}} 至 {{{end}}}）",
+                f"{n} is outside the plausible window {{window_start}} to {{{end}}}")
 
 
 def _column_flags(feed: Feed, col: Column) -> list[dict]:
@@ -128,6 +141,9 @@ def batch_suite(feed: Feed) -> dict:
              {"column": "rows_vs_previous", "min_value": MIN_ROWS_VS_PREVIOUS}, "hold", "row_drop", None,
              f"行数比该数据源上次交付减少超过{1 - MIN_ROWS_VS_PREVIOUS:.0%}，整批暂缓发布",
              f"rows down by more than {1 - MIN_ROWS_VS_PREVIOUS:.0%} against the previous delivery; held"),
+        _exp("expect_column_values_to_be_between", {"column": "sheet_conflicts", "max_value": 0}, "hold",
+             "sheet_conflict", None, "两个工作表中同一编号的内容不一致，整批暂缓发布（请删除过期的工作表）",
+             "two sheets disagree on a key; delivery held (remove the outdated sheet)"),
         _exp("expect_column_values_to_be_between", {"column": "columns_dropped", "max_value": 0}, "warn",
              "schema_drift", None, "与上次交付相比缺少了列", "columns present in the previous delivery are missing"),
     ]
