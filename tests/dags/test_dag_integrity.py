@@ -10,28 +10,21 @@ from pathlib import Path
 import pytest
 
 from quality_pipeline.airflow_defaults import OWNER, TAGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE
+from tests.support import DAGS_DIR
+from tests.support.dags import DAG_IDS
 
-pytestmark = pytest.mark.dags
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
-EXPECTED = {"ingest_enforcement", "ingest_product_sampling", "ingest_remediation", "quarterly_indicators"}
 WRITERS = {"load_new_files", "compute_indicators", "publish_vintage"}  # the tasks that write DuckDB
 HEAVY = ("pandas", "duckdb", "great_expectations", "numpy", "pyarrow", "python_calamine", "openpyxl")
 
 
-@pytest.fixture(scope="module")
-def dagbag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(str(DAGS_DIR))
-
-
-def test_no_import_errors(dagbag):
+def test_each_file_holds_the_dag_it_is_named_after(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dags) == EXPECTED
+    assert sorted(dagbag.dags) == list(DAG_IDS)
+    assert {Path(dag.fileloc).stem for dag in dagbag.dags.values()} == set(DAG_IDS)
 
 
-@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+@pytest.mark.parametrize("dag_id", DAG_IDS)
 def test_policy(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.tags and set(dag.tags) <= TAGS, f"tags outside the vocabulary: {set(dag.tags) - TAGS}"

@@ -12,10 +12,8 @@ import pytest
 
 from quality_pipeline.demo import generate
 from quality_pipeline.notifications import QualityAlert
-from tests.e2e.conftest import run_dag
-from tests.service.receivers import SmtpReceiver, WebhookReceiver
-
-pytestmark = pytest.mark.e2e
+from tests.support.dags import run_dag
+from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from quality_pipeline.demo import generate
 from quality_pipeline.region import load_region
-from tests.e2e.conftest import run_dag
-from tests.e2e.truth_check import (
+from tests.support.dags import INGEST_DAG_IDS, run_dag
+from tests.support.truth_check import (
     assert_files_match,
     assert_indicators_match,
     assert_row_issues_match,
@@ -15,12 +13,9 @@ from tests.e2e.truth_check import (
     indicators,
 )
 
-pytestmark = pytest.mark.e2e
-INGEST = ["ingest_enforcement", "ingest_product_sampling", "ingest_remediation"]
-
 
 def _run_all(dagbag) -> dict[str, str]:
-    states = {dag_id: run_dag(dagbag, dag_id) for dag_id in INGEST}
+    states = {dag_id: run_dag(dagbag, dag_id) for dag_id in INGEST_DAG_IDS}
     states["quarterly_indicators"] = run_dag(dagbag, "quarterly_indicators")
     return states
 

@@ -22,7 +22,6 @@ from quality_pipeline.report import build_report, build_reports
 from quality_pipeline.report.__main__ import main as report_cli
 from quality_pipeline.report.charts import expected_marks
 
-pytestmark = pytest.mark.e2e
 FEEDS = ("product_sampling", "enforcement_cases", "enforcement_inspections", "remediation_projects",
          "water_quality")
 HOSTILE_NAMES = [

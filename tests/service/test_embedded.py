@@ -33,7 +33,7 @@ from tests.service.conftest import (
     stop_group,
 )
 
-pytestmark = [pytest.mark.service, pytest.mark.timeout(1200)]
+pytestmark = pytest.mark.timeout(1200)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -17,10 +17,9 @@ from quality_pipeline.parsing import reader
 from quality_pipeline.parsing.reader import ROW_COLUMN, read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
-from tests.e2e.truth_check import assert_files_match
-from tests.extracts import sampling_row, write_sampling_csv
+from tests.support.extracts import sampling_row, write_sampling_csv
+from tests.support.truth_check import assert_files_match
 
-pytestmark = pytest.mark.unit
 FEEDS = ["product_sampling", "enforcement_cases", "enforcement_inspections", "remediation_projects",
          "water_quality"]
 TODAY = date(2026, 11, 20)
