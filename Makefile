@@ -94,7 +94,7 @@ test-fast: install lint ## Everything but the service-backed tests (no Airflow s
 bench: install ## Ingest 1M/5M-row CSVs and a 200k-row XLSX against DuckDB's read_csv, DAG imports, indicators on 10M rows; writes bench/results.md (~10 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-bench-memory: install ## Peak RSS of ingesting a 1,000,000-row CSV (issue 3's 1.5 GB limit)
+bench-memory: install ## Peak RSS of ingesting a 1,000,000-row CSV (the 1.5 GB limit)
 	$(BIN)/python bench/memory_1m.py
 
 bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown into DuckDB (needs duckdb-engine, see bench/results.md)

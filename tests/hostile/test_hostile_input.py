@@ -694,7 +694,7 @@ def test_nan_inf_minus_zero_in_money_columns(quality_env, gate):
         con.close()
 
 
-# --- path safety (issue 3) -------------------------------------------------------------------------------
+# --- path safety ---------------------------------------------------------------------------------------------
 
 NAMES = [
     "with spaces .csv",
