@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import ARTIFACTS, DAGS_DIR, TESTS_DIR
+from tests.support.demo import Demo, build_demo, copy_demo, use_folder
 
 # The folder under tests/ that holds a test file → the tier marker every test in it carries.
 TIER_OF_FOLDER = {"unit": "unit", "dags": "dags", "e2e": "e2e", "hostile": "hostile", "service": "service"}
@@ -62,10 +63,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 def xdist_group(item, tier: str) -> str | None:
-    """The xdist group a test must run in, if any: its tier for a serial tier; its module when it uses a
-    module-scoped fixture (a warehouse built once for the module must not be built again on another worker)."""
+    """The xdist group a test must run in, if any: its tier for a serial tier; "demo" for the users of the
+    session's demo warehouse; its module when it uses a module-scoped fixture (a warehouse built once for the
+    module must not be built again on another worker)."""
     if tier in SERIAL_TIERS:
         return tier
+    if "demo" in item.fixturenames:  # built once per worker: its users share one worker
+        return "demo"
     fixtures = getattr(item, "_fixtureinfo", None)
     defs = fixtures.name2fixturedefs.values() if fixtures else ()
     if any(d.scope in ("module", "package") for chain in defs for d in chain):
@@ -122,3 +126,16 @@ def dagbag():
     bag = DagBag(str(DAGS_DIR))
     assert bag.import_errors == {}
     return bag
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Demo:
+    """The demo district generated, ingested and computed once per session; read it, never change it."""
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def demo_env(demo, tmp_path, monkeypatch):
+    """A private copy of the session's demo warehouse (and its landing folder), wired in through the
+    environment like `quality_env`: the test may change it."""
+    return use_folder(monkeypatch, copy_demo(demo, tmp_path / "demo"))
