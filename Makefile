@@ -94,8 +94,8 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile, service)
 	$(PYTEST) $(PYTEST_ARGS)
 
-test-fast: install lint ## ruff, then the unit and DAG-policy tiers (tests/unit, tests/dags): no DAG run, no service
-	$(PYTEST) tests/unit tests/dags $(PYTEST_ARGS)
+test-fast: install lint ## ruff, then the unit and DAG-policy tiers (tests/unit, tests/dags) but the slow tests: no DAG run, no service
+	$(PYTEST) -m "not slow" tests/unit tests/dags $(PYTEST_ARGS)
 
 bench: install ## Ingest 1M/5M-row CSVs and a 200k-row XLSX against DuckDB's read_csv, DAG imports, indicators on 10M rows; writes bench/results.md (~10 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

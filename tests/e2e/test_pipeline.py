@@ -6,6 +6,8 @@ round) is domain logic, so it calls the same task functions the DAGs call, in pr
 
 from __future__ import annotations
 
+import pytest
+
 from quality_pipeline.airflow_defaults import DAG_FEEDS
 from quality_pipeline.demo import generate
 from quality_pipeline.region import load_region
@@ -41,6 +43,7 @@ def _run_all_tasks(run_id: str) -> dict[str, bool]:
     return attention
 
 
+@pytest.mark.slow  # every DAG through dag.test(), then two rounds more: over a minute
 def test_dags_reproduce_ground_truth_over_two_delivery_rounds(demo, quality_env, dagbag):
     copy_demo(demo, quality_env.landing_dir.parent, warehouse=False)  # round 1 as delivered, nothing loaded
     truth = demo.truth

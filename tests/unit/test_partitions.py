@@ -60,6 +60,7 @@ def _ingest_rounds(tmp_path, name, settings, gate):
     return here, truths[-1]
 
 
+@pytest.mark.slow  # four delivery rounds of every feed ingested: over a minute; make test runs it, test-fast not
 def test_partitioned_ingest_leaves_exactly_what_a_whole_read_leaves(tmp_path, quality_env, gate, monkeypatch):
     whole, truth = _ingest_rounds(tmp_path, "whole", quality_env, gate)
     calls = []
