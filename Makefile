@@ -85,17 +85,20 @@ lint: install ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dags
 
-# pytest-xdist: one worker per core; service tests all go to one worker (their xdist group, see
-# tests/conftest.py), the rest is shared. PYTEST_ARGS passes options through: `make test-fast PYTEST_ARGS=--lf`.
+# pytest-xdist, one worker per core, a test file at a time per worker (`--dist loadfile`: a module's fixtures
+# are built once). The service tier starts whole Airflow topologies: it runs afterwards, in one process.
+# PYTEST_ARGS passes options through: `make test-fast PYTEST_ARGS=--lf`.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
-test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile, service)
-	$(PYTEST) $(PYTEST_ARGS)
+test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile; then service)
+	$(PYTEST) $(PARALLEL) -m "not service" $(PYTEST_ARGS)
+	$(PYTEST) tests/service $(PYTEST_ARGS)
 
 test-fast: install lint ## ruff, then the unit and DAG-policy tiers (tests/unit, tests/dags) but the slow tests: no DAG run, no service
-	$(PYTEST) -m "not slow" tests/unit tests/dags $(PYTEST_ARGS)
+	$(PYTEST) $(PARALLEL) -m "not slow" tests/unit tests/dags $(PYTEST_ARGS)
 
 bench: install ## Ingest 1M/5M-row CSVs and a 200k-row XLSX against DuckDB's read_csv, DAG imports, indicators on 10M rows; writes bench/results.md (~10 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -23,10 +23,6 @@ from tests.support.demo import Demo, build_demo, copy_demo, use_folder
 # The folder under tests/ that holds a test file → the tier marker every test in it carries.
 TIER_OF_FOLDER = {"unit": "unit", "dags": "dags", "e2e": "e2e", "hostile": "hostile", "service": "service"}
 TIERS = set(TIER_OF_FOLDER.values())
-# Service tests start whole Airflow topologies: under `--dist loadgroup` they all go to one worker, one after
-# another, while the other workers share the rest.
-SERIAL_TIERS = {"service"}
-
 _session_home = Path(tempfile.mkdtemp(prefix=f"quality-tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
 atexit.register(shutil.rmtree, _session_home, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = str(_session_home / "airflow")
@@ -55,26 +51,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             f"test files outside a tier folder (tests/{{{','.join(sorted(TIER_OF_FOLDER))}}}/): {outside[:5]}")
     for item in items:
-        tier = tier_of(item.path)
-        item.add_marker(getattr(pytest.mark, tier))
-        group = xdist_group(item, tier)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-def xdist_group(item, tier: str) -> str | None:
-    """The xdist group a test must run in, if any: its tier for a serial tier; "demo" for the users of the
-    session's demo warehouse; its module when it uses a module-scoped fixture (a warehouse built once for the
-    module must not be built again on another worker)."""
-    if tier in SERIAL_TIERS:
-        return tier
-    if "demo" in item.fixturenames:  # built once per worker: its users share one worker
-        return "demo"
-    fixtures = getattr(item, "_fixtureinfo", None)
-    defs = fixtures.name2fixturedefs.values() if fixtures else ()
-    if any(d.scope in ("module", "package") for chain in defs for d in chain):
-        return item.nodeid.split("::")[0]
-    return None
+        item.add_marker(getattr(pytest.mark, tier_of(item.path)))
 
 
 @pytest.fixture
