@@ -18,7 +18,7 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ?= admin:admin
 export GX_ANALYTICS_ENABLED := false
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-INGEST_DAGS := ingest_enforcement ingest_product_sampling ingest_remediation
+INGEST_DAGS := $(sort $(basename $(notdir $(wildcard dags/ingest_*.py))))
 DEMO_ARGS ?= --seed 7 --quarters 4 --rows 120 --defect-rate 0.05
 LANDING_ABS := $(abspath $(QUALITY_LANDING_DIR))
 
@@ -80,16 +80,25 @@ lint: install ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dags
 
-test: install browser lint ## The whole suite: ruff, then pytest
-	$(BIN)/python -m pytest
+# pytest-xdist, one worker per core, a test file at a time per worker (`--dist loadfile`: a module's fixtures
+# are built once). The service tier starts whole Airflow topologies: it runs afterwards, in one process.
+# PYTEST_ARGS passes options through: `make test-fast PYTEST_ARGS=--lf`.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+PYTEST := $(BIN)/python -m pytest
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
-test-fast: install lint ## Everything but the service-backed tests (no Airflow services started)
-	$(BIN)/python -m pytest -m "not service"
+test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile; then service)
+	$(PYTEST) $(PARALLEL) -m "not service" $(PYTEST_ARGS)
+	$(PYTEST) tests/service $(PYTEST_ARGS)
+
+test-fast: install lint ## ruff, then the unit and DAG-policy tiers (tests/unit, tests/dags) but the slow tests: no DAG run, no service
+	$(PYTEST) $(PARALLEL) -m "not slow" tests/unit tests/dags $(PYTEST_ARGS)
 
 bench: install ## Ingest 1M/5M-row CSVs and a 200k-row XLSX against DuckDB's read_csv, DAG imports, indicators on 10M rows; writes bench/results.md (~10 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-bench-memory: install ## Peak RSS of ingesting a 1,000,000-row CSV (issue 3's 1.5 GB limit)
+bench-memory: install ## Peak RSS of ingesting a 1,000,000-row CSV (the 1.5 GB limit)
 	$(BIN)/python bench/memory_1m.py
 
 bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown into DuckDB (needs duckdb-engine, see bench/results.md)

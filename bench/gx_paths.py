@@ -1,4 +1,4 @@
-"""Issue 4: validate pandas frames with Great Expectations, or push the checks down into DuckDB? Measured.
+"""Validate pandas frames with Great Expectations, or push the checks down into DuckDB? Measured.
 
     python bench/gx_paths.py [--rows 1000000] [--csv FILE]
 
@@ -8,8 +8,9 @@ with defects planted at known rows) it times:
 A. the production path: `validation.gate.Gate` on the whole row suite (pandas);
 B. GX on pandas, the suite's built-in expectations only;
 C. GX on DuckDB (SQL datasource, `duckdb-engine`), the same built-in expectations. GX's SQL datasource returns
-   empty results on DuckDB (GX issues #11579, #10738: it fetches the cursor after the connection went back to
-   the pool); adding DuckDB to GX's persisted-connection dialects (a private name) fixes that here;
+   empty results on DuckDB (it fetches the cursor after the connection went back to the pool; the GX issues
+   are named in bench/results.md); adding DuckDB to GX's persisted-connection dialects (a private name) fixes
+   that here;
 D. the same checks as plain SQL in DuckDB, without GX (the floor).
 
 and checks the paths agree: the same unexpected rows (by `__row`) for every expectation. Needs `duckdb-engine`

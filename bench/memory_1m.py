@@ -1,4 +1,4 @@
-"""Issue 3: ingesting a 1,000,000-row CSV (about 100 MB) stays under 1.5 GB peak RSS.
+"""Ingesting a 1,000,000-row CSV (about 100 MB) stays under 1.5 GB peak RSS.
 
     python bench/memory_1m.py [--csv FILE] [--strict]
 

@@ -1,24 +1,32 @@
-"""Test tiers and isolation: every test carries a tier marker, and nothing touches the developer's data.
+"""Test tiers and isolation: the folder a test lives in decides its tier, and nothing touches the developer's data.
 
-Airflow reads its configuration at import, so its home, DAG folder and executor are
-set here, before any test module imports it.
+Airflow reads its configuration at import, so its home, DAG folder and executor are set here, before
+any test module imports it. Under pytest-xdist every worker is its own process and imports this file
+itself, so each worker gets its own temporary AIRFLOW_HOME (and metadata DB) and no two workers share one.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-TIERS = {"unit", "dags", "e2e", "service"}
+from tests.support import ARTIFACTS, DAGS_DIR, TESTS_DIR
+from tests.support.demo import Demo, build_demo, copy_demo, use_folder
 
-_session_home = Path(tempfile.mkdtemp(prefix="quality-tests-"))
+# The folder under tests/ that holds a test file → the tier marker every test in it carries.
+TIER_OF_FOLDER = {"unit": "unit", "dags": "dags", "e2e": "e2e", "hostile": "hostile", "service": "service"}
+TIERS = set(TIER_OF_FOLDER.values())
+_session_home = Path(tempfile.mkdtemp(prefix=f"quality-tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
+atexit.register(shutil.rmtree, _session_home, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = str(_session_home / "airflow")
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
@@ -27,10 +35,23 @@ for var in ("QUALITY_LANDING_DIR", "QUALITY_WAREHOUSE", "QUALITY_REPORTS_DIR", "
     os.environ.pop(var, None)
 
 
+def tier_of(path: Path) -> str | None:
+    """The tier of a test file: the first folder below tests/ it lives in, if that folder is a tier."""
+    try:
+        parts = Path(path).resolve().relative_to(TESTS_DIR).parts
+    except ValueError:
+        return None
+    return TIER_OF_FOLDER.get(parts[0]) if len(parts) > 1 else None
+
+
 def pytest_collection_modifyitems(config, items):
-    unmarked = [item.nodeid for item in items if not TIERS & {m.name for m in item.iter_markers()}]
-    if unmarked:
-        raise pytest.UsageError(f"tests without a tier marker ({', '.join(sorted(TIERS))}): {unmarked[:5]}")
+    """Mark every test with its folder's tier; a test file outside a tier folder is a usage error."""
+    outside = sorted({item.nodeid.split("::")[0] for item in items if tier_of(item.path) is None})
+    if outside:
+        raise pytest.UsageError(
+            f"test files outside a tier folder (tests/{{{','.join(sorted(TIER_OF_FOLDER))}}}/): {outside[:5]}")
+    for item in items:
+        item.add_marker(getattr(pytest.mark, tier_of(item.path)))
 
 
 @pytest.fixture
@@ -56,5 +77,42 @@ def gate():
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
+    """Where screenshots are kept for a person to look at; each test writes files of its own name."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """`airflow db migrate` once per session (per xdist worker) into this process's temporary AIRFLOW_HOME."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    airflow = Path(sys.executable).with_name("airflow")
+    for args in (["db", "migrate"], ["pools", "set", "quality_warehouse", "1", "one writer"]):
+        done = subprocess.run([str(airflow), *args], capture_output=True, text=True, env=os.environ.copy())
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return home
+
+
+@pytest.fixture
+def dagbag():
+    """The project's DAGs, parsed afresh for each test (a tenth of a second once Airflow is imported): a run's
+    conf or a test's patch must never leak into another test's DAG objects. Running one needs `airflow_db`."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(str(DAGS_DIR))
+    assert bag.import_errors == {}
+    return bag
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Demo:
+    """The demo district generated, ingested and computed once per session; read it, never change it."""
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def demo_env(demo, tmp_path, monkeypatch):
+    """A private copy of the session's demo warehouse (and its landing folder), wired in through the
+    environment like `quality_env`: the test may change it."""
+    return use_folder(monkeypatch, copy_demo(demo, tmp_path / "demo"))

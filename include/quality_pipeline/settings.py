@@ -12,8 +12,17 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-WAREHOUSE_SQL_DIR = PROJECT_ROOT / "warehouse"
+
+
+def data_dir(name: str, package_dir: Path = PACKAGE_DIR) -> Path:
+    """A folder of data the package reads (`expectations`, `warehouse`): inside the package, under `_data/`,
+    when it was installed from a wheel; at the repository's top level, where it is reviewed, in a checkout."""
+    packaged = package_dir / "_data" / name
+    return packaged if packaged.is_dir() else package_dir.parents[1] / name
+
+
+EXPECTATIONS_DIR = data_dir("expectations")
+WAREHOUSE_SQL_DIR = data_dir("warehouse")
 DEFAULT_REGION_FILE = PACKAGE_DIR / "config" / "regions" / "440511-jinping.yaml"
 DEFAULT_INDEX_FILE = PACKAGE_DIR / "config" / "quality_index.yaml"
 

@@ -59,10 +59,6 @@ def raise_if_attention(summary: dict) -> None:
     log.info("all %d new file(s) loaded", len(summary.get("files", [])))
 
 
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
 def closed_quarter(moment: datetime | date) -> str:
     """The last quarter that had ended by `moment` (taken in the district's time zone): 2026-07-01 → 2026Q2."""
     if isinstance(moment, datetime):

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from quality_pipeline.airflow_defaults import ASSET_URIS, DAG_FEEDS, NIGHTLY_CRON, QUARTER_CLOSE_CRON
 from quality_pipeline.tasks import closed_quarter, plan_quarterly_run
 
-pytestmark = pytest.mark.dags
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
-
-@pytest.fixture(scope="module")
-def dags():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(str(DAGS_DIR)).dags
+@pytest.fixture
+def dags(dagbag):
+    return dagbag.dags
 
 
 @pytest.mark.parametrize("moment, quarter", [

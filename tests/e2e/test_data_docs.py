@@ -12,9 +12,8 @@ import pytest
 
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.validation.docs import CDN_FILES
-from tests.extracts import sampling_row, write_sampling_csv
+from tests.support.extracts import sampling_row, write_sampling_csv
 
-pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--virtual-time-budget=5000",

@@ -8,11 +8,9 @@ import sys
 import time
 
 import duckdb
-import pytest
 
-from tests.extracts import write_sampling_csv
+from tests.support.extracts import write_sampling_csv
 
-pytestmark = pytest.mark.e2e
 ESC = "\x1b"
 ANSI_NAME = f"抽检{ESC}[2K{ESC}[1A{ESC}[31mclean.csv"
 

@@ -22,10 +22,8 @@ import pytest
 from quality_pipeline.report import build_report, build_reports
 from quality_pipeline.report.__main__ import main as report_cli
 from quality_pipeline.report.charts import expected_marks
+from tests.support.demo import copy_demo, use_folder
 
-pytestmark = pytest.mark.e2e
-FEEDS = ("product_sampling", "enforcement_cases", "enforcement_inspections", "remediation_projects",
-         "water_quality")
 HOSTILE_NAMES = [
     '=HYPERLINK("http://x","y")',
     "<img src=x onerror=alert(1)>",
@@ -43,23 +41,13 @@ TODAY = date(2026, 12, 1)  # the day the reports judge quarter status and the ye
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    """A small published warehouse (3 quarters of demo extracts) with hostile project names added."""
-    from quality_pipeline.demo import generate
-    from quality_pipeline.settings import load_settings
-    from quality_pipeline.tasks import ingest, refresh_indicators
+def warehouse(demo, tmp_path_factory):
+    """A copy of the session's demo warehouse (3 quarters up to 2026Q3) with hostile project names added."""
     from quality_pipeline.warehouse.writer import write_session
 
-    base = tmp_path_factory.mktemp("report")
+    root = copy_demo(demo, tmp_path_factory.mktemp("report") / "demo")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QUALITY_LANDING_DIR", str(base / "landing"))
-        mp.setenv("QUALITY_WAREHOUSE", str(base / "warehouse" / "quality.duckdb"))
-        mp.setenv("QUALITY_REPORTS_DIR", str(base / "reports"))
-        settings = load_settings()
-        generate(settings.landing_dir, seed=21, quarters=3, rows_per_quarter=30, defect_rate=0.02)
-        summary = ingest(FEEDS, run_id="report-tests")
-        assert {f["status"] for f in summary["files"]} <= {"loaded", "duplicate"}
-        refresh_indicators()
+        settings = use_folder(mp, root)
         with write_session(settings) as con:
             projects = [r[0] for r in con.execute(
                 "SELECT DISTINCT project_no FROM core.remediation_projects ORDER BY project_no").fetchall()]

@@ -17,9 +17,8 @@ import pytest
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, available, migrate
 from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
-from tests.extracts import sampling_row, write_sampling_csv
+from tests.support.extracts import sampling_row, write_sampling_csv
 
-pytestmark = pytest.mark.e2e
 FEED = "product_sampling"
 
 

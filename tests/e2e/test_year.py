@@ -14,9 +14,8 @@ import pytest
 
 from quality_pipeline.cli import show_indicators
 from quality_pipeline.report import build_report
-from tests.e2e.truth_check import annual, assert_annual_match, assert_indicators_match, close, indicators
+from tests.support.truth_check import annual, assert_annual_match, assert_indicators_match, close, indicators
 
-pytestmark = pytest.mark.e2e
 FEEDS = ("product_sampling", "enforcement_cases", "enforcement_inspections", "remediation_projects",
          "water_quality")
 DEC_1 = dt.date(2026, 12, 1)

@@ -30,8 +30,8 @@ from quality_pipeline.loading.discovery import Candidate, FileChanged, take_snap
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import read_extract
-from tests.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
 from tests.hostile import builders as xl
+from tests.support.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
 
 FEED = "product_sampling"
 SAMPLING = load_feed(FEED)
@@ -361,7 +361,6 @@ def hostile_run(tmp_path_factory, gate) -> Run:
         return run
 
 
-@pytest.mark.e2e
 def test_the_run_survives_every_hostile_file(hostile_run):
     """No file crashes the run: the good files before and after all load, every case has its audit row."""
     assert hostile_run.files["first_good.csv"]["status"] == "loaded"
@@ -374,7 +373,6 @@ def test_the_run_survives_every_hostile_file(hostile_run):
             assert " / " in f["reason"], name  # a reason in Chinese and English
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_hostile_file_outcome(hostile_run, case):
     f = hostile_run.files[case.name]
@@ -392,33 +390,28 @@ def test_hostile_file_outcome(hostile_run, case):
 # --- what reached the warehouse, case by case ---------------------------------------------------
 
 
-@pytest.mark.e2e
 def test_stray_quotes_and_quoted_breaks_are_text(hostile_run):
     assert hostile_run.values("stray_quotes.csv", "product_name")[:2] == ['a"b', "插座头"]
     assert hostile_run.values("stray_quotes.csv", "inspected_unit")[2:4] == ["企业, 有限公司", "第一行 第二行"]
 
 
-@pytest.mark.e2e
 def test_ragged_rows_keep_their_extra_values(hostile_run):
     extra = hostile_run.values("ragged_rows.csv", "_extra")
     assert json.loads(extra[2]) == {"列9": "多出来的值", "列10": "又一个"}
     assert hostile_run.values("ragged_rows.csv", "failed_items")[4] is None
 
 
-@pytest.mark.e2e
 def test_ten_thousand_columns_fold_into_extra(hostile_run):
     extra = json.loads(hostile_run.values("ten_thousand_columns.csv", "_extra")[0])
     assert len(extra) == 10 and extra["附加列0"] == "v0" and extra["附加列9000"] == "v9000"
 
 
-@pytest.mark.e2e
 def test_bom_mid_file_is_a_repeated_header(hostile_run):
     assert hostile_run.values("bom_mid_file.csv", "sample_no") == [f"S{700 + i:05d}" for i in range(10)]
     assert hostile_run.query("SELECT details->>'$.skipped.repeated_header' FROM audit.files WHERE path LIKE "
                              "'%bom_mid_file.csv'") == [("1",)]
 
 
-@pytest.mark.e2e
 def test_nul_and_control_characters_are_dropped_emoji_kept(hostile_run):
     assert hostile_run.values("nul_bytes.csv", "product_name")[0] == "插座"
     assert hostile_run.values("nul_bytes.csv", "inspected_unit")[1] == "企业"
@@ -429,7 +422,6 @@ def test_nul_and_control_characters_are_dropped_emoji_kept(hostile_run):
     assert units[3] == "反向企业"  # bidi overrides would make the name display as something else
 
 
-@pytest.mark.e2e
 def test_sql_looking_values_load_as_text_and_the_tables_survive(hostile_run):
     assert hostile_run.values("sql_values.csv", "product_name")[0] == SQL
     assert hostile_run.values("sql_values.csv", "inspected_unit")[1] == "Robert'); DROP TABLE audit.files;--"
@@ -438,7 +430,6 @@ def test_sql_looking_values_load_as_text_and_the_tables_survive(hostile_run):
     assert hostile_run.files[SQL + ".csv"]["status"] == "loaded"  # a file named like SQL is just a name
 
 
-@pytest.mark.unit
 def test_formula_looking_text_is_never_exported_as_a_formula():
     """What loads as `=…` stays text when the report writes it out again."""
     from openpyxl import Workbook
@@ -450,21 +441,18 @@ def test_formula_looking_text_is_never_exported_as_a_formula():
     assert cell.data_type == "s" and cell.quotePrefix
 
 
-@pytest.mark.e2e
 def test_repeated_headers_are_skipped_and_counted(hostile_run):
     assert hostile_run.values("repeated_headers.csv", "sample_no") == [f"S{1100 + i:05d}" for i in range(10)]
     skipped = hostile_run.query("SELECT details FROM audit.files WHERE path LIKE '%repeated_headers.csv'")[0][0]
     assert json.loads(skipped)["skipped"] == {"repeated_header": 2}
 
 
-@pytest.mark.e2e
 def test_same_column_twice_first_wins_the_rest_kept(hostile_run):
     assert hostile_run.values("same_column_twice.csv", "sample_no")[0] == "S01200"
     extra = json.loads(hostile_run.values("same_column_twice.csv", "_extra")[0])
     assert extra == {"sample_no#9": "XS01200", "备注": "甲", "备注#11": "乙"}
 
 
-@pytest.mark.e2e
 def test_nan_inf_and_minus_zero_strings(hostile_run):
     quarantined = hostile_run.query(
         "SELECT row_number, \"column\", rule FROM audit.quarantine WHERE path LIKE '%nan_inf_text.csv' ORDER BY 1")
@@ -472,7 +460,6 @@ def test_nan_inf_and_minus_zero_strings(hostile_run):
     assert hostile_run.values("nan_inf_text.csv", "product_name")[:2] == ["Inf", "-0"]  # text stays text
 
 
-@pytest.mark.e2e
 def test_formulas_are_cached_values_never_evaluated(hostile_run):
     assert hostile_run.values("formulas.xlsx", "conclusion") == ["合格"] * 9
     extras = [json.loads(e) for e in hostile_run.values("formulas.xlsx", "_extra")]
@@ -483,18 +470,15 @@ def test_formulas_are_cached_values_never_evaluated(hostile_run):
     assert rejected == [(2, "product_name")]  # the uncached formula is an empty cell: required value missing
 
 
-@pytest.mark.e2e
 def test_external_links_are_never_followed(hostile_run):
     assert hostile_run.values("external_links.xlsx", "conclusion") == ["合格"] * 10
 
 
-@pytest.mark.e2e
 def test_huge_merges_fill_data_but_never_the_header(hostile_run):
     assert hostile_run.values("huge_merges.xlsx", "product_category") == ["电工"] * 10
     assert hostile_run.values("huge_merges.xlsx", "failed_items") == [None] * 10
 
 
-@pytest.mark.e2e
 def test_1904_date_system(hostile_run):
     assert hostile_run.values("date1904.xlsx", "sampling_date") == [date(2026, 7, 3)] * 10
 
@@ -533,7 +517,6 @@ def _probe(path: Path, feed: str = FEED) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize(
     ("build", "status", "seconds", "extra_mb"),
     [
@@ -560,7 +543,6 @@ def test_bounded_time_and_memory(tmp_path, build, status, seconds, extra_mb):
 # --- reader-level cases ------------------------------------------------------------------------
 
 
-@pytest.mark.unit
 def test_unclosed_quote_in_the_title_rows_fails_fast(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text('"金平区抽检结果,,,\n' + HEADER_LINE + "\n" + "\n".join(_lines(_rows(1, 20_000))) + "\n")
@@ -569,7 +551,6 @@ def test_unclosed_quote_in_the_title_rows_fails_fast(tmp_path):
     assert err.value.code in ("malformed_csv", "no_header")
 
 
-@pytest.mark.unit
 def test_a_utf8_file_with_one_gbk_line_names_both_lines(tmp_path):
     path = tmp_path / "m.csv"
     body = ("\n".join([HEADER_LINE, *_lines(_rows(1, 5))]) + "\n").encode()
@@ -580,7 +561,6 @@ def test_a_utf8_file_with_one_gbk_line_names_both_lines(tmp_path):
     assert "第 7 行不是 UTF-8" in err.value.zh
 
 
-@pytest.mark.unit
 def test_a_gbk_file_is_not_mistaken_for_mixed(tmp_path):
     path = tmp_path / "g.csv"
     _write(path, [HEADER_LINE, *_lines(_rows(1, 2_000, product="电源插座转换器"))], encoding="gb18030")
@@ -609,7 +589,6 @@ class _Appender(threading.Thread):
             os.close(fd)
 
 
-@pytest.mark.unit
 def test_a_snapshot_is_the_bytes_it_hashed_even_while_the_file_grows(tmp_path):
     path = write_sampling_csv(tmp_path / "growing.csv", _rows(0, 300_000))
     writer = _Appender(path, 300_000)
@@ -637,7 +616,6 @@ def test_a_snapshot_is_the_bytes_it_hashed_even_while_the_file_grows(tmp_path):
     assert not list((tmp_path / "snapshots").iterdir())  # nothing left behind
 
 
-@pytest.mark.unit
 def test_a_snapshot_never_follows_a_symlink_swapped_in(tmp_path):
     target = tmp_path / "outside.csv"
     write_sampling_csv(target, _rows(0))
@@ -647,7 +625,6 @@ def test_a_snapshot_never_follows_a_symlink_swapped_in(tmp_path):
         take_snapshot(Candidate(link, "landing.csv", 0, 0), tmp_path)
 
 
-@pytest.mark.e2e
 @pytest.mark.timeout(120)
 def test_a_file_growing_during_ingest_is_read_consistently(quality_env, gate):
     """The sha256 recorded is that of the bytes parsed: either the file is left for the next run, or its
@@ -677,7 +654,6 @@ def test_a_file_growing_during_ingest_is_read_consistently(quality_env, gate):
     assert done.status == "loaded" and done.rows_read == final.count(b"\n") - 1
 
 
-@pytest.mark.e2e
 def test_a_file_removed_after_discovery_does_not_stop_the_run(quality_env, gate, monkeypatch):
     from quality_pipeline.loading import ingest
 
@@ -699,7 +675,6 @@ def test_a_file_removed_after_discovery_does_not_stop_the_run(quality_env, gate,
 # --- values in other feeds ---------------------------------------------------------------------------
 
 
-@pytest.mark.e2e
 def test_nan_inf_minus_zero_in_money_columns(quality_env, gate):
     header = "案件编号,立案日期,违法行为类型,当事人名称,罚款金额,货值金额"
     good_rows = [f"C{i:03d},2026-07-01,其他,甲公司{i},100,200" for i in range(10)]
@@ -719,7 +694,7 @@ def test_nan_inf_minus_zero_in_money_columns(quality_env, gate):
         con.close()
 
 
-# --- path safety (issue 3) -------------------------------------------------------------------------------
+# --- path safety ---------------------------------------------------------------------------------------------
 
 NAMES = [
     "with spaces .csv",
@@ -733,7 +708,6 @@ NAMES = [
 ]
 
 
-@pytest.mark.e2e
 def test_odd_file_names_are_just_names(quality_env, gate):
     folder = quality_env.landing_dir / FEED
     for n, name in enumerate(NAMES):
@@ -744,7 +718,6 @@ def test_odd_file_names_are_just_names(quality_env, gate):
     assert all(r.rows_loaded == 10 for r in results.values())
 
 
-@pytest.mark.e2e
 def test_hidden_folders_like_dotdot_foo_are_left_alone(quality_env, gate):
     folder = quality_env.landing_dir / FEED
     write_sampling_csv(folder / "..foo" / "x.csv", _rows(0))
@@ -754,7 +727,6 @@ def test_hidden_folders_like_dotdot_foo_are_left_alone(quality_env, gate):
     assert results == {f"{FEED}/ok.csv": "loaded", "escaped.csv": "ignored"}  # outside the feed folders: recorded
 
 
-@pytest.mark.e2e
 @pytest.mark.timeout(60)
 def test_symlinks_and_pipes_are_refused_never_followed(quality_env, gate, tmp_path):
     outside = tmp_path / "outside"
@@ -779,7 +751,6 @@ def test_symlinks_and_pipes_are_refused_never_followed(quality_env, gate, tmp_pa
     assert again == []  # a refusal is reported once, not every night
 
 
-@pytest.mark.e2e
 def test_a_name_that_is_not_utf8_loads_with_an_escaped_name(quality_env, gate):
     folder = quality_env.landing_dir / FEED
     folder.mkdir(parents=True)

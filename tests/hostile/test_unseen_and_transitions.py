@@ -17,9 +17,8 @@ import pytest
 from quality_pipeline.feeds import FEED_NAMES
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.tasks import NeedsAttention, raise_if_attention
-from tests.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
+from tests.support.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
 
-pytestmark = pytest.mark.e2e
 FEED = "product_sampling"
 
 

@@ -14,10 +14,11 @@ import pytest
 
 from quality_pipeline.airflow_defaults import TIMEZONE
 from quality_pipeline.tasks import closed_quarter
-from tests.service.receivers import SmtpReceiver, WebhookReceiver
+from tests.support.dags import INGEST_DAG_IDS
+from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
 LOCAL = ZoneInfo(TIMEZONE)
-INGEST = ("ingest_enforcement", "ingest_product_sampling", "ingest_remediation")
+INGEST = INGEST_DAG_IDS
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from tests.service.conftest import (
     latest_night,
 )
 
-pytestmark = [pytest.mark.service, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole topology started: minutes
 PG = os.environ.get("QUALITY_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("QUALITY_TEST_REDIS", "redis://127.0.0.1:6379")
 LOCK_KEY = "quality_pipeline:test-lock"

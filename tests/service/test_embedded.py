@@ -34,7 +34,7 @@ from tests.service.conftest import (
     stop_group,
 )
 
-pytestmark = [pytest.mark.service, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole topology started: minutes
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

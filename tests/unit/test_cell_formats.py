@@ -14,7 +14,6 @@ from quality_pipeline.parsing.formats import as_percent_text
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import Region
 
-pytestmark = pytest.mark.unit
 REGION = Region(code="0", name="区", streets=("金砂街道",))
 
 # (header, CSV text as Excel exports it, the xlsx cell, its number format)

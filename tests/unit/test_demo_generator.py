@@ -20,8 +20,6 @@ from quality_pipeline.feeds import all_feeds, load_feed
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
 
-pytestmark = pytest.mark.unit
-
 ROWS = 24
 RATE = 0.12
 INDICATORS = {

@@ -16,7 +16,6 @@ from quality_pipeline.indicators.vintages import publish_vintage
 from quality_pipeline.reference import load_reference, stock_figures
 from quality_pipeline.warehouse.migrations import migrate
 
-pytestmark = pytest.mark.unit
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{3,}")
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.sql"))

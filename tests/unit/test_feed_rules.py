@@ -18,7 +18,6 @@ from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
 
-pytestmark = pytest.mark.unit
 REGION = load_region(DEFAULT_REGION_FILE)
 
 BASE = {

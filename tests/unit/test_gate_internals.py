@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
-
-pytestmark = pytest.mark.unit
 
 
 def test_gx_no_longer_fingerprints_each_frame(gate):

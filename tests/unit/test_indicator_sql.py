@@ -20,7 +20,6 @@ from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_INDEX_FILE, DEFAULT_REGION_FILE
 from quality_pipeline.warehouse.migrations import migrate
 
-pytestmark = pytest.mark.unit
 REGION = load_region(DEFAULT_REGION_FILE)
 STREET_TARGET = 1000 / len(REGION.streets)
 UNKNOWN_STREET = "外区某街道"

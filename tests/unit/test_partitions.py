@@ -17,10 +17,9 @@ from quality_pipeline.parsing import reader
 from quality_pipeline.parsing.reader import ROW_COLUMN, read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
-from tests.e2e.truth_check import assert_files_match
-from tests.extracts import sampling_row, write_sampling_csv
+from tests.support.extracts import sampling_row, write_sampling_csv
+from tests.support.truth_check import assert_files_match
 
-pytestmark = pytest.mark.unit
 FEEDS = ["product_sampling", "enforcement_cases", "enforcement_inspections", "remediation_projects",
          "water_quality"]
 TODAY = date(2026, 11, 20)
@@ -61,6 +60,7 @@ def _ingest_rounds(tmp_path, name, settings, gate):
     return here, truths[-1]
 
 
+@pytest.mark.slow  # four delivery rounds of every feed ingested: over a minute; make test runs it, test-fast not
 def test_partitioned_ingest_leaves_exactly_what_a_whole_read_leaves(tmp_path, quality_env, gate, monkeypatch):
     whole, truth = _ingest_rounds(tmp_path, "whole", quality_env, gate)
     calls = []

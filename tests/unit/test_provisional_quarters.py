@@ -20,7 +20,6 @@ from quality_pipeline.settings import DEFAULT_INDEX_FILE
 from quality_pipeline.warehouse.migrations import migrate
 from tests.unit.test_indicator_sql import REGION, batch, inspection, load
 
-pytestmark = pytest.mark.unit
 DEC_1 = dt.date(2026, 12, 1)
 
 

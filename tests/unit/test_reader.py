@@ -12,7 +12,6 @@ from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.headers import normalise_header
 from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, read_extract
 
-pytestmark = pytest.mark.unit
 SAMPLING = load_feed("product_sampling")
 CASES = load_feed("enforcement_cases")
 HEADER = "抽样单编号,产品名称,产品类别,受检单位,抽样日期,检验结论"

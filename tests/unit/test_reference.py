@@ -13,7 +13,6 @@ from quality_pipeline.reference import SEEDS_DIR, SeedError, load_reference, rea
 from quality_pipeline.reference.seeds import SPECS, plus_years
 from quality_pipeline.warehouse.migrations import migrate
 
-pytestmark = pytest.mark.unit
 TODAY = dt.date(2026, 11, 25)
 COLUMNS = {spec.name: spec.columns for spec in SPECS}
 STANDARDS = [

@@ -17,8 +17,6 @@ from quality_pipeline.report.reference import stock_figures
 from quality_pipeline.report.tables import streets_table
 from quality_pipeline.settings import DEFAULT_INDEX_FILE
 
-pytestmark = pytest.mark.unit
-
 
 def test_quarter_codes():
     assert [quarters.end(q) for q in ("2026Q1", "2026Q2", "2026Q4")] == [

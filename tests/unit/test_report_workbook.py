@@ -7,12 +7,10 @@ import re
 import zipfile
 
 import openpyxl
-import pytest
 
 from quality_pipeline.report.tables import Column, Table
 from quality_pipeline.report.workbook import workbook_bytes
 
-pytestmark = pytest.mark.unit
 HOSTILE = ['=HYPERLINK("http://x","y")', "=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1",
            "=cmd|' /C calc'!A0", "a\x00b\x1fc"]
 

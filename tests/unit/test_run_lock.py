@@ -5,11 +5,7 @@ from __future__ import annotations
 import fcntl
 import io
 
-import pytest
-
 from quality_pipeline import run
-
-pytestmark = pytest.mark.unit
 
 
 def test_no_wait_stops_at_once_and_names_the_run_in_progress(tmp_path, monkeypatch):

@@ -13,8 +13,6 @@ from quality_pipeline.terminal import printable
 from quality_pipeline.topology import ADMIN_USER
 from quality_pipeline.topology.services import embedded_env, ensure_admin_password, password_file
 
-pytestmark = pytest.mark.unit
-
 
 def _mode(path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

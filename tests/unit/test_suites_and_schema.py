@@ -9,8 +9,6 @@ from quality_pipeline.feeds import all_feeds
 from quality_pipeline.validation.suites import batch_suite, load_suite_dict, row_suite
 from quality_pipeline.warehouse.migrations import migrate
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize("feed", all_feeds(), ids=lambda f: f.name)
 def test_committed_suites_are_what_the_declarations_produce(feed):

@@ -15,7 +15,6 @@ from quality_pipeline.parsing.reader import ROW_COLUMN, read_extract
 from quality_pipeline.parsing.units import column_scales
 from quality_pipeline.region import Region
 
-pytestmark = pytest.mark.unit
 CASES = load_feed("enforcement_cases")
 PROJECTS = load_feed("remediation_projects")
 WATER = load_feed("water_quality")

@@ -14,8 +14,6 @@ from quality_pipeline.parsing.uscc import (
     uscc_is_valid,
 )
 
-pytestmark = pytest.mark.unit
-
 PROPERTY = settings(max_examples=200, deadline=None, database=None)
 
 # 91350100M000100Y43 by hand: values 9 1 3 5 0 1 0 0 M=21 0 0 0 1 0 0 Y=30 4 times the weights

@@ -11,8 +11,6 @@ import pytest
 from quality_pipeline.indicators.vintages import latest_vintage, publish_vintage, quarters_to_publish_at_close
 from quality_pipeline.warehouse.migrations import migrate
 
-pytestmark = pytest.mark.unit
-
 ROWS = [
     # quarter, indicator, scope, value, numerator, denominator, target, target_met, unit
     ("2026Q2", "sampling_pass_rate", "district", 94.0, 94.0, 100.0, 93.0, True, "%"),

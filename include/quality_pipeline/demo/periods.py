@@ -83,7 +83,3 @@ def month_end(year: int, month: int) -> date:
 def add_months(year: int, month: int, n: int) -> tuple[int, int]:
     index = year * 12 + month - 1 + n
     return index // 12, index % 12 + 1
-
-
-def quarter_of_month(month: tuple[int, int]) -> Quarter:
-    return Quarter(month[0], (month[1] - 1) // 3 + 1)

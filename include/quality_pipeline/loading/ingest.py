@@ -54,8 +54,6 @@ ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
 
 
-NEEDS_ATTENTION = ("rejected", "held", "ignored")
-
 
 @dataclass
 class FileResult:
@@ -69,10 +67,6 @@ class FileResult:
     rows_rejected: int = 0
     duplicates_dropped: int = 0
     rows_flagged: int = 0
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.status in NEEDS_ATTENTION
 
 
 @dataclass
@@ -326,7 +320,7 @@ def _exact_duplicates(raw: RawExtract) -> pd.Series:
 
 def _hash_cells(cells: np.ndarray) -> np.ndarray:
     # Hashing the distinct values first pays off for a column of few values; for a column of mostly
-    # distinct ones (sample numbers) it is 7 times slower and builds a copy of every string.
+    # distinct ones (sample numbers) it is slower and builds a copy of every string (bench/results.md).
     few = len(set(cells[:1000].tolist())) < 500
     try:
         return pd.util.hash_array(cells, categorize=few)
@@ -487,7 +481,7 @@ def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: Ro
             "_row_number": column(ROW_COLUMN),
             "_loaded_at": pa.repeat(loaded_at, n),
         })
-        # In row-group-sized batches: DuckDB scans one Arrow batch per thread (one 1M-row chunk took twice as long)
+        # In row-group-sized batches: DuckDB scans one Arrow batch per thread (bench/results.md)
         rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))
         _append(ctx, f"raw.{ctx.feed.name}", rows)
 

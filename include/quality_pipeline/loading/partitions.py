@@ -24,7 +24,7 @@ from quality_pipeline.parsing.reader import ROW_COLUMN
 from quality_pipeline.region import Region
 
 PART_BYTES = 48 << 20  # about 450,000 rows of a sampling CSV per part
-PARTITION_ABOVE_BYTES = 160 << 20  # smaller files (up to ~1.5M sampling rows, ~1.3 GB peak) are read whole
+PARTITION_ABOVE_BYTES = 160 << 20  # smaller files are read whole (bench/results.md: why)
 
 
 def parts_for(size_bytes: int, suffix: str) -> int:

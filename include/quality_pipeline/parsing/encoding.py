@@ -137,7 +137,3 @@ def _mixed(utf8_line: int, other_line: int | None) -> ExtractRejected:
         f"the file mixes encodings: line {utf8_line} is UTF-8 but line {other_line} is not (GBK/GB18030 or "
         "damaged); save the whole file in one encoding (UTF-8 preferred)",
     )
-
-
-def detect_encoding(path: Path) -> str:
-    return scan_text(path).encoding

@@ -12,7 +12,6 @@ import io
 import unicodedata
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -143,8 +142,3 @@ def workbook_bytes(title: str, cover: list[tuple[str, str]], tables: list[Table]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
     return _deterministic_zip(buffer.getvalue())
-
-
-def write_workbook(path: Path, title: str, cover: list[tuple[str, str]], tables: list[Table]) -> Path:
-    path.write_bytes(workbook_bytes(title, cover, tables))
-    return path

@@ -102,7 +102,7 @@ class Gate:
     def _forget_metrics(self) -> None:
         """GX keeps the metrics it resolved (row masks, unexpected values) on the datasource's execution engine
         until the next validation; nothing reads them back, so they are dropped at once, before the next part of
-        a large file is read (5M-row CSV: peak 1,541 MB against 1,607 MB). Private GX attributes:
+        a large file is read (bench/results.md). Private GX attributes:
         tests/unit/test_gate_internals.py fails if they go away."""
         engine = self._asset.datasource.get_execution_engine()
         engine._metric_cache.clear()

@@ -8,7 +8,6 @@ description, so neither can drift alone. No service is needed.
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,14 +23,12 @@ from quality_pipeline.topology import (
     WORKER_QUEUES,
 )
 from quality_pipeline.topology.services import distributed_env
-
-pytestmark = pytest.mark.dags
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    return yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +82,14 @@ def test_same_init(compose):
 
 def test_no_secret_committed(compose):
     """Every password or key is a reference to .env, and compose refuses to start without it."""
-    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    text = (PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     env = _environment(compose["services"]["airflow-apiserver"])
     for key in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):
         assert env[key] == f"${{{key}:?set it in .env}}"
     assert "${POSTGRES_PASSWORD:?set it in .env}" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
     assert "${AIRFLOW_ADMIN_PASSWORD:?" in text
-    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert ".env" in (PROJECT_ROOT / ".gitignore").read_text().split()
 
 
 def test_only_the_warehouse_worker_mounts_the_data(compose):
@@ -106,7 +103,7 @@ def test_only_the_warehouse_worker_mounts_the_data(compose):
 
 
 def test_dockerfile_installs_from_the_lock_file():
-    dockerfile = (ROOT / "Dockerfile").read_text()
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
     assert "COPY pyproject.toml uv.lock" in dockerfile
     assert dockerfile.count("uv sync --frozen --no-dev") == 2
     assert "pip install" not in dockerfile.replace('pip install --no-cache-dir "uv==', "")
