@@ -1,4 +1,4 @@
--- V009: the status of each period (provisional / closed), the year to date against the annual targets, and
+-- V008: the status of each period (provisional / closed), the year to date against the annual targets, and
 -- vintages and restatements of the annual rows. Definitions: docs/indicators.md.
 ALTER TABLE marts.quarterly_indicators ADD COLUMN period_status VARCHAR;
 COMMENT ON TABLE marts.quarterly_indicators IS '质量强区季度指标 / The quality-strategy figures: one row per quarter × indicator × scope (district or street); every indicator''s formula, scope, target and status rules are defined in docs/indicators.md';
