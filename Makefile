@@ -40,7 +40,8 @@ help: ## List the targets
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	uv sync --frozen --python $(PYTHON)
+	@echo "installing the locked dependencies into .venv (uv sync --frozen) ..."
+	@uv sync --frozen --quiet --python $(PYTHON)
 	@touch $@
 
 install: $(BIN)/.synced ## Create .venv from the lock file (installs uv with pip if missing)
@@ -64,16 +65,13 @@ config: ## Print the settings the targets use (from the environment, .env and th
 	@$(foreach v,QUALITY_LANDING_DIR QUALITY_WAREHOUSE QUALITY_REPORTS_DIR AIRFLOW_HOME AIRFLOW__CORE__EXECUTOR,echo "$(v)=$($(v))";)
 	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
 
-demo: install ## Generate demo extracts if the landing folder is empty, run the pipeline, print the indicators
-	@if [ -z "$$(find $(LANDING_ABS) -type f 2>/dev/null | head -1)" ]; then \
-	  echo "generating demo extracts into $(LANDING_ABS)"; \
-	  $(BIN)/python -m quality_pipeline.demo --landing $(LANDING_ABS) $(DEMO_ARGS); fi
-	@$(MAKE) --no-print-directory run
+demo: airflow-init ## Demo extracts, seeds, every DAG, a reported quarter and its correction, then the latest quarter and its report
+	@$(BIN)/python -m quality_pipeline.demo.tour --landing $(LANDING_ABS) $(DEMO_ARGS)
 	@$(BIN)/python -m quality_pipeline.cli indicators
 	@$(BIN)/python -m quality_pipeline.report | sed 's/^/report: /'
 
-up: install ## Airflow standalone (SQLite, LocalExecutor) with the DAGs and pool; prints URL and login
-	$(BIN)/python -m quality_pipeline.topology up
+up: install ## Airflow standalone (SQLite, LocalExecutor) sized to the machine, DAGs unpaused (UP_ARGS=--keep-paused); prints URL and login
+	$(BIN)/python -m quality_pipeline.topology up $(UP_ARGS)
 
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import pytest
@@ -69,3 +70,13 @@ def test_printable_never_lets_a_control_character_through(text):
     out = printable(text)
     assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in out)
     assert printable(out) == out  # what is shown is shown as it is: no double escaping
+
+
+def test_the_embedded_setup_is_sized_to_the_machine_and_reads_dates_in_the_districts_zone(tmp_path):
+    env = embedded_env({}, home=tmp_path, cores=2)
+    assert (env["AIRFLOW__CORE__PARALLELISM"], env["AIRFLOW__API__WORKERS"]) == ("2", "2")
+    assert embedded_env({}, home=tmp_path, cores=16)["AIRFLOW__API__WORKERS"] == "4"
+    assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    chosen = embedded_env({"AIRFLOW__CORE__PARALLELISM": "8", "AIRFLOW__CORE__DEFAULT_TIMEZONE": "UTC"}, home=tmp_path)
+    assert (chosen["AIRFLOW__CORE__PARALLELISM"], chosen["AIRFLOW__CORE__DEFAULT_TIMEZONE"]) == ("8", "UTC")
+    assert int(embedded_env({}, home=tmp_path)["AIRFLOW__CORE__PARALLELISM"]) == len(os.sched_getaffinity(0))
