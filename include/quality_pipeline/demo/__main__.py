@@ -19,8 +19,9 @@ missing key) and go to audit.quarantine with the reason; "flagged" rows load wit
 "duplicates" are exact copies the pipeline drops; a "rejected" file cannot be read at all."""
 
 
-def explain(truth, target: Path, out: TextIO = sys.stdout) -> None:
+def explain(truth, target: Path, out: TextIO | None = None) -> None:
     """Print what the generator wrote, what its planted defects are, and what the truth file is for."""
+    out = out or sys.stdout
     print(LEGEND, file=out)
     for feed, s in truth.feed_summary().items():
         print(f"  {feed}: {s['files']} files ({s['files_rejected']} rejected, "

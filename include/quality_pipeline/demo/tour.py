@@ -53,7 +53,7 @@ def load_seeds(out: TextIO) -> None:
     with write_session() as con:
         summary = load_reference(con, run_id="make-demo")
     rows = ", ".join(f"{name} {count}" for name, count in summary["rows"].items())
-    print(f"      seeds {summary['version']} loaded ({rows}); they are sample data, marked so in the report",
+    print(f"      seeds {summary['version']} loaded ({rows}); the committed seeds are sample data",
           file=out, flush=True)
 
 
