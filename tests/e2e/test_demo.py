@@ -26,12 +26,15 @@ def demo(tmp_path_factory, airflow_db):
                           capture_output=True, text=True, env=env, timeout=1800)
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
     con = duckdb.connect(env["QUALITY_WAREHOUSE"], read_only=True)
-    yield done.stdout, con, json.loads((root / "demo_truth.json").read_text(encoding="utf-8"))
+    report = subprocess.run([sys.executable, "-m", "quality_pipeline.report"], capture_output=True, text=True,
+                            env=env, timeout=600)  # what make demo runs next
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    yield done.stdout, con, json.loads((root / "demo_truth.json").read_text(encoding="utf-8")), root / "reports"
     con.close()
 
 
 def test_the_demo_says_what_it_does_step_by_step(demo):
-    out, _, _ = demo
+    out, _, _, _ = demo
     steps = [line for line in out.splitlines() if line.startswith("[")]
     assert [s[:5] for s in steps] == [f"[{n}/6]" for n in range(1, 7)]
     assert "planted defects" in out and "truth:" in out and "answer key" in out
@@ -39,7 +42,7 @@ def test_the_demo_says_what_it_does_step_by_step(demo):
 
 
 def test_the_reported_quarter_is_restated_and_the_last_keeps_its_figures(demo):
-    _, con, truth = demo
+    _, con, truth, _ = demo
     assert con.execute("SELECT DISTINCT quarter FROM marts.indicator_vintages").fetchall() == [("2026Q2",)]
     restated = con.execute("SELECT DISTINCT quarter FROM marts.indicator_restatements").fetchall()
     assert restated == [("2026Q2",)]
@@ -53,6 +56,17 @@ def test_the_reported_quarter_is_restated_and_the_last_keeps_its_figures(demo):
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES_DIR.glob("*.sql")), ids=lambda p: p.name)
 def test_every_example_query_returns_rows_on_the_demo(demo, path):
-    _, con, _ = demo
+    _, con, _, _ = demo
     rows = con.execute(path.read_text(encoding="utf-8")).fetchall()
     assert rows, f"{path.name} returns nothing on the demo warehouse"
+
+
+def test_the_demo_report_is_marked_sample_data_and_shows_the_stock(demo):
+    import openpyxl
+
+    _, _, _, reports = demo
+    html = (reports / "2026Q3" / "report.html").read_text(encoding="utf-8")
+    assert '<div class="banner sample" role="note"><strong>示例数据 · sample data</strong>' in html
+    assert "质量强区指标报告（示例数据）</h1>" in html and 'id="stock"' in html
+    cover = openpyxl.load_workbook(reports / "2026Q3" / "report.xlsx")["说明"]
+    assert cover["A1"].value.endswith("（示例数据）") and cover["A3"].value == "示例数据 Sample data"
