@@ -7,10 +7,23 @@ UV_VERSION := 0.13.8
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 
+# Settings from .env when present (KEY=value lines, as .env.example shows): for `make up`, `make run` and every
+# other target. A variable already set in the environment or on the command line wins over the file.
+ENV_FILE ?= .env
+ifneq ($(wildcard $(ENV_FILE)),)
+ENV_FILE_VARS := $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*=.*/\1/p' $(ENV_FILE))
+ENV_KEPT := $(foreach v,$(ENV_FILE_VARS),$(if $(filter environment command,$(firstword $(origin $(v)))),$(v)))
+$(foreach v,$(ENV_KEPT),$(eval ENV_SAVED_$(v) := $$(value $(v))))
+include $(ENV_FILE)
+$(foreach v,$(ENV_KEPT),$(eval $(v) := $$(ENV_SAVED_$(v))))
+export $(ENV_FILE_VARS)
+endif
+
 export QUALITY_LANDING_DIR ?= data/landing
 export QUALITY_WAREHOUSE ?= data/warehouse/quality.duckdb
 export QUALITY_REPORTS_DIR ?= data/reports
 export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
+override AIRFLOW_HOME := $(abspath $(AIRFLOW_HOME))
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
@@ -27,7 +40,8 @@ help: ## List the targets
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	uv sync --frozen --python $(PYTHON)
+	@echo "installing the locked dependencies into .venv (uv sync --frozen) ..."
+	@uv sync --frozen --quiet --python $(PYTHON)
 	@touch $@
 
 install: $(BIN)/.synced ## Create .venv from the lock file (installs uv with pip if missing)
@@ -44,16 +58,20 @@ airflow-init: $(AIRFLOW_HOME)/.initialized ## Create the embedded Airflow metada
 run: airflow-init ## Run every ingest DAG, then quarterly_indicators, once (airflow dags test); one run at a time
 	@$(BIN)/python -m quality_pipeline.run $(RUN_ARGS) $(INGEST_DAGS) quarterly_indicators
 
-demo: install ## Generate demo extracts if the landing folder is empty, run the pipeline, print the indicators
-	@if [ -z "$$(find $(LANDING_ABS) -type f 2>/dev/null | head -1)" ]; then \
-	  echo "generating demo extracts into $(LANDING_ABS)"; \
-	  $(BIN)/python -m quality_pipeline.demo --landing $(LANDING_ABS) $(DEMO_ARGS); fi
-	@$(MAKE) --no-print-directory run
+release: airflow-init ## Publish a held file anyway: make release FILE=product_sampling/2026Q3.xlsx (path as in audit.files)
+	@$(BIN)/python -m quality_pipeline.release $(RUN_ARGS) -- "$(FILE)"
+
+config: ## Print the settings the targets use (from the environment, .env and the defaults)
+	@$(foreach v,QUALITY_LANDING_DIR QUALITY_WAREHOUSE QUALITY_REPORTS_DIR AIRFLOW_HOME AIRFLOW__CORE__EXECUTOR,echo "$(v)=$($(v))";)
+	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
+
+demo: airflow-init ## Demo extracts, seeds, every DAG, a reported quarter and its correction, then the latest quarter and its report
+	@$(BIN)/python -m quality_pipeline.demo.tour --landing $(LANDING_ABS) $(DEMO_ARGS)
 	@$(BIN)/python -m quality_pipeline.cli indicators
 	@$(BIN)/python -m quality_pipeline.report | sed 's/^/report: /'
 
-up: install ## Airflow standalone (SQLite, LocalExecutor) with the DAGs and pool; prints URL and login
-	$(BIN)/python -m quality_pipeline.topology up
+up: install ## Airflow standalone (SQLite, LocalExecutor) sized to the machine, DAGs unpaused (UP_ARGS=--keep-paused); prints URL and login
+	$(BIN)/python -m quality_pipeline.topology up $(UP_ARGS)
 
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites
@@ -107,4 +125,4 @@ bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown in
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run demo up test-fast expectations report docs seeds browser lint test bench bench-memory bench-gx clean
+.PHONY: help install airflow-init run release config demo up test-fast expectations report docs seeds browser lint test bench bench-memory bench-gx clean

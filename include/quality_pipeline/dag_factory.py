@@ -49,6 +49,11 @@ fix and re-deliver a rejected file, check a held one and trigger the DAG with `r
 an ignored one into its feed's folder."""
 
 
+ANNOUNCE_DOC = """Carries the DAG's asset: succeeds, and so emits the asset event that triggers
+`quarterly_indicators`, only when a file of this run was loaded (or released, or reprocessed). A run with
+nothing new skips it: no event, no recomputation, and the skipped task shows the night was a no-op."""
+
+
 def feeds_param(source: str) -> Param:
     feeds = list(DAG_FEEDS[source])
     return Param(
@@ -99,11 +104,11 @@ def runs_in_dag_test(dag) -> None:
 
 
 def ingest_tasks(source: str) -> None:
-    """Wire `load_new_files >> check_attention` for the feeds of `source`, inside a `@dag` function."""
+    """Wire `load_new_files >> [announce_changes, check_attention]` for the feeds of `source`, inside a `@dag`."""
     feeds = DAG_FEEDS[source]
     asset = Asset(ASSET_URIS[source], extra={"feeds": list(feeds)})
 
-    @task(outlets=[asset], doc_md=LOAD_DOC, **WRITER)
+    @task(doc_md=LOAD_DOC, **WRITER)
     def load_new_files(params=None, run_id=None) -> dict:
         from quality_pipeline.tasks import ingest as run_ingest
 
@@ -117,6 +122,13 @@ def ingest_tasks(source: str) -> None:
 
         raise_if_attention(summary)
 
+    @task(outlets=[asset], doc_md=ANNOUNCE_DOC)
+    def announce_changes(summary: dict) -> dict:
+        from quality_pipeline.tasks import announce_if_changed
+
+        return announce_if_changed(summary)
+
     loaded = load_new_files()
+    announce_changes(loaded)
     check_attention(loaded)
     runs_in_dag_test(loaded.operator.dag)

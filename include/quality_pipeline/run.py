@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import fcntl
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,7 +25,9 @@ from quality_pipeline.terminal import printable
 
 LOCK_NAME = "make-run.lock"
 BUSY = 75  # EX_TEMPFAIL: try again later
-_ATTENTION = re.compile(r"NeedsAttention|^(held|rejected):")
+# What `check_attention` logs for each file (see `quality_pipeline.tasks.ATTENTION_MARK`), kept free of imports
+# of the task module so that `make run` starts fast.
+ATTENTION_MARK = "需处理 / attention:"
 
 
 def _home() -> Path:
@@ -59,17 +60,22 @@ def run_lock(home: Path, log_dir: Path, *, wait: bool, out: TextIO) -> Iterator[
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _attention_lines(log: Path, limit: int = 20) -> list[str]:
+def _attention_lines(log: Path, limit: int = 60) -> list[str]:
+    """What each file that needs attention needs, as `check_attention` logged it: the text after the mark, once."""
+    hits: dict[str, None] = {}
     with open(log, encoding="utf-8", errors="replace") as fh:
-        hits = [line.rstrip("\n") for line in fh if _ATTENTION.search(line)]
-    return [printable(line) for line in hits[:limit]]
+        for line in fh:
+            if ATTENTION_MARK in line:
+                hits.setdefault(line.rstrip("\n").split(ATTENTION_MARK, 1)[1].removeprefix(" ")[:2000])
+    return [printable(line) for line in list(hits)[:limit]]
 
 
-def run_dag(dag: str, log: Path, out: TextIO) -> bool:
+def run_dag(dag: str, log: Path, out: TextIO, conf: str | None = None) -> bool:
     """`airflow dags test <dag>` with its output in `log`; print one line, and on failure why (escaped)."""
     airflow = Path(sys.executable).with_name("airflow")
+    command = [str(airflow), "dags", "test", dag, *(["--conf", conf] if conf else [])]
     with open(log, "wb") as fh:
-        done = subprocess.run([str(airflow), "dags", "test", dag], stdout=fh, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT, check=False)
     if done.returncode == 0:
         print(f"  {printable(dag)}: success", file=out, flush=True)
         return True
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="python -m quality_pipeline.run")
     parser.add_argument("dags", nargs="+")
     parser.add_argument("--no-wait", action="store_true", help="stop at once if another run is in progress")
+    parser.add_argument("--conf", help="run conf (JSON) of every DAG run, e.g. the release param")
     args = parser.parse_args(argv)
     home = _home()
     log_dir = home / "logs" / "make-run" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
@@ -90,7 +97,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         if not held:
             return BUSY
         log_dir.mkdir(parents=True, exist_ok=True)
-        ok = [run_dag(dag, log_dir / f"{dag}.log", out) for dag in args.dags]
+        ok = [run_dag(dag, log_dir / f"{dag}.log", out, args.conf) for dag in args.dags]
         print("audit.files:", file=out, flush=True)
         from quality_pipeline.cli import run_summary
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from dataclasses import asdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -42,21 +43,56 @@ def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = N
     return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None}
 
 
-ACTIONS = {
-    "rejected": "fix the file as the reason says and deliver it again",
-    "held": "check the file; publish it by triggering the DAG with param release=[<path>]",
-    "ignored": "move the file into its feed's folder (a real folder, not a symbolic link)",
-}
+# Each line of what a file needs starts with this, so `make run` can pick them out of an Airflow log.
+ATTENTION_MARK = "需处理 / attention:"
+
+
+def attention_lines(summary: dict) -> list[str]:
+    """For each rejected, held or ignored file: what happened, why, and the command that settles it (escaped)."""
+    lines = []
+    for f in summary.get("files", []):
+        if f["status"] not in ("rejected", "held", "ignored"):
+            continue
+        path = printable(f["path"])
+        lines.append(f"{f['status']}: {path} — {printable(f['reason'])}")
+        if f["status"] == "held":
+            lines.append(f"  publish it anyway after checking it / 核对后仍发布: make release FILE={shlex.quote(path)}")
+        elif f["status"] == "ignored":
+            lines.append("  move the file into its feed's folder (a real folder, not a symbolic link) / "
+                         "移入所属数据的文件夹（不可为符号链接）")
+        else:
+            lines.append(f"  fix the file as the reason says and deliver it again / 按原因修正后重新报送: "
+                         f"$QUALITY_LANDING_DIR/{path}")
+    return lines
 
 
 def raise_if_attention(summary: dict) -> None:
-    bad = [f for f in summary.get("files", []) if f["status"] in ACTIONS]
-    if bad:
-        lines = [f"{f['status']}: {printable(f['path'])} — {printable(f['reason'])} → {ACTIONS[f['status']]}" for f in bad]
-        raise NeedsAttention(
-            f"{len(bad)} file(s) need attention (the rest loaded):\n" + "\n".join(lines) + "\nSee audit.files."
-        )
+    lines = attention_lines(summary)
+    if lines:
+        for line in lines:
+            log.error("%s %s", ATTENTION_MARK, line)
+        bad = sum(1 for line in lines if not line.startswith(" "))
+        raise NeedsAttention(f"{bad} file(s) need attention (the rest loaded):\n" + "\n".join(lines))
     log.info("all %d new file(s) loaded", len(summary.get("files", [])))
+
+
+def changed_files(summary: dict) -> list[str]:
+    """Files of a run that changed what the marts read: loaded, released or reprocessed ones."""
+    return [f["path"] for f in summary.get("files", []) if f["status"] == "loaded"]
+
+
+def announce_if_changed(summary: dict) -> dict:
+    """Let the run's asset event through only when the warehouse changed; otherwise skip (no event).
+
+    A skipped task emits no asset event, so `quarterly_indicators` does not recompute after a night that
+    loaded nothing, and the skipped task shows the no-op in the grid.
+    """
+    changed = changed_files(summary)
+    if not changed:
+        seen = len(summary.get("files", []))
+        _skip(f"nothing new: no file changed the warehouse ({seen} file(s) seen, none loaded); no asset event")
+    log.info("%d file(s) changed the warehouse: %s", len(changed), [printable(p) for p in changed])
+    return {"changed": changed}
 
 
 def closed_quarter(moment: datetime | date) -> str:

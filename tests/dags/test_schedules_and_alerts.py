@@ -58,7 +58,10 @@ def test_schedules(dags):
     assert quarterly.timetable._expression == QUARTER_CLOSE_CRON
     assert {a.uri for _, a in quarterly.asset_condition.iter_assets()} == set(ASSET_URIS.values())
     for source, uri in ASSET_URIS.items():
-        assert [o.uri for o in dags[f"ingest_{source}"].get_task("load_new_files").outlets] == [uri]
+        ingest = dags[f"ingest_{source}"]
+        assert [o.uri for o in ingest.get_task("announce_changes").outlets] == [uri]
+        assert ingest.get_task("load_new_files").outlets == []  # the event waits for announce_changes
+        assert ingest.get_task("announce_changes").upstream_task_ids == {"load_new_files"}
 
 
 def test_nightly_deadline_is_0600_and_alerts_through_the_notifier(dags):

@@ -41,6 +41,8 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
     assert f"in progress (pid {first.pid}" in second_out and "waiting" in second_out
     assert "ingest_product_sampling: FAILED" in first_out  # the file is held: a person must look
     assert ESC not in first_out
+    assert "raise NeedsAttention" not in first_out  # the reason and the action, not the traceback's source line
+    assert "held: product_sampling/" in first_out and "make release FILE='product_sampling/" in first_out
     assert "\\x1b[2K\\x1b[1A\\x1b[31mclean.csv" in first_out  # the rejection line names the file, visibly
     runs = sorted((airflow_db / "logs" / "make-run").iterdir())
     logs = {p.name for run in runs for p in run.iterdir()}
@@ -52,3 +54,31 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
             (f"product_sampling/{ANSI_NAME}", "held")]
     finally:
         con.close()
+
+
+def _release(path: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quality_pipeline.release", path], capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=600)
+
+
+def test_make_release_publishes_a_held_file_through_its_dag(quality_env, airflow_db):
+    """`make release FILE=…` runs: refuses what is not held, publishes a held file, and refuses it after."""
+    s = quality_env
+    name = "product_sampling/抽检 held.csv"
+    write_sampling_csv(s.landing_dir / name, [["S1", "插座"]])
+    early = _release(name)
+    assert early.returncode == 2 and "no warehouse yet" in early.stdout
+    assert _start("ingest_product_sampling").communicate(timeout=600)[0].count("make release FILE=") == 1
+
+    done = _release(str(s.landing_dir / name))  # the path as the landing folder shows it works too
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"releasing {name} through ingest_product_sampling" in done.stdout
+    assert "ingest_product_sampling: success" in done.stdout
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT path, status FROM audit.files").fetchall() == [(name, "loaded")]
+    finally:
+        con.close()
+    again = _release(name)
+    assert again.returncode == 2 and "the file is loaded, not held" in again.stdout
+    assert "not inside the landing folder" in _release("/etc/passwd").stdout

@@ -131,3 +131,29 @@ def test_manual_vintage_and_reports(demo_env, dagbag):
     reports = _xcom(run, "build_reports")["reports"]
     assert list(reports) == ["2026Q3"]
     assert (quality_env.reports_dir / "2026Q3" / "report.html").is_file()
+
+
+def _states(run) -> dict[str, str]:
+    return {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+
+
+def _asset_events(run) -> int:
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        return session.scalar(select(func.count()).select_from(AssetEvent).where(
+            AssetEvent.source_dag_id == run.dag_id, AssetEvent.source_run_id == run.run_id))
+
+
+def test_a_night_with_nothing_new_is_a_visible_no_op_without_an_asset_event(quality_env, dagbag):
+    generate(quality_env.landing_dir, seed=3, quarters=1, rows_per_quarter=20, defect_rate=0)
+    dag = dagbag.dags["ingest_enforcement"]
+    first = dag.test(run_conf={"feeds": ["enforcement_cases"]})
+    assert _states(first)["announce_changes"] == "success" and _asset_events(first) == 1
+    second = dag.test(run_conf={"feeds": ["enforcement_cases"]})  # the same files: nothing new
+    assert str(second.state) in ("success", "DagRunState.SUCCESS")
+    assert _states(second) == {"load_new_files": "success", "announce_changes": "skipped",
+                               "check_attention": "success"}
+    assert _asset_events(second) == 0

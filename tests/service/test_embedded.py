@@ -78,7 +78,8 @@ def embedded(tmp_path_factory, receivers):
         env.pop(var, None)
     log = root / "up.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "quality_pipeline.topology", "up", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "quality_pipeline.topology", "up", "--port", str(port),
+                                    "--keep-paused"],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 300

@@ -284,6 +284,22 @@ def test_cli_writes_truth_beside_the_landing_folder(tmp_path, capsys):
     assert truth.files and not (landing / "demo_truth.json").exists()
     out = capsys.readouterr().out
     assert all(feed.name in out for feed in all_feeds())
+    assert "planted defects" in out and "answer key" in out  # the output explains itself
+
+
+def test_a_correction_restates_only_the_quarter_it_corrects(tmp_path):
+    plain = generate(tmp_path / "landing", rows_per_quarter=20, quarters=3)
+    corrected = generate(tmp_path / "landing", rows_per_quarter=20, quarters=3, correct="2026Q2")
+    added = [f for f in corrected.files if f.path not in {g.path for g in plain.files}]
+    assert [f.path for f in added] == ["product_sampling/2026年第二季度抽检结果更正.xlsx"]
+    assert (tmp_path / "landing" / added[0].path).is_file()
+    assert added[0].mtime > max(f.mtime for f in plain.files)  # sent after every other file
+    before = {(r["quarter"], r["indicator"], r["scope"]): r for r in plain.indicators}
+    after = {(r["quarter"], r["indicator"], r["scope"]): r for r in corrected.indicators}
+    changed = {k[0] for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed == {"2026Q2"}
+    with pytest.raises(ValueError, match="no product-sampling file of 2024Q1"):
+        generate(tmp_path / "other", rows_per_quarter=20, quarters=3, correct="2024Q1")
 
 
 def test_shallow_water_judges_transparency_by_depth():

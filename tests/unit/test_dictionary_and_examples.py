@@ -143,12 +143,12 @@ def warehouse():
     _file(con, 2, "product_sampling/2026Q2-更正.xlsx")
     for file_id, row_number, rule in ((1, 5, "required"), (1, 9, "required"), (1, 9, "allowed"), (2, 3, "type")):
         _issue(con, "audit.quarantine", file_id, row_number, None, rule)
-    for file_id, key, rule in ((1, "SP-2026-0001", "unknown_street"), (2, "SP-2026-0001", "uscc_check"),
+    for file_id, key, rule in ((1, "QC2644051120091", "unknown_street"), (2, "QC2644051120091", "uscc_check"),
                                (1, "SP-2026-0002", "unknown_street")):
         _issue(con, "audit.row_flags", file_id, 2, key, rule)
-    _batch(con, 1, 2, "SP-2026-0001", "未处理")
+    _batch(con, 1, 2, "QC2644051120091", "未处理")
     _batch(con, 1, 3, "SP-2026-0002", "未处理")
-    _batch(con, 2, 2, "SP-2026-0001", "复查合格")
+    _batch(con, 2, 2, "QC2644051120091", "复查合格")
     load_reference(con)
     yield con
     con.close()
@@ -190,7 +190,7 @@ def check_quarantine(rows):
 
 def check_flags(rows):
     assert _pick(rows, "key", "flags", "rules", "files") == [
-        ("SP-2026-0001", 2, ["unknown_street", "uscc_check"], 2), ("SP-2026-0002", 1, ["unknown_street"], 1)]
+        ("QC2644051120091", 2, ["unknown_street", "uscc_check"], 2), ("SP-2026-0002", 1, ["unknown_street"], 1)]
 
 
 def check_history(rows):

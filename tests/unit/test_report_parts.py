@@ -106,3 +106,30 @@ def test_labels_and_the_command_line_read_the_indicator_config(quality_env, caps
     assert show_indicators(None, "district", today=date(2026, 12, 1)) == 0
     out = capsys.readouterr().out
     assert "2026Q3" in out and "抽检合格率" in out and "105/116" in out and "NO" in out
+
+
+def test_the_sample_seeds_mark_the_report_as_sample_data(tmp_path):
+    """Loaded from the committed seeds (version …-sample) the report says 示例数据; the office's own do not."""
+    import shutil
+
+    from quality_pipeline.reference import SEEDS_DIR, load_reference
+    from quality_pipeline.report.page import sample_banner
+    from quality_pipeline.report.reference import sample_data_note
+    from quality_pipeline.warehouse.migrations import migrate
+
+    con = duckdb.connect()
+    assert sample_data_note(con) is None  # no ref schema at all
+    migrate(con)
+    assert sample_data_note(con) is None  # no seeds loaded
+    load_reference(con, run_id="t", today=date(2026, 11, 30))
+    note = sample_data_note(con)
+    assert note and "2026.11.1-sample" in note and "sample reference seeds" in note
+    data = ReportData("2026Q3", Region("1", "示例区", ("东湖街道",)), {}, {}, [], [], [], sample_data=note)
+    assert sample_banner(data).startswith('<div class="banner sample" role="note"><strong>示例数据 · sample data')
+
+    own = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, own)
+    (own / "VERSION").write_text("2026.12.1\n", encoding="utf-8")
+    load_reference(con, own, run_id="t2", today=date(2026, 11, 30))
+    assert sample_data_note(con) is None
+    assert sample_banner(ReportData("2026Q3", Region("1", "示例区", ("东湖街道",)), {}, {}, [], [], [])) == ""

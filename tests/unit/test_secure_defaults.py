@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import pytest
@@ -67,3 +68,29 @@ def test_printable_never_lets_a_control_character_through(text):
     out = printable(text)
     assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in out)
     assert printable(out) == out  # what is shown is shown as it is: no double escaping
+
+
+def test_the_embedded_setup_is_sized_to_the_machine_and_reads_dates_in_the_districts_zone(tmp_path):
+    env = embedded_env({}, home=tmp_path, cores=2)
+    assert (env["AIRFLOW__CORE__PARALLELISM"], env["AIRFLOW__API__WORKERS"]) == ("2", "2")
+    assert embedded_env({}, home=tmp_path, cores=16)["AIRFLOW__API__WORKERS"] == "4"
+    assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    chosen = embedded_env({"AIRFLOW__CORE__PARALLELISM": "8", "AIRFLOW__CORE__DEFAULT_TIMEZONE": "UTC"}, home=tmp_path)
+    assert (chosen["AIRFLOW__CORE__PARALLELISM"], chosen["AIRFLOW__CORE__DEFAULT_TIMEZONE"]) == ("8", "UTC")
+    assert int(embedded_env({}, home=tmp_path)["AIRFLOW__CORE__PARALLELISM"]) == len(os.sched_getaffinity(0))
+
+
+def test_the_banner_says_which_dags_were_unpaused_and_how_the_machine_is_used(tmp_path, capsys):
+    from quality_pipeline.topology import PROJECT_DAGS
+    from quality_pipeline.topology.__main__ import _banner
+    from quality_pipeline.topology.services import Topology
+
+    env = embedded_env({"AIRFLOW_ADMIN_PASSWORD": "pw"}, home=tmp_path, cores=2)
+    ensure_admin_password(env)
+    topology = Topology(env, tmp_path / "logs")
+    _banner(topology, "embedded", list(PROJECT_DAGS))
+    said = capsys.readouterr().out
+    assert "unpaused: ingest_enforcement, ingest_product_sampling, ingest_remediation, quarterly_indicators" in said
+    assert "Asia/Shanghai" in said and "parallelism 2, executor LocalExecutor" in said
+    _banner(topology, "embedded", None)
+    assert "(paused: unpause them in the UI)" in capsys.readouterr().out

@@ -1,7 +1,8 @@
 -- History of one sampled batch across deliveries: every version, the file that brought it, and which one counts.
 -- Grain: one row per delivered version of the key. Sources: raw.product_sampling, audit.files, core.product_sampling.
 -- For another feed, use raw.<feed> / core.<feed> and its key columns (see docs/data-dictionary.md).
-SET VARIABLE sample_no = 'SP-2026-0001';
+-- The key below is a sample whose conclusion the demo's correction of 2026Q2 changes (make demo): two versions.
+SET VARIABLE sample_no = 'QC2644051120091';
 SELECT
     r._delivery_seq AS delivery,
     f.path AS file,

@@ -14,7 +14,7 @@ from quality_pipeline.demo.model import FilePlan
 from quality_pipeline.demo.periods import window
 from quality_pipeline.demo.records import Spec, enforcement_cases, enforcement_inspections, product_sampling
 from quality_pipeline.demo.remediation import remediation_projects, water_quality
-from quality_pipeline.demo.rounds import round_two
+from quality_pipeline.demo.rounds import correction_of, round_two
 from quality_pipeline.demo.truth import FileTruth, Truth, file_truth
 from quality_pipeline.demo.writers import csv_bytes, xlsx_bytes
 from quality_pipeline.feeds import all_feeds, load_feed
@@ -64,8 +64,13 @@ def _write(landing: Path, rel: str, data: bytes, mtime: float, *, keep_existing:
 
 def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", quarters: int = 4,
              rows_per_quarter: int = 120, defect_rate: float = 0.05, messy: bool = True,
-             region: Region | None = None, round: int = 1, merged_body: bool = False) -> Truth:
-    """Write delivery round `round` into `landing_dir` (round 2 adds to round 1) and return the truth."""
+             region: Region | None = None, round: int = 1, merged_body: bool = False,
+             correct: str | None = None) -> Truth:
+    """Write delivery round `round` into `landing_dir` (round 2 adds to round 1) and return the truth.
+
+    `correct` (a quarter, round 1 only) adds one corrected sampling sheet of that quarter, sent last; the
+    round-1 files already in the folder must be the same as this call's (the same arguments otherwise).
+    """
     if round not in (1, 2):
         raise ValueError("round must be 1 or 2")
     if not 0 <= defect_rate <= 0.5:
@@ -77,7 +82,7 @@ def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", q
     rendered, truths = {}, {}
     for plan in plans:
         rendered[plan.path], truths[plan.path] = render(plan, region, messy=messy, merged_body=merged_body)
-        _write(landing, plan.path, rendered[plan.path], plan.mtime.timestamp(), keep_existing=round == 2)
+        _write(landing, plan.path, rendered[plan.path], plan.mtime.timestamp(), keep_existing=round == 2 or bool(correct))
     files = [truths[p.path] for p in plans]
     delivered = list(plans)
     if round == 2:
@@ -90,11 +95,19 @@ def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", q
             _write(landing, plan.path, data, plan.mtime.timestamp(), keep_existing=False)
             files.append(truth)
         delivered += second.plans
+    if correct:
+        if round != 1:
+            raise ValueError("a correction follows round 1: use round=1 with correct")
+        plan = correction_of(spec, plans, correct)
+        data, truth = render(plan, region, messy=False, merged_body=False)
+        _write(landing, plan.path, data, plan.mtime.timestamp(), keep_existing=False)
+        files.append(truth)
+        delivered.append(plan)
     files.sort(key=lambda f: (f.round, f.mtime, f.path))
     delivered.sort(key=lambda p: (p.round, p.mtime, p.path))
     params = {"seed": seed, "end_quarter": end_quarter, "quarters": quarters,
               "rows_per_quarter": rows_per_quarter, "defect_rate": defect_rate, "messy": messy,
-              "merged_body": merged_body, "round": round}
+              "merged_body": merged_body, "round": round, "correct": correct}
     return Truth(
         params=params,
         region={"code": region.code, "name": region.name, "streets": list(region.streets)},

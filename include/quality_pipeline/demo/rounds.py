@@ -162,3 +162,24 @@ def round_two(spec: Spec, plans: list[FilePlan], rendered: dict[str, bytes], tru
         plan.fmt = plan.path.rsplit(".", 1)[1]
         plan.encoding = None if plan.fmt == "xlsx" else ("gb18030" if messy and index == 2 else "utf-8")
     return out
+
+
+def correction_of(spec: Spec, plans: list[FilePlan], quarter: str) -> FilePlan:
+    """A corrected product-sampling sheet for an earlier, already reported `quarter`, sent after every file.
+
+    It restates that quarter's last sampling file with its defects fixed and a few conclusions changed, so
+    the quarter's figures are restated (and its vintage shows the difference) while every other quarter keeps
+    its figures.
+    """
+    sampled = [p for p in plans if p.feed == "product_sampling" and p.sort_key == quarter]
+    if not sampled:
+        raise ValueError(f"no product-sampling file of {quarter} to correct: choose one of the demo's quarters")
+    original = sampled[-1]
+    period = original.period
+    last = max(p.mtime for p in plans)
+    plan = FilePlan(original.feed, period, original.sort_key, _corrected_sampling(spec.rng(f"correct:{quarter}"),
+                                                                                   original),
+                    path=unique(f"product_sampling/{period}抽检结果更正.xlsx", {p.path for p in plans}),
+                    fmt="xlsx", round=2, index=0)
+    plan.mtime = at(last.date() + timedelta(days=1), 9)
+    return plan

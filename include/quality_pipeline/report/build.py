@@ -17,6 +17,7 @@ from quality_pipeline.report import data as report_data
 from quality_pipeline.report import fmt, labels, quarters
 from quality_pipeline.report.charts import build_charts, build_year_charts
 from quality_pipeline.report.page import render
+from quality_pipeline.report.reference import SAMPLE_EN, SAMPLE_ZH
 from quality_pipeline.report.tables import build_tables
 from quality_pipeline.report.workbook import workbook_bytes
 from quality_pipeline.settings import Settings, load_settings
@@ -91,6 +92,8 @@ def _write(data: report_data.ReportData, settings: Settings) -> ReportPaths:
     title = f"{data.region.name} {quarters.label_zh(data.quarter)} 质量强区指标报告"
     if data.provisional:
         title += f"（{labels.PROVISIONAL_ZH}）"
+    if data.sample_data:
+        title += f"（{SAMPLE_ZH}）"
     period = f"{quarters.start(data.quarter)} 至 {quarters.end(data.quarter)}"
     as_of = data.data_as_of.strftime("%Y-%m-%d %H:%M") if data.data_as_of else fmt.DASH
     cover = [("地区 Region", f"{city or ''}{data.region.name}（{data.region.code}）"),
@@ -99,6 +102,8 @@ def _write(data: report_data.ReportData, settings: Settings) -> ReportPaths:
              ("数据截至 Data as of", as_of),
              ("来源 Source", "marts.quarterly_indicators, marts.annual_indicators, core.remediation_projects"),
              ("口径 Definitions", "docs/indicators.md")]
+    if data.sample_data:
+        cover.insert(0, (f"{SAMPLE_ZH} {SAMPLE_EN.capitalize()}", data.sample_data))
     out_dir = settings.reports_dir / data.quarter
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(data.quarter, out_dir / HTML_NAME, out_dir / XLSX_NAME)

@@ -11,7 +11,7 @@ import duckdb
 from quality_pipeline.indicators import periods
 from quality_pipeline.region import Region
 from quality_pipeline.report import quarters
-from quality_pipeline.report.reference import StockFigure, stock_figures
+from quality_pipeline.report.reference import StockFigure, sample_data_note, stock_figures
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 MAX_QUARTERS = 8  # quarters shown in the trend charts and tables
@@ -33,6 +33,7 @@ class ReportData:
     elapsed: float = 1.0  # share of the quarter's days gone by on the report's day
     annual: dict[str, dict] = field(default_factory=dict)  # indicator → the year-to-date row (district)
     year_quarters: list[dict] = field(default_factory=list)  # district rows of the year's quarters
+    sample_data: str | None = None  # why the report is sample data (shown on every page and sheet), if it is
 
     @property
     def provisional(self) -> bool:
@@ -91,6 +92,7 @@ def load(con: duckdb.DuckDBPyConnection, quarter: str, region: Region, index_con
         projects=_rows(con, "remediation_projects", {"quarter_end": quarter_end}),
         data_as_of=_rows(con, "data_as_of")[0]["data_as_of"],
         stock=stock_figures(con, quarter_end),
+        sample_data=sample_data_note(con),
         today=today,
         status=statuses.get(quarter, periods.status(quarter, today, region.grace_days)),
         elapsed=periods.elapsed_share(quarter, today),

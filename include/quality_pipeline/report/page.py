@@ -12,6 +12,7 @@ from pathlib import Path
 
 from quality_pipeline.report import fmt, labels, quarters
 from quality_pipeline.report.data import ReportData
+from quality_pipeline.report.reference import SAMPLE_EN, SAMPLE_ZH
 from quality_pipeline.report.tables import Table
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -193,6 +194,14 @@ def _json_for_script(payload: dict) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def sample_banner(data: ReportData) -> str:
+    """The 示例数据 / sample data mark, first thing on the page, when the warehouse holds sample data."""
+    if not data.sample_data:
+        return ""
+    return (f'<div class="banner sample" role="note"><strong>{e(SAMPLE_ZH)} · {e(SAMPLE_EN)}</strong>：'
+            f"{e(data.sample_data)}</div>")
+
+
 def _status_banner(data: ReportData, as_of: str) -> str:
     if not data.provisional:
         return ""
@@ -209,6 +218,8 @@ def render(data: ReportData, tables: dict[str, Table], charts: list[dict], direc
     title = f"{region.name} {quarters.label_zh(quarter)} 质量强区指标报告"
     if data.provisional:
         title += f"（{labels.PROVISIONAL_ZH}）"
+    if data.sample_data:
+        title += f"（{SAMPLE_ZH}）"
     as_of = data.data_as_of.strftime("%Y-%m-%d %H:%M") if data.data_as_of else fmt.DASH
     meta = [f"区划代码 {region.code}", f"统计期 {quarters.start(quarter)} 至 {quarters.end(quarter)}",
             f"数据截至 data as of {as_of}", f"{len(region.streets)} 个街道 streets"]
@@ -237,6 +248,7 @@ def render(data: ReportData, tables: dict[str, Table], charts: list[dict], direc
         + f'<span class="status {e(data.status)}">{e(status)}</span></div>',
         "</header>",
         "<main>",
+        sample_banner(data),
         _status_banner(data, as_of),
         kpi_cards(data, directions),
         year_section(data, tables.get("year"), year_charts or []),

@@ -56,3 +56,21 @@ def stock_figures(con: duckdb.DuckDBPyConnection, quarter_end: date) -> list[Sto
         for label, value in con.execute(sql, {"quarter_end": quarter_end}).fetchall():
             figures.append(StockFigure(group_zh, group_en, str(label), value, unit))
     return figures
+
+
+SAMPLE_ZH, SAMPLE_EN = "示例数据", "sample data"
+
+
+def sample_data_note(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why this warehouse's report is sample data (the sample seeds are loaded), or None when it is not.
+
+    The committed seeds are made up; their version ends in `-sample`. A report built on them must never pass
+    for the district's, so every page and workbook of it carries the mark.
+    """
+    if "seed_versions" not in _ref_columns(con):
+        return None
+    row = con.execute((SQL_DIR / "sample_seeds.sql").read_text(encoding="utf-8")).fetchone()
+    if row is None:
+        return None
+    return (f"存量数据来自示例参考数据（版本 {row[0]}），不是本区的真实台账 / the stock figures come from the sample "
+            f"reference seeds (version {row[0]}), not the district's registers")

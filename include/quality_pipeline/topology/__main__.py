@@ -23,8 +23,9 @@ import sys
 import time
 from pathlib import Path
 
+from quality_pipeline.airflow_defaults import TIMEZONE
 from quality_pipeline.settings import PROJECT_ROOT
-from quality_pipeline.topology import ADMIN_USER, SERVICES, WORKER_QUEUES
+from quality_pipeline.topology import ADMIN_USER, PROJECT_DAGS, SERVICES, WORKER_QUEUES
 from quality_pipeline.topology.services import (
     AIRFLOW,
     Topology,
@@ -42,14 +43,39 @@ def _home() -> Path:
     return home if home.is_absolute() else PROJECT_ROOT / home
 
 
-def _banner(topology: Topology, mode: str) -> None:
+def unpause_project_dags(topology: Topology, password: str | None, timeout_s: float = 300) -> list[str]:
+    """Unpause the project's DAGs once the dag-processor has parsed them; the ones unpaused, in order."""
+    from quality_pipeline.topology.api import AirflowApi
+
+    if not password:
+        return []
+    api = AirflowApi(topology.env["AIRFLOW__API__BASE_URL"], ADMIN_USER, password)
+    api.wait_for_dags(PROJECT_DAGS, timeout_s=timeout_s)
+    for dag_id in PROJECT_DAGS:
+        api.unpause(dag_id)
+    return list(PROJECT_DAGS)
+
+
+def _dags_line(topology: Topology, unpaused: list[str] | None) -> str:
+    folder = topology.env["AIRFLOW__CORE__DAGS_FOLDER"]
+    if unpaused is None:
+        return f"{folder} (paused: unpause them in the UI)"
+    return (f"{folder}\n            unpaused: {', '.join(unpaused)} (ingest nightly at 01:00, {TIMEZONE};"
+            " --keep-paused to leave them paused)")
+
+
+def _banner(topology: Topology, mode: str, unpaused: list[str] | None = None) -> None:
     password = admin_password(topology.env, timeout_s=60) or "(see the password file in AIRFLOW_HOME)"
     channels = [name for name, var in (("webhook", "QUALITY_ALERT_WEBHOOK_URL"), ("e-mail", "QUALITY_ALERT_EMAIL"))
                 if topology.env.get(var)]
     print(f"""
 Airflow ({mode}) is up: {topology.env['AIRFLOW__API__BASE_URL']} (listening on {topology.env['AIRFLOW__API__HOST']})
   login     {ADMIN_USER} / {password}
-  DAGs      {topology.env['AIRFLOW__CORE__DAGS_FOLDER']} (paused: unpause them in the UI)
+  DAGs      {_dags_line(topology, unpaused)}
+  times     {topology.env.get('AIRFLOW__CORE__DEFAULT_TIMEZONE', 'UTC')} for schedules and naive dates; the UI shows \
+your browser's time zone (user menu → timezone to change it)
+  workers   parallelism {topology.env.get('AIRFLOW__CORE__PARALLELISM', '32')}, \
+executor {topology.env.get('AIRFLOW__CORE__EXECUTOR', 'LocalExecutor')}
   landing   {topology.env['QUALITY_LANDING_DIR']}
   warehouse {topology.env['QUALITY_WAREHOUSE']}
   alerts    {', '.join(channels) or 'log only (set QUALITY_ALERT_WEBHOOK_URL / QUALITY_ALERT_EMAIL)'}
@@ -57,12 +83,13 @@ Airflow ({mode}) is up: {topology.env['AIRFLOW__API__BASE_URL']} (listening on {
 Ctrl-C stops it.""", flush=True)
 
 
-def _serve(topology: Topology, mode: str) -> int:
+def _serve(topology: Topology, mode: str, *, unpause: bool = False) -> int:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     try:
         topology.wait_until_up()
-        _banner(topology, mode)
+        unpaused = unpause_project_dags(topology, admin_password(topology.env, timeout_s=60)) if unpause else None
+        _banner(topology, mode, unpaused)
         while not stop and not topology.dead():
             time.sleep(1)
         if dead := topology.dead():
@@ -84,7 +111,7 @@ def up(args) -> int:
     run_init(env, home / "logs" / "init.log")
     topology = Topology(env, home / "logs" / "services")
     topology.start("standalone", [AIRFLOW, "standalone"])
-    return _serve(topology, "embedded: standalone, SQLite, LocalExecutor")
+    return _serve(topology, "embedded: standalone, SQLite, LocalExecutor", unpause=not args.keep_paused)
 
 
 def distributed(args) -> int:
@@ -122,6 +149,7 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="embedded: airflow standalone")
     p_up.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT", 8080)))
+    p_up.add_argument("--keep-paused", action="store_true", help="leave the project's DAGs paused")
     p_up.set_defaults(func=up)
     p_dist = sub.add_parser("distributed", help="the compose services, natively")
     p_dist.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT", 8080)))

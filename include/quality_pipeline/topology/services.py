@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quality_pipeline.airflow_defaults import TIMEZONE
 from quality_pipeline.settings import PROJECT_ROOT
 from quality_pipeline.topology import ADMIN_USER, INIT_STEPS, SERVICES, SHARED_SETTINGS, SIMPLE_AUTH_MANAGER
 
@@ -62,10 +63,28 @@ def _common(base: Mapping[str, str], home: Path, port: int) -> dict[str, str]:
     return env
 
 
-def embedded_env(base: Mapping[str, str], *, home: Path, port: int = 8080) -> dict[str, str]:
-    """Environment of `airflow standalone`: SQLite in AIRFLOW_HOME, LocalExecutor, SimpleAuthManager."""
+def machine_cores() -> int:
+    """Cores this process may run on (a container's or taskset's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def embedded_env(base: Mapping[str, str], *, home: Path, port: int = 8080, cores: int | None = None) -> dict[str, str]:
+    """Environment of `airflow standalone`: SQLite in AIRFLOW_HOME, LocalExecutor, SimpleAuthManager.
+
+    Sized to the machine: the LocalExecutor starts one worker process per unit of `parallelism` (Airflow's
+    default, 32, is 32 processes importing Airflow on a laptop), so parallelism is the number of cores and the
+    API server runs at most that many workers. Naive dates (a REST API trigger's logical date without an
+    offset, `airflow` CLI dates) are read in the district's time zone. Each setting given in the environment wins.
+    """
     env = _common(base, home, port)
     env["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
+    cores = cores or machine_cores()
+    env.setdefault("AIRFLOW__CORE__PARALLELISM", str(cores))
+    env.setdefault("AIRFLOW__API__WORKERS", str(min(cores, 4)))
+    env.setdefault("AIRFLOW__CORE__DEFAULT_TIMEZONE", TIMEZONE)
     env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
     return env
 

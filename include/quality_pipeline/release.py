@@ -1,0 +1,92 @@
+"""`make release FILE=<path>`: publish a held file through its ingest DAG, as the Params form's `release` does.
+
+The file is looked up in the published warehouse first, so a typo or a file that is not held is refused
+with its reason before any Airflow run starts. The DAG then runs once under `make run`'s lock and logs
+(`airflow dags test <dag> -c '{"release": [<path>], "feeds": [<feed>]}'`), with the same environment as
+every other target: nothing to copy by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from quality_pipeline.airflow_defaults import DAG_FEEDS
+from quality_pipeline.terminal import printable
+
+NOT_HELD = 2
+
+
+class CannotRelease(ValueError):
+    """The path names no held file: nothing to publish."""
+
+
+def relative_path(spec: str, landing_dir: Path) -> str:
+    """The path as `audit.files` records it: relative to the landing folder, whichever way it was typed."""
+    typed = Path(spec)
+    if typed.resolve().is_relative_to(landing_dir.resolve()):  # data/landing/… or an absolute path inside it
+        return typed.resolve().relative_to(landing_dir.resolve()).as_posix()
+    if typed.is_absolute():
+        raise CannotRelease(f"{printable(spec)} 不在接收目录 {printable(landing_dir)} 内 / "
+                            "is not inside the landing folder")
+    return typed.as_posix()
+
+
+def dag_of(feed: str) -> str:
+    """The ingest DAG that loads `feed`."""
+    return next(f"ingest_{source}" for source, feeds in DAG_FEEDS.items() if feed in feeds)
+
+
+def held_file(warehouse: Path, relative: str) -> str:
+    """The feed of the held file at `relative`, or why it cannot be released (in Chinese and English)."""
+    from quality_pipeline.warehouse.writer import open_published
+
+    if not warehouse.exists():
+        raise CannotRelease(f"仓库尚不存在 / no warehouse yet: {printable(warehouse)}")
+    con = open_published(warehouse)
+    try:
+        row = con.execute("SELECT feed, status FROM audit.files WHERE path = ? ORDER BY file_id DESC LIMIT 1",
+                          [relative]).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        raise CannotRelease(f"没有这个文件的记录 / no file with this path in audit.files: {printable(relative)}")
+    feed, status = row
+    if status != "held":
+        raise CannotRelease(f"该文件状态为 {status}，不是 held，无需发布 / the file is {status}, not held: "
+                            f"{printable(relative)}")
+    return feed
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.release", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", help="the held file's path, as in audit.files (e.g. product_sampling/2026Q3.xlsx)")
+    parser.add_argument("--no-wait", action="store_true", help="stop at once if a `make run` is in progress")
+    args = parser.parse_args(argv)
+    if not args.file.strip():
+        print("usage: make release FILE=<path as in audit.files>", file=out)
+        return NOT_HELD
+    from quality_pipeline.settings import load_settings
+
+    settings = load_settings()
+    try:
+        relative = relative_path(args.file, settings.landing_dir)
+        feed = held_file(settings.warehouse, relative)
+    except CannotRelease as exc:
+        print(f"cannot release / 无法发布: {exc}", file=out, flush=True)
+        return NOT_HELD
+    from quality_pipeline import run
+
+    dag = dag_of(feed)
+    print(f"releasing {printable(relative)} through {dag} ...", file=out, flush=True)
+    conf = {"release": [relative], "feeds": [feed]}
+    return run.main([*(["--no-wait"] if args.no_wait else []), "--conf", json.dumps(conf, ensure_ascii=False), dag],
+                    out=out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
