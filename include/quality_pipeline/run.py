@@ -57,6 +57,9 @@ def run_lock(home: Path, log_dir: Path, *, wait: bool, out: TextIO) -> Iterator[
             fh.flush()
             yield True
         finally:
+            fh.seek(0)
+            fh.truncate()  # a finished run is no one's to wait for
+            fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 

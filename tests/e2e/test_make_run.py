@@ -23,7 +23,7 @@ def _start(*dags: str) -> subprocess.Popen:
 def _wait_for_lock_holder(home, proc) -> None:
     lock = home / "make-run.lock"
     deadline = time.monotonic() + 120
-    while not (lock.exists() and "pid" in lock.read_text()):
+    while not (lock.exists() and f"pid {proc.pid}," in lock.read_text()):
         assert proc.poll() is None and time.monotonic() < deadline, "the first run never took the run lock"
         time.sleep(0.2)
 
