@@ -44,7 +44,8 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
     assert "raise NeedsAttention" not in first_out  # the reason and the action, not the traceback's source line
     assert "held: product_sampling/" in first_out and "make release FILE='product_sampling/" in first_out
     assert "\\x1b[2K\\x1b[1A\\x1b[31mclean.csv" in first_out  # the rejection line names the file, visibly
-    runs = sorted((airflow_db / "logs" / "make-run").iterdir())
+    ours = (f"-{first.pid}", f"-{second.pid}")  # the worker's Airflow home also holds other tests' runs
+    runs = sorted(p for p in (airflow_db / "logs" / "make-run").iterdir() if p.name.endswith(ours))
     logs = {p.name for run in runs for p in run.iterdir()}
     assert len(runs) == 2 and logs == {"ingest_product_sampling.log", "no_such_dag.log"}
     assert all(len(list(run.iterdir())) == 1 for run in runs)
