@@ -71,7 +71,7 @@ demo: airflow-init ## Demo extracts, seeds, every DAG, a reported quarter and it
 	@$(BIN)/python -m quality_pipeline.report | sed 's/^/report: /'
 
 up: install ## Airflow standalone (SQLite, LocalExecutor) sized to the machine, DAGs unpaused (UP_ARGS=--keep-paused); prints URL and login
-	$(BIN)/python -m quality_pipeline.topology up $(UP_ARGS)
+	$(BIN)/python -m quality_pipeline.orchestration.topology up $(UP_ARGS)
 
 expectations: install ## Rewrite expectations/*.json from the feed declarations
 	$(BIN)/python -m quality_pipeline.cli write-suites

@@ -21,7 +21,7 @@ then trigger this DAG with `release` = its path, or `make release FILE=<path>`, 
 
 from airflow.sdk import dag
 
-from quality_pipeline.dag_factory import ingest_dag_args, ingest_tasks
+from quality_pipeline.orchestration.dag_factory import ingest_dag_args, ingest_tasks
 
 
 @dag(doc_md=__doc__, **ingest_dag_args("remediation"))

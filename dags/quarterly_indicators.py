@@ -28,7 +28,7 @@ from airflow.sdk import Asset, Param, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from quality_pipeline.airflow_defaults import (
+from quality_pipeline.orchestration.defaults import (
     ASSET_URIS,
     DEFAULT_ARGS,
     INDICATORS_ASSET_URI,
@@ -36,7 +36,7 @@ from quality_pipeline.airflow_defaults import (
     TIMEZONE,
     WRITER,
 )
-from quality_pipeline.notifications import on_failure
+from quality_pipeline.orchestration.notifications import on_failure
 
 ingested = (
     Asset(ASSET_URIS["enforcement"])
@@ -87,7 +87,7 @@ reading the published warehouse (read-only). Runs even when no vintage was publi
 def quarterly_indicators():
     @task(doc_md=PLAN_DOC)
     def plan_quarters(params=None, dag_run=None, logical_date=None) -> dict:
-        from quality_pipeline.tasks import plan_quarterly_run
+        from quality_pipeline.orchestration.tasks import plan_quarterly_run
 
         return plan_quarterly_run(
             run_type=dag_run.run_type,
@@ -98,19 +98,19 @@ def quarterly_indicators():
 
     @task(outlets=[Asset(INDICATORS_ASSET_URI)], doc_md=COMPUTE_DOC, **WRITER)
     def compute_indicators(plan: dict) -> dict:
-        from quality_pipeline.tasks import refresh_indicators
+        from quality_pipeline.orchestration.tasks import refresh_indicators
 
         return refresh_indicators(plan["quarters"])
 
     @task(doc_md=VINTAGE_DOC, **WRITER)
     def publish_vintage(plan: dict, run_id=None) -> dict:
-        from quality_pipeline.tasks import publish_planned_vintages
+        from quality_pipeline.orchestration.tasks import publish_planned_vintages
 
         return publish_planned_vintages(plan, run_id=run_id)
 
     @task(trigger_rule="none_failed", doc_md=REPORT_DOC)
     def build_reports(computed: dict) -> dict:
-        from quality_pipeline.tasks import build_reports as write_reports
+        from quality_pipeline.orchestration.tasks import build_reports as write_reports
 
         return write_reports(computed["quarters"])
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from quality_pipeline.airflow_defaults import DAG_FEEDS
+from quality_pipeline.orchestration.defaults import DAG_FEEDS
 from quality_pipeline.terminal import printable
 
 NOT_HELD = 2

@@ -25,7 +25,7 @@ from quality_pipeline.terminal import printable
 
 LOCK_NAME = "make-run.lock"
 BUSY = 75  # EX_TEMPFAIL: try again later
-# What `check_attention` logs for each file (see `quality_pipeline.tasks.ATTENTION_MARK`), kept free of imports
+# What `check_attention` logs for each file (see `quality_pipeline.orchestration.tasks.ATTENTION_MARK`), kept free of imports
 # of the task module so that `make run` starts fast.
 ATTENTION_MARK = "需处理 / attention:"
 

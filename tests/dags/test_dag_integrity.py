@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from quality_pipeline.airflow_defaults import OWNER, TAGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE
+from quality_pipeline.orchestration.defaults import OWNER, TAGS, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 from tests.support import DAGS_DIR
 from tests.support.dags import DAG_IDS
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from quality_pipeline.airflow_defaults import ASSET_URIS, DAG_FEEDS, NIGHTLY_CRON, QUARTER_CLOSE_CRON
-from quality_pipeline.tasks import closed_quarter, plan_quarterly_run
+from quality_pipeline.orchestration.defaults import ASSET_URIS, DAG_FEEDS, NIGHTLY_CRON, QUARTER_CLOSE_CRON
+from quality_pipeline.orchestration.tasks import closed_quarter, plan_quarterly_run
 
 
 @pytest.fixture
@@ -68,14 +68,14 @@ def test_nightly_deadline_is_0600_and_alerts_through_the_notifier(dags):
     from airflow.sdk import AsyncCallback
     from airflow.sdk.definitions.deadline import DagRunLogicalDateDeadline
 
-    from quality_pipeline.notifications import QualityAlert
+    from quality_pipeline.orchestration.notifications import QualityAlert
 
     for source in DAG_FEEDS:
         (alert,) = dags[f"ingest_{source}"].deadline
         assert isinstance(alert.reference, DagRunLogicalDateDeadline)
         assert (datetime(2026, 11, 26, 1, 0) + alert.interval).time().hour == 6  # 01:00 logical date + 5 h
         assert isinstance(alert.callback, AsyncCallback)
-        assert alert.callback.path == "quality_pipeline.notifications.QualityAlert"
+        assert alert.callback.path == "quality_pipeline.orchestration.notifications.QualityAlert"
         assert alert.callback.kwargs == {"event": "deadline_missed"}
     assert not dags["quarterly_indicators"].deadline
     for dag in dags.values():
@@ -86,8 +86,8 @@ def test_dag_test_runs_without_the_deadline_and_gives_it_back(dags):
     """`dag.test()` crashes on deadline alerts in Airflow 3.3.2, so the ingest DAGs lend them out for that run."""
     from airflow.sdk import DAG
 
-    from quality_pipeline.dag_factory import runs_in_dag_test
-    from quality_pipeline.notifications import nightly_deadline
+    from quality_pipeline.orchestration.dag_factory import runs_in_dag_test
+    from quality_pipeline.orchestration.notifications import nightly_deadline
 
     for source in DAG_FEEDS:
         assert dags[f"ingest_{source}"].test.__qualname__ == "runs_in_dag_test.<locals>.test"

@@ -1,6 +1,6 @@
 """docker-compose.yml and the native distributed topology (tests/service/test_celery_topology.py) agree.
 
-Both come from include/quality_pipeline/topology/: the native test starts exactly its SERVICES with the
+Both come from include/quality_pipeline/orchestration/topology/: the native test starts exactly its SERVICES with the
 environment `distributed_env` builds; here the compose file is parsed and compared with the same
 description, so neither can drift alone. No service is needed.
 """
@@ -12,8 +12,8 @@ import shlex
 import pytest
 import yaml
 
-from quality_pipeline.airflow_defaults import DEFAULT_QUEUE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
-from quality_pipeline.topology import (
+from quality_pipeline.orchestration.defaults import DEFAULT_QUEUE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
+from quality_pipeline.orchestration.topology import (
     EXECUTOR,
     INIT_STEPS,
     SERVICES,
@@ -22,7 +22,7 @@ from quality_pipeline.topology import (
     WORKER_CONCURRENCY,
     WORKER_QUEUES,
 )
-from quality_pipeline.topology.services import distributed_env
+from quality_pipeline.orchestration.topology.services import distributed_env
 from tests.support import PROJECT_ROOT
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
-from quality_pipeline.notifications import QualityAlert
+from quality_pipeline.orchestration.notifications import QualityAlert
 from tests.support.dags import run_dag
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
 

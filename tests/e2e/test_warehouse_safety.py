@@ -104,7 +104,7 @@ def test_rerunning_leaves_identical_tables(quality_env, gate):
     s = quality_env
     _landing_file(s, "a.csv", [sampling_row(i) for i in range(20)] + [sampling_row(3)], 1_000)
     ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
-    from quality_pipeline.tasks import refresh_indicators
+    from quality_pipeline.orchestration.tasks import refresh_indicators
 
     refresh_indicators()
     first = _fingerprint(s.warehouse)

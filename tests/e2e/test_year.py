@@ -31,7 +31,7 @@ def year(tmp_path_factory):
     """Four quarters of demo extracts (2025Q4-2026Q3) loaded and computed on 1 December 2026."""
     from quality_pipeline.demo import generate
     from quality_pipeline.settings import load_settings
-    from quality_pipeline.tasks import ingest, refresh_indicators
+    from quality_pipeline.orchestration.tasks import ingest, refresh_indicators
 
     base = tmp_path_factory.mktemp("year")
     with pytest.MonkeyPatch.context() as mp:
@@ -103,7 +103,7 @@ def test_targets_met_and_on_track_as_the_definitions_say(year):
 
 
 def test_a_mid_quarter_delivery_moves_the_year_but_not_the_default_quarter(year, capsys):
-    from quality_pipeline.tasks import ingest, refresh_indicators
+    from quality_pipeline.orchestration.tasks import ingest, refresh_indicators
 
     settings, _, _ = year
     before = annual(settings)[("2026", "enforcement_inspection_person_times", "district")]["value"]

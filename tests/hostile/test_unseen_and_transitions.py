@@ -16,7 +16,7 @@ import pytest
 
 from quality_pipeline.feeds import FEED_NAMES
 from quality_pipeline.loading.ingest import ingest_feed
-from quality_pipeline.tasks import NeedsAttention, raise_if_attention
+from quality_pipeline.orchestration.tasks import NeedsAttention, raise_if_attention
 from tests.support.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
 
 FEED = "product_sampling"
@@ -173,7 +173,7 @@ def test_identical_rows_on_two_sheets_are_not_a_conflict(quality_env, gate):
 
 
 def test_implausible_dates_are_rejected_and_open_no_quarter(quality_env, gate):
-    from quality_pipeline.tasks import refresh_indicators
+    from quality_pipeline.orchestration.tasks import refresh_indicators
 
     path = quality_env.landing_dir / "enforcement" / "cases" / "cases.csv"
     path.parent.mkdir(parents=True)

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from quality_pipeline.airflow_defaults import TIMEZONE
-from quality_pipeline.tasks import closed_quarter
+from quality_pipeline.orchestration.defaults import TIMEZONE
+from quality_pipeline.orchestration.tasks import closed_quarter
 from tests.support.dags import INGEST_DAG_IDS
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
 

@@ -1,6 +1,6 @@
 """The distributed topology of docker-compose.yml, run natively: CeleryExecutor with the PostgreSQL and Redis
 already running on this machine, and scheduler, dag-processor, api-server, triggerer and one Celery worker
-(queues default + warehouse) started from include/quality_pipeline/topology/. The nightly DAGs are triggered
+(queues default + warehouse) started from include/quality_pipeline/orchestration/topology/. The nightly DAGs are triggered
 through REST API v2; the warehouse, the queue routing, the asset-triggered indicators and the failure alert
 sent by the dag-processor are checked.
 """
@@ -16,9 +16,9 @@ import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
-from quality_pipeline.topology import ADMIN_USER, SERVICES, WORKER_QUEUES
-from quality_pipeline.topology.api import AirflowApi
-from quality_pipeline.topology.services import (
+from quality_pipeline.orchestration.topology import ADMIN_USER, SERVICES, WORKER_QUEUES
+from quality_pipeline.orchestration.topology.api import AirflowApi
+from quality_pipeline.orchestration.topology.services import (
     Topology,
     distributed_env,
     free_port,

@@ -21,9 +21,9 @@ import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
-from quality_pipeline.topology import ADMIN_USER
-from quality_pipeline.topology.api import AirflowApi
-from quality_pipeline.topology.services import AIRFLOW, Topology, free_port
+from quality_pipeline.orchestration.topology import ADMIN_USER
+from quality_pipeline.orchestration.topology.api import AirflowApi
+from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
 from tests.service.conftest import (
     LOCAL,
     alert_env,
@@ -60,7 +60,7 @@ class Embedded:
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory, receivers):
-    """`python -m quality_pipeline.topology up` (what `make up` runs) in a private AIRFLOW_HOME, on a free port."""
+    """`python -m quality_pipeline.orchestration.topology up` (what `make up` runs) in a private AIRFLOW_HOME, on a free port."""
     root = tmp_path_factory.mktemp("embedded")
     quarters = last_two_closed_quarters()
     truth = generate(root / "landing", seed=21, end_quarter=quarters[1], quarters=2, rows_per_quarter=30,
@@ -78,7 +78,7 @@ def embedded(tmp_path_factory, receivers):
         env.pop(var, None)
     log = root / "up.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "quality_pipeline.topology", "up", "--port", str(port),
+        process = subprocess.Popen([sys.executable, "-m", "quality_pipeline.orchestration.topology", "up", "--port", str(port),
                                     "--keep-paused"],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -42,7 +42,7 @@ def build_demo(root: Path) -> Demo:
     import pytest
 
     from quality_pipeline.demo import generate
-    from quality_pipeline.tasks import ingest, refresh_indicators
+    from quality_pipeline.orchestration.tasks import ingest, refresh_indicators
 
     with pytest.MonkeyPatch.context() as mp:
         settings = use_folder(mp, root)

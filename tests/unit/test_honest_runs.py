@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from quality_pipeline import run, tasks
+from quality_pipeline import run
+from quality_pipeline.orchestration import tasks
 
 pytestmark = pytest.mark.unit
 

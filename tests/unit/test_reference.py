@@ -261,7 +261,7 @@ def test_stock_figures_before_any_load_are_zero(con):
 
 
 def test_load_task_writes_the_published_warehouse(quality_env):
-    from quality_pipeline.tasks import load_reference_data
+    from quality_pipeline.orchestration.tasks import load_reference_data
     from quality_pipeline.warehouse.writer import read_only
 
     first = load_reference_data(run_id="manual__1")

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quality_pipeline.terminal import printable
-from quality_pipeline.topology import ADMIN_USER
-from quality_pipeline.topology.services import embedded_env, ensure_admin_password, password_file
+from quality_pipeline.orchestration.topology import ADMIN_USER
+from quality_pipeline.orchestration.topology.services import embedded_env, ensure_admin_password, password_file
 
 
 def _mode(path) -> int:
@@ -81,9 +81,9 @@ def test_the_embedded_setup_is_sized_to_the_machine_and_reads_dates_in_the_distr
 
 
 def test_the_banner_says_which_dags_were_unpaused_and_how_the_machine_is_used(tmp_path, capsys):
-    from quality_pipeline.topology import PROJECT_DAGS
-    from quality_pipeline.topology.__main__ import _banner
-    from quality_pipeline.topology.services import Topology
+    from quality_pipeline.orchestration.topology import PROJECT_DAGS
+    from quality_pipeline.orchestration.topology.__main__ import _banner
+    from quality_pipeline.orchestration.topology.services import Topology
 
     env = embedded_env({"AIRFLOW_ADMIN_PASSWORD": "pw"}, home=tmp_path, cores=2)
     ensure_admin_password(env)

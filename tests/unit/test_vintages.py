@@ -149,7 +149,7 @@ def test_a_vintage_published_by_the_writer_reaches_the_published_warehouse(quali
 
 
 def test_publish_task_freezes_requested_and_closed_quarters(quality_env):
-    from quality_pipeline.tasks import publish_vintages
+    from quality_pipeline.orchestration.tasks import publish_vintages
     from quality_pipeline.warehouse.writer import write_session
 
     with write_session(quality_env) as con:

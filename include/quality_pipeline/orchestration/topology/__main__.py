@@ -1,8 +1,8 @@
 """Bring up the project's Airflow natively and print the login.
 
-    python -m quality_pipeline.topology up [--port 8080]
+    python -m quality_pipeline.orchestration.topology up [--port 8080]
         embedded: `airflow standalone` (SQLite in $AIRFLOW_HOME, LocalExecutor), what `make up` runs
-    python -m quality_pipeline.topology distributed --database-url URL --broker-url URL [--port 8080]
+    python -m quality_pipeline.orchestration.topology distributed --database-url URL --broker-url URL [--port 8080]
         the services of docker-compose.yml, one process each, against your PostgreSQL and Redis;
         `--only airflow-worker --queues default` starts just a worker for a second host
 
@@ -23,10 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from quality_pipeline.airflow_defaults import TIMEZONE
+from quality_pipeline.orchestration.defaults import TIMEZONE
 from quality_pipeline.settings import PROJECT_ROOT
-from quality_pipeline.topology import ADMIN_USER, PROJECT_DAGS, SERVICES, WORKER_QUEUES
-from quality_pipeline.topology.services import (
+from quality_pipeline.orchestration.topology import ADMIN_USER, PROJECT_DAGS, SERVICES, WORKER_QUEUES
+from quality_pipeline.orchestration.topology.services import (
     AIRFLOW,
     Topology,
     admin_password,
@@ -45,7 +45,7 @@ def _home() -> Path:
 
 def unpause_project_dags(topology: Topology, password: str | None, timeout_s: float = 300) -> list[str]:
     """Unpause the project's DAGs once the dag-processor has parsed them; the ones unpaused, in order."""
-    from quality_pipeline.topology.api import AirflowApi
+    from quality_pipeline.orchestration.topology.api import AirflowApi
 
     if not password:
         return []
@@ -144,7 +144,7 @@ def distributed(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.topology", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.orchestration.topology", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="embedded: airflow standalone")

@@ -25,7 +25,7 @@ from html import escape
 
 from airflow.sdk import AsyncCallback, BaseNotifier, DeadlineAlert, DeadlineReference
 
-from quality_pipeline.airflow_defaults import NIGHTLY_DEADLINE, TIMEZONE
+from quality_pipeline.orchestration.defaults import NIGHTLY_DEADLINE, TIMEZONE
 
 log = logging.getLogger(__name__)
 PREFIX = "[质量强区 quality pipeline]"

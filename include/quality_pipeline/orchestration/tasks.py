@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from quality_pipeline.airflow_defaults import TIMEZONE
+from quality_pipeline.orchestration.defaults import TIMEZONE
 from quality_pipeline.terminal import printable
 
 log = logging.getLogger(__name__)

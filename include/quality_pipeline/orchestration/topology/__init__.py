@@ -1,7 +1,7 @@
 """The two ways to run the project's Airflow, described once.
 
 - **Embedded** (the default, `make up`): `airflow standalone` — SQLite, LocalExecutor, one host.
-- **Distributed** (`docker-compose.yml`, or natively with `python -m quality_pipeline.topology distributed`):
+- **Distributed** (`docker-compose.yml`, or natively with `python -m quality_pipeline.orchestration.topology distributed`):
   PostgreSQL + Redis + CeleryExecutor, one process per service below.
 
 `docker-compose.yml` is written by hand for people to read; a test parses it and checks that it runs the
@@ -10,7 +10,7 @@ services, commands, queues and settings declared here, which are also what the n
 
 from __future__ import annotations
 
-from quality_pipeline.airflow_defaults import DAG_FEEDS, DEFAULT_QUEUE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
+from quality_pipeline.orchestration.defaults import DAG_FEEDS, DEFAULT_QUEUE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 ADMIN_USER = "admin"

@@ -6,7 +6,7 @@ import pendulum
 from airflow.sdk import Asset, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from quality_pipeline.airflow_defaults import (
+from quality_pipeline.orchestration.defaults import (
     ASSET_URIS,
     DAG_FEEDS,
     DEFAULT_ARGS,
@@ -14,7 +14,7 @@ from quality_pipeline.airflow_defaults import (
     TIMEZONE,
     WRITER,
 )
-from quality_pipeline.notifications import nightly_deadline, on_failure
+from quality_pipeline.orchestration.notifications import nightly_deadline, on_failure
 
 START = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
 
@@ -110,7 +110,7 @@ def ingest_tasks(source: str) -> None:
 
     @task(doc_md=LOAD_DOC, **WRITER)
     def load_new_files(params=None, run_id=None) -> dict:
-        from quality_pipeline.tasks import ingest as run_ingest
+        from quality_pipeline.orchestration.tasks import ingest as run_ingest
 
         chosen = tuple(f for f in feeds if f in (params.get("feeds") or feeds))
         return run_ingest(chosen, run_id=run_id, release=list(params.get("release") or []),
@@ -118,13 +118,13 @@ def ingest_tasks(source: str) -> None:
 
     @task(retries=0, doc_md=ATTENTION_DOC)
     def check_attention(summary: dict) -> None:
-        from quality_pipeline.tasks import raise_if_attention
+        from quality_pipeline.orchestration.tasks import raise_if_attention
 
         raise_if_attention(summary)
 
     @task(outlets=[asset], doc_md=ANNOUNCE_DOC)
     def announce_changes(summary: dict) -> dict:
-        from quality_pipeline.tasks import announce_if_changed
+        from quality_pipeline.orchestration.tasks import announce_if_changed
 
         return announce_if_changed(summary)
 
