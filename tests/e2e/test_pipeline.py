@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from quality_pipeline.orchestration.defaults import DAG_FEEDS
 from quality_pipeline.demo import generate
+from quality_pipeline.orchestration.defaults import DAG_FEEDS
+from quality_pipeline.orchestration.tasks import (
+    NeedsAttention,
+    ingest,
+    raise_if_attention,
+    refresh_indicators,
+)
 from quality_pipeline.region import load_region
-from quality_pipeline.orchestration.tasks import NeedsAttention, ingest, raise_if_attention, refresh_indicators
 from tests.support.dags import INGEST_DAG_IDS, run_dag
 from tests.support.demo import DEMO_ARGS, copy_demo
 from tests.support.truth_check import (

@@ -30,8 +30,8 @@ COUNTS = {"enforcement_inspection_person_times", "sampling_followup_open", "enfo
 def year(tmp_path_factory):
     """Four quarters of demo extracts (2025Q4-2026Q3) loaded and computed on 1 December 2026."""
     from quality_pipeline.demo import generate
-    from quality_pipeline.settings import load_settings
     from quality_pipeline.orchestration.tasks import ingest, refresh_indicators
+    from quality_pipeline.settings import load_settings
 
     base = tmp_path_factory.mktemp("year")
     with pytest.MonkeyPatch.context() as mp:

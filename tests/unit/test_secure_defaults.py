@@ -10,9 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quality_pipeline.terminal import printable
 from quality_pipeline.orchestration.topology import ADMIN_USER
-from quality_pipeline.orchestration.topology.services import embedded_env, ensure_admin_password, password_file
+from quality_pipeline.orchestration.topology.services import (
+    embedded_env,
+    ensure_admin_password,
+    password_file,
+)
+from quality_pipeline.terminal import printable
 
 
 def _mode(path) -> int:

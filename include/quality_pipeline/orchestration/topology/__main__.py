@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 from quality_pipeline.orchestration.defaults import TIMEZONE
-from quality_pipeline.settings import PROJECT_ROOT
 from quality_pipeline.orchestration.topology import ADMIN_USER, PROJECT_DAGS, SERVICES, WORKER_QUEUES
 from quality_pipeline.orchestration.topology.services import (
     AIRFLOW,
@@ -36,6 +35,7 @@ from quality_pipeline.orchestration.topology.services import (
     run_init,
     set_admin_password,
 )
+from quality_pipeline.settings import PROJECT_ROOT
 
 
 def _home() -> Path:

@@ -19,8 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quality_pipeline.orchestration.defaults import TIMEZONE
+from quality_pipeline.orchestration.topology import (
+    ADMIN_USER,
+    INIT_STEPS,
+    SERVICES,
+    SHARED_SETTINGS,
+    SIMPLE_AUTH_MANAGER,
+)
 from quality_pipeline.settings import PROJECT_ROOT
-from quality_pipeline.orchestration.topology import ADMIN_USER, INIT_STEPS, SERVICES, SHARED_SETTINGS, SIMPLE_AUTH_MANAGER
 
 BIN = Path(sys.executable).parent
 AIRFLOW = str(BIN / "airflow")
