@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import machine, sampling_csvs, table, write_section  # noqa: E402
 
-ROW = "__row"
+from quality_pipeline.parsing.frame import ROW_COLUMN as ROW  # noqa: E402
+
 BUILTIN = {"expect_column_values_to_not_be_null", "expect_column_values_to_be_in_set",
            "expect_column_values_to_be_between", "expect_column_values_to_be_unique"}
 

@@ -14,6 +14,7 @@ from quality_pipeline.feeds import load_feed
 from quality_pipeline.loading.ingest import row_parameters
 from quality_pipeline.loading.outcomes import decide_rows
 from quality_pipeline.parsing.coerce import typed_frame
+from quality_pipeline.parsing.frame import prev_name
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
@@ -112,7 +113,7 @@ def _decide(tmp_path, feed_name, rows, gate):
     frame = typed_frame(raw, REGION)
     for col in load_feed(feed_name).columns:
         if col.never_falls:
-            frame["__prev_" + col.name] = None
+            frame[prev_name(col.name)] = None
     params = row_parameters(REGION, dt.date.today())
     return decide_rows(gate.validate(f"{feed_name}.rows", frame, params), params)
 

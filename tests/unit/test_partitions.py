@@ -13,8 +13,9 @@ from quality_pipeline.demo import generate
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.loading import ingest, partitions
 from quality_pipeline.loading.partitions import KeyPartitions
-from quality_pipeline.parsing import reader
-from quality_pipeline.parsing.reader import ROW_COLUMN, read_extract
+from quality_pipeline.parsing import rows as reader_rows
+from quality_pipeline.parsing.frame import ROW_COLUMN
+from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
 from tests.support.extracts import sampling_row, write_sampling_csv
@@ -70,7 +71,7 @@ def test_partitioned_ingest_leaves_exactly_what_a_whole_read_leaves(tmp_path, qu
         return 5 if suffix == ".csv" else 1
 
     monkeypatch.setattr(ingest, "parts_for", every_csv_in_parts)
-    monkeypatch.setattr(reader, "SINK_ROWS", 7)  # many small hand-overs while a CSV is read
+    monkeypatch.setattr(reader_rows, "SINK_ROWS", 7)  # many small hand-overs while a CSV is read
     parted, _ = _ingest_rounds(tmp_path, "parted", quality_env, gate)
 
     assert ".csv" in calls

@@ -9,8 +9,9 @@ import pytest
 
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN
 from quality_pipeline.parsing.headers import normalise_header
-from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, read_extract
+from quality_pipeline.parsing.reader import read_extract
 
 SAMPLING = load_feed("product_sampling")
 CASES = load_feed("enforcement_cases")

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from quality_pipeline.feeds import load_feed, unit_families
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.parsing.frame import ROW_COLUMN
 from quality_pipeline.parsing.headers import find_header
-from quality_pipeline.parsing.reader import ROW_COLUMN, read_extract
+from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.parsing.units import column_scales
 from quality_pipeline.region import Region
 

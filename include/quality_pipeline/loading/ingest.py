@@ -41,9 +41,10 @@ from quality_pipeline.loading.outcomes import (
     merge_outcomes,
 )
 from quality_pipeline.loading.partitions import KeyPartitions, parts_for
-from quality_pipeline.parsing.coerce import PREV_PREFIX, typed_frame
+from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, read_extract
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, PREV_PREFIX, ROW_COLUMN, SHEET_COLUMN
+from quality_pipeline.parsing.reader import RawExtract, read_extract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.terminal import printable

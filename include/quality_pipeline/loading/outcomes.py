@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from quality_pipeline.feeds import Feed
-from quality_pipeline.parsing.coerce import PARSED_TYPES, raw_name
-from quality_pipeline.parsing.reader import ROW_COLUMN, SHEET_COLUMN
+from quality_pipeline.parsing.frame import PARSED_TYPES, ROW_COLUMN, SHEET_COLUMN, raw_name
 from quality_pipeline.validation.gate import Outcome
 
 

@@ -20,7 +20,7 @@ import pyarrow.ipc as ipc
 
 from quality_pipeline.feeds import Feed
 from quality_pipeline.parsing.coerce import typed_key
-from quality_pipeline.parsing.reader import ROW_COLUMN
+from quality_pipeline.parsing.frame import ROW_COLUMN
 from quality_pipeline.region import Region
 
 PART_BYTES = 48 << 20  # about 450,000 rows of a sampling CSV per part
@@ -35,7 +35,7 @@ def parts_for(size_bytes: int, suffix: str) -> int:
 
 
 class KeyPartitions:
-    """A `reader.RowSink` that spreads rows over `parts` spill files by key; `frames()` gives them back."""
+    """A `parsing.rows.RowSink` that spreads rows over `parts` spill files by key; `frames()` gives them back."""
 
     def __init__(self, parts: int, feed: Feed, region: Region, directory: Path | None = None):
         self.parts, self.feed, self.region = parts, feed, region

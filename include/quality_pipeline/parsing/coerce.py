@@ -12,19 +12,18 @@ import numpy as np
 import pandas as pd
 
 from quality_pipeline.feeds import Column, Feed, unit_families
-from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
+from quality_pipeline.parsing.frame import (
+    EXTRA_COLUMN,
+    PARSED_TYPES,
+    ROW_COLUMN,
+    SHEET_COLUMN,
+    RawExtract,
+    raw_name,
+)
 from quality_pipeline.parsing.units import parse_quantity
 from quality_pipeline.parsing.uscc import normalise_uscc
 from quality_pipeline.parsing.values import factorize, map_value, parse_series, parse_text_list
 from quality_pipeline.region import Region
-
-PARSED_TYPES = {"date", "month", "money", "integer", "number", "percent", "bool", "industry_code"}
-RAW_SUFFIX = "__raw"
-PREV_PREFIX = "__prev_"
-
-
-def raw_name(column: str) -> str:
-    return column + RAW_SUFFIX
 
 
 def _text_of(value: object) -> object:

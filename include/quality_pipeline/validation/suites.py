@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from quality_pipeline.feeds import Column, Feed, all_feeds
-from quality_pipeline.parsing.coerce import PARSED_TYPES, PREV_PREFIX, raw_name
+from quality_pipeline.parsing.frame import PARSED_TYPES, prev_name, raw_name
 from quality_pipeline.settings import EXPECTATIONS_DIR
 
 TYPE_ZH = {
@@ -111,7 +111,7 @@ def _column_flags(feed: Feed, col: Column) -> list[dict]:
                         "flag", "not_before", n, f"「{h}」早于「{other.header}」",
                         f"{n} is before {other.name}"))
     if col.never_falls:
-        out.append(_exp("expect_column_pair_values_to_not_fall", {"column_A": n, "column_B": PREV_PREFIX + n},
+        out.append(_exp("expect_column_pair_values_to_not_fall", {"column_A": n, "column_B": prev_name(n)},
                         "flag", "never_falls", n, f"「{h}」比上一报告期减少", f"{n} fell since the previous report month"))
     return out
 

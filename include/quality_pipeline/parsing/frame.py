@@ -1,0 +1,56 @@
+"""The frame contract: the special columns a parsed file carries beside its feed's columns.
+
+A file's rows travel as one pandas frame from the reader through coercion, validation and
+loading. Besides the feed's canonical columns it carries where each row came from (`__sheet`,
+`__row`), the unknown columns folded into JSON (`__extra`), the text as written beside every
+parsed column (`<column>__raw`) and, for columns that must never fall, the value last loaded
+(`__prev_<column>`). Every module that writes or reads these names imports them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from quality_pipeline.feeds import Feed
+
+ROW_COLUMN = "__row"  # the row's number in its sheet or file, 1-based as a clerk counts
+SHEET_COLUMN = "__sheet"  # the sheet's name (None for a CSV)
+EXTRA_COLUMN = "__extra"  # JSON object of the row's cells under headers the feed does not declare, or None
+RAW_SUFFIX = "__raw"
+PREV_PREFIX = "__prev_"
+# Column types parsed from text: each keeps the text as written in `raw_name(column)` for the suite to compare.
+PARSED_TYPES = frozenset({"date", "month", "money", "integer", "number", "percent", "bool", "industry_code"})
+PROVENANCE_COLUMNS = (SHEET_COLUMN, ROW_COLUMN, EXTRA_COLUMN)
+
+
+def raw_name(column: str) -> str:
+    """The column holding `column`'s text as written (parsed types only)."""
+    return column + RAW_SUFFIX
+
+
+def prev_name(column: str) -> str:
+    """The column holding `column`'s value last loaded for the same key (never-falling columns only)."""
+    return PREV_PREFIX + column
+
+
+@dataclass
+class RawExtract:
+    """Data rows of one file: cleaned values under canonical names, plus where each row came from."""
+
+    feed: Feed
+    frame: pd.DataFrame
+    header: dict[str, str]  # canonical column -> header as written
+    multipliers: dict[str, float]
+    sheets: list[str]
+    encoding: str | None = None
+    rows_skipped: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
+    skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame)
+
