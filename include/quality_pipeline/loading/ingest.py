@@ -48,6 +48,7 @@ from quality_pipeline.parsing.reader import RawExtract, read_extract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.terminal import printable
+from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class FileResult:
 @dataclass
 class Context:
     con: duckdb.DuckDBPyConnection
-    gate: object
+    gate: Validator
     feed: Feed
     region: Region
     run_id: str
@@ -81,7 +82,7 @@ class Context:
     snapshots: Path | None = None  # private folder for the copies that are hashed and parsed
 
 
-def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate=None,
+def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate: Validator | None = None,
                 release: tuple[str, ...] = (), reprocess: tuple[str, ...] = (),
                 today: date | None = None) -> list[FileResult]:
     """Process every new file of the feed, then any held file named in `release` and any seen file named in
@@ -90,9 +91,7 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
     feed = load_feed(feed_name)
     region = load_region(settings.region_file)
     if gate is None:
-        from quality_pipeline.validation.gate import Gate
-
-        gate = Gate(docs_dir=settings.reports_dir / "validation" / feed_name)
+        gate = gate_for(settings, feed_name)
     results: list[FileResult] = []
     with write_session(settings) as con:
         ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots")

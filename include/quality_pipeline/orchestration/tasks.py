@@ -23,10 +23,10 @@ def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = N
     """Load every new file of the given feeds (one GX import for all) and return what became of each file."""
     from quality_pipeline.loading.ingest import ingest_feed
     from quality_pipeline.settings import load_settings
-    from quality_pipeline.validation.gate import Gate
+    from quality_pipeline.validation.gate import gate_for
 
     settings = load_settings()
-    gate = Gate(docs_dir=settings.reports_dir / "validation" / run_id.replace(":", "_"))
+    gate = gate_for(settings, run_id)
     files = []
     for feed in feeds:
         results = ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=tuple(release or ()),

@@ -1,7 +1,8 @@
 """Run a suite from `expectations/` over a pandas frame with Great Expectations and read back what failed.
 
-One `Gate` per task: it imports GX once, keeps an ephemeral context (never a shared
-on-disk GX project), and can render Data Docs into the reports folder.
+One `Gate` per task, built by `gate_for`: it imports GX once, keeps an ephemeral context (never a
+shared on-disk GX project), and can render Data Docs into the reports folder. Callers depend on the
+`Validator` protocol, not on GX.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from quality_pipeline.validation.docs import escape_result, localise_assets
 from quality_pipeline.validation.suites import load_suite_dict
+
+if TYPE_CHECKING:
+    from quality_pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,19 @@ class Outcome:
         return self.meta.get("severity", "warn")
 
 
+class Validator(Protocol):
+    """What loading needs of a gate: run a named suite over a frame, and render what it ran as Data Docs."""
+
+    def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None) -> list[Outcome]: ...
+
+    def build_docs(self) -> Path | None: ...
+
+
+def gate_for(settings: Settings, name: str) -> Gate:
+    """The gate of one task (or one feed's load): its Data Docs go to `<reports>/validation/<name>`."""
+    return Gate(docs_dir=settings.reports_dir / "validation" / name.replace(":", "_"))
+
+
 def _no_frame_fingerprints() -> None:
     """GX hashes every pandas batch under 1 GB (twice per validation) only to tag it with a fingerprint; we
     identify a batch by its file's sha256, and the hashing was half the validation time at 1M rows.
@@ -55,6 +73,8 @@ def _quiet_gx() -> None:
 
 
 class Gate:
+    """The `Validator` backed by Great Expectations (ephemeral context, suites from `expectations/`)."""
+
     def __init__(self, docs_dir: Path | None = None):
         _quiet_gx()
         import great_expectations as gx
