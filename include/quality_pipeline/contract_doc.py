@@ -14,6 +14,7 @@ from pathlib import Path
 
 from quality_pipeline.feeds import Column, Feed, all_feeds, unit_families
 from quality_pipeline.settings import PROJECT_ROOT
+from quality_pipeline.validation import never_falls
 
 CONTRACT_FILE = PROJECT_ROOT / "docs" / "extracts.md"
 BEGIN = "<!-- columns: generated from feeds/*.yaml by `make docs`; do not edit by hand -->"
@@ -55,7 +56,7 @@ def _rules(feed: Feed, col: Column) -> str:
     if col.required_when:
         out.append(f"required when {col.required_when['column']} is {col.required_when['equals']} (flag)")
     if col.never_falls:
-        out.append("never falls month on month (flag)")
+        out.append(never_falls.DESCRIPTION)
     if col.type == "uscc":
         out.append("check character (flag)")
     if col.type == "street":

@@ -11,6 +11,7 @@ from quality_pipeline.demo.model import FLAGGED, REJECTED, FilePlan, Issue, Raw,
 from quality_pipeline.demo.uscc import make_uscc, spoil_check_char
 from quality_pipeline.feeds import Column, Feed
 from quality_pipeline.region import Region
+from quality_pipeline.validation import never_falls
 
 TYPED = {"date", "month", "money", "integer", "number", "percent"}
 UNPARSEABLE = {
@@ -61,7 +62,7 @@ class Injector:
         flagged += [("required_when", c) for c in cols if c.required_when]
         flagged += [("not_before", c) for c in cols if c.not_before]
         flagged += [("unknown_street", c) for c in cols if c.type == "street"]
-        flagged += [("never_falls", c) for c in cols if c.never_falls]
+        flagged += [(never_falls.RULE, c) for c in cols if c.never_falls]
         self.decks = {REJECTED: Deck(_group(rejected), rng), FLAGGED: Deck(_group(flagged), rng)}
         self.severity = rng.choice([REJECTED, FLAGGED])
         self.budget = 0  # rejected rows still allowed in the current file
@@ -226,7 +227,7 @@ class Injector:
 
 _SKIP = object()
 MAX_REJECTED_SHARE = 0.15  # beyond this a file reads as broken rather than as data with defects
-FLAGGED_RULES = {"uscc_check", "required_when", "not_before", "unknown_street", "never_falls"}
+FLAGGED_RULES = {"uscc_check", "required_when", "not_before", "unknown_street", never_falls.RULE}
 
 
 def _group(pairs: list[tuple[str, Column | None]]) -> list[tuple[str, list[Column]]]:

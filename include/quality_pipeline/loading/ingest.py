@@ -43,11 +43,12 @@ from quality_pipeline.loading.outcomes import (
 from quality_pipeline.loading.partitions import KeyPartitions, parts_for
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.frame import EXTRA_COLUMN, PREV_PREFIX, ROW_COLUMN, SHEET_COLUMN
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
 from quality_pipeline.parsing.reader import RawExtract, read_extract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.terminal import printable
+from quality_pipeline.validation import never_falls
 from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
@@ -330,33 +331,7 @@ def _hash_cells(cells: np.ndarray) -> np.ndarray:
 
 def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """For cumulative columns, the value of the previous report month (this file or the warehouse)."""
-    cols = [c.name for c in ctx.feed.columns if c.never_falls]
-    if not cols or not len(frame):
-        return frame
-    key, month = ctx.feed.key[0], ctx.feed.event_date
-    picked = ", ".join(cols)
-    this = frame[[key, month, *cols]].reset_index(names="__idx")
-    ctx.con.register("this_file", this)
-    try:
-        prev = ctx.con.execute(f"""
-            WITH hist AS (
-                SELECT {key}, {month}, {", ".join(f"max({c}) AS {c}" for c in cols)}
-                FROM (SELECT {key}, {month}, {picked} FROM core.{ctx.feed.name}
-                      UNION ALL
-                      SELECT {key}, CAST({month} AS DATE), {picked} FROM this_file
-                      WHERE {key} IS NOT NULL AND {month} IS NOT NULL)
-                GROUP BY ALL
-            )
-            SELECT f.__idx, {", ".join(f"h.{c} AS {PREV_PREFIX}{c}" for c in cols)}
-            FROM this_file f ASOF LEFT JOIN hist h
-              ON f.{key} = h.{key} AND CAST(f.{month} AS DATE) > h.{month}
-        """).df().set_index("__idx")  # noqa: S608 - identifiers come from the feed declaration
-    finally:
-        ctx.con.unregister("this_file")
-    out = frame.copy()
-    for c in cols:
-        out[PREV_PREFIX + c] = pd.to_numeric(prev[PREV_PREFIX + c].reindex(out.index), errors="coerce")
-    return out
+    return never_falls.previous_values(ctx.con, ctx.feed, frame)
 
 
 def _against_previous(ctx: Context, raw: RawExtract, rows_read: int) -> tuple[float | None, int]:

@@ -23,6 +23,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 
 from quality_pipeline.parsing.uscc import uscc_is_valid
 from quality_pipeline.parsing.values import text_list_items
+from quality_pipeline.validation.never_falls import not_fallen
 
 # --- metrics -----------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class ColumnPairNotFallen(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A, column_B, **kwargs):
-        return pd.to_numeric(column_A) >= pd.to_numeric(column_B) - 1e-9
+        return not_fallen(column_A, column_B)
 
 
 # --- expectations ------------------------------------------------------------

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 from quality_pipeline.feeds import Column, Feed, all_feeds
-from quality_pipeline.parsing.frame import PARSED_TYPES, prev_name, raw_name
+from quality_pipeline.parsing.frame import PARSED_TYPES, raw_name
 from quality_pipeline.settings import EXPECTATIONS_DIR
+from quality_pipeline.validation import never_falls
 
 TYPE_ZH = {
     "date": "日期", "month": "年月", "money": "金额", "integer": "整数", "number": "数值",
@@ -111,8 +112,8 @@ def _column_flags(feed: Feed, col: Column) -> list[dict]:
                         "flag", "not_before", n, f"「{h}」早于「{other.header}」",
                         f"{n} is before {other.name}"))
     if col.never_falls:
-        out.append(_exp("expect_column_pair_values_to_not_fall", {"column_A": n, "column_B": prev_name(n)},
-                        "flag", "never_falls", n, f"「{h}」比上一报告期减少", f"{n} fell since the previous report month"))
+        out.append(_exp("expect_column_pair_values_to_not_fall", never_falls.expectation_kwargs(n),
+                        "flag", never_falls.RULE, n, *never_falls.reason(h, n)))
     return out
 
 
