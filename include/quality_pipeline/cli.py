@@ -76,6 +76,7 @@ def _flag(value: bool | None) -> str:
 
 def show_indicators(quarter: str | None, scope: str, today=None) -> int:
     """Print one quarter's figures (default: the latest closed quarter on `today`) and its year to date."""
+    from quality_pipeline import calendar
     from quality_pipeline.indicators import periods
     from quality_pipeline.indicators.compute import ACCUMULATING_UNITS, indicator_config
     from quality_pipeline.region import load_region
@@ -87,7 +88,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
     if not settings.warehouse.exists():
         print(f"no warehouse at {printable(settings.warehouse)}: run `make run` first", file=sys.stderr)
         return 1
-    today = today or periods.local_today()
+    today = today or calendar.local_today()
     con = read_only(settings)
     try:
         statuses = quarter_statuses(con, today, load_region(settings.region_file).grace_days)
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--quarter", help="e.g. 2026Q4; a quarter not yet closed is shown marked provisional")
     show.add_argument("--scope", default="district")
     show.add_argument("--today", type=date.fromisoformat, default=None,
-                      help="judge quarter status as of this day, YYYY-MM-DD (default: today in Asia/Shanghai)")
+                      help="judge quarter status as of this day, YYYY-MM-DD (default: today in the region's time zone)")
     summary = sub.add_parser("files", help="summarise audit.files")
     summary.add_argument("--run-like", default=None)
     sub.add_parser("write-suites", help="regenerate expectations/*.json from the feed declarations")

@@ -1,4 +1,4 @@
-"""The region a deployment serves: its code, name and street list, read from a YAML file."""
+"""The region a deployment serves: its code, name, street list and time zone, read from a YAML file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+
+from quality_pipeline.calendar import DEFAULT_TIMEZONE, timezone_name
 
 DEFAULT_GRACE_DAYS = 20
 
@@ -22,6 +24,7 @@ class Region:
     grace_days: int = DEFAULT_GRACE_DAYS
     dates_from: date = date(2000, 1, 1)  # no date of any feed is plausible before this day
     plan_years: int = 10  # how far ahead a planned date (a planned finish) may lie
+    timezone: str = DEFAULT_TIMEZONE  # IANA name (`calendar` reads it for every local day)
 
     def date_window(self, today: date) -> dict[str, date]:
         """The plausibility window of the run's day: every date on or after `dates_from` and not after today;
@@ -58,4 +61,4 @@ def load_region(path: Path) -> Region:
     window = data.get("plausible_dates", {})
     return Region(code=str(data["code"]), name=data["name"], streets=streets, street_suffix=suffix,
                   grace_days=grace, dates_from=window.get("from", date(2000, 1, 1)),
-                  plan_years=int(window.get("plan_years", 10)))
+                  plan_years=int(window.get("plan_years", 10)), timezone=timezone_name(Path(path)))

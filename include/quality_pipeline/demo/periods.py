@@ -1,11 +1,15 @@
-"""Calendar quarters and months as the demo data uses them."""
+"""Quarters and years as the demo data uses them: objects over `quality_pipeline.calendar`."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from quality_pipeline import calendar
+from quality_pipeline.calendar import add_months, month_end
+
+__all__ = ["CN_NUMERALS", "Quarter", "Year", "add_months", "month_end", "window"]
 
 CN_NUMERALS = "一二三四"
 QUARTER_REPORT_DAYS = 5  # a quarter's file is sent this many days after the quarter ends
@@ -26,30 +30,29 @@ class Quarter:
 
     @classmethod
     def of(cls, day: date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 + 1)
+        return cls(day.year, calendar.quarter_number(day.month))
 
     def __str__(self) -> str:
-        return f"{self.year}Q{self.q}"
+        return calendar.quarter_code(self.year, self.q)
 
     @property
     def start(self) -> date:
-        return date(self.year, 3 * self.q - 2, 1)
+        return calendar.quarter_start(str(self))
 
     @property
     def end(self) -> date:
-        return month_end(self.year, 3 * self.q)
+        return calendar.quarter_end(str(self))
 
     @property
     def months(self) -> list[tuple[int, int]]:
-        return [(self.year, 3 * self.q - 2 + i) for i in range(3)]
+        return calendar.quarter_months(self.year, self.q)
 
     @property
     def cn(self) -> str:
         return f"第{CN_NUMERALS[self.q - 1]}季度"
 
     def shift(self, n: int) -> Quarter:
-        index = self.year * 4 + self.q - 1 + n
-        return Quarter(index // 4, index % 4 + 1)
+        return Quarter(*calendar.parse_quarter(calendar.shift_quarter(str(self), n)))
 
 
 @dataclass(frozen=True, order=True)
@@ -75,11 +78,3 @@ def window(end_quarter: str, quarters: int) -> list[Quarter]:
     end = Quarter.parse(end_quarter)
     return [end.shift(i - quarters + 1) for i in range(quarters)]
 
-
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def add_months(year: int, month: int, n: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + n
-    return index // 12, index % 12 + 1

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from quality_pipeline import calendar
 from quality_pipeline.indicators import periods
 from quality_pipeline.indicators.quality_index import index_rows, load_index_config
 from quality_pipeline.region import Region
@@ -87,7 +88,7 @@ def _check_known(values: pd.DataFrame, config: dict) -> None:
 def compute(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
             today: date | None = None) -> pd.DataFrame:
     """Every quarter with data: one row per quarter × indicator × scope, with its status as of `today`."""
-    today = today or periods.local_today()
+    today = today or calendar.local_today()
     values = raw_values(con, region)
     index = index_rows(values, load_index_config(index_file), len(region.streets))
     values = pd.concat([values, index], ignore_index=True) if len(index) else values
@@ -123,7 +124,7 @@ def compute_annual(con: duckdb.DuckDBPyConnection, region: Region, index_file: P
                    today: date | None = None, quarterly: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every year with data, to date: one row per year × indicator × scope (`quarterly`: this run's
     quarterly table, which says which quarter each year runs through)."""
-    today = today or periods.local_today()
+    today = today or calendar.local_today()
     if quarterly is None:
         quarterly = compute(con, region, index_file, today)
     values = raw_values(con, region, "year")
@@ -173,7 +174,7 @@ def refresh(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
             quarters: list[str] | None = None, today: date | None = None) -> pd.DataFrame:
     """Replace the rows of `quarters` (default: every quarter with data) with freshly computed ones, and
     every year's rows, in one transaction. Returns the quarterly rows written."""
-    today = today or periods.local_today()
+    today = today or calendar.local_today()
     full = compute(con, region, index_file, today)
     annual = compute_annual(con, region, index_file, today, quarterly=full)
     table = full[full["quarter"].isin(quarters)] if quarters else full

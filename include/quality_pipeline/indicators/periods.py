@@ -3,37 +3,16 @@
 Offices deliver a quarter's records for some days after it ends, so a quarter stays `provisional` until
 the region's delivery grace period has passed, and only then is `closed`. Every function takes the day
 it judges from ("today") as an argument, so a run, a report and a test all see the same answer for the
-same day; `local_today` is the one place that reads the clock.
+same day; `calendar.local_today` is the one place that reads the clock.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+from quality_pipeline.calendar import bounds
+
 PROVISIONAL, CLOSED = "provisional", "closed"
-_PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
-
-
-def local_today() -> date:
-    """Today in the district's time zone (the default 'today' of a run, never used inside a test)."""
-    return datetime.now(TIMEZONE).date()
-
-
-def bounds(period: str) -> tuple[date, date]:
-    """First and last day of a quarter (2026Q3) or a year (2026)."""
-    match = _PERIOD.match(str(period))
-    if not match:
-        raise ValueError(f"not a quarter like 2026Q3 or a year like 2026: {period!r}")
-    year = int(match.group(1))
-    if match.group(2) is None:
-        return date(year, 1, 1), date(year, 12, 31)
-    q = int(match.group(2))
-    first = date(year, 3 * q - 2, 1)
-    last = date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
-    return first, last
 
 
 def status(period: str, today: date, grace_days: int) -> str:

@@ -13,14 +13,12 @@ new vintage, because each publication is an event someone may have reported.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import duckdb
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
-_QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+from quality_pipeline.calendar import closed_quarter, is_quarter
+
 _FREEZE = """
     INSERT INTO marts.indicator_vintages (vintage_id, quarter, published_at, published_by_run,
         indicator, scope, value, numerator, denominator, target, target_met, unit, period_status)
@@ -43,13 +41,10 @@ _FREEZE_YEAR = """
 def quarters_to_publish_at_close(today: date | datetime) -> list[str]:
     """The quarter that closed before `today`'s quarter began: [2026Q2] for any day of 2026Q3.
 
-    An aware datetime is read in Asia/Shanghai first: Airflow's logical date of the quarter-close
+    An aware datetime is read in the region's time zone first: Airflow's logical date of the quarter-close
     run (03:00 on 1 July in Shanghai) is still 30 June in UTC.
     """
-    if isinstance(today, datetime):
-        today = (today.astimezone(TIMEZONE) if today.tzinfo else today).date()
-    year, quarter = today.year, (today.month - 1) // 3 + 1
-    return [f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}"]
+    return [closed_quarter(today)]
 
 
 def _unchanged_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str) -> int | None:
@@ -71,7 +66,7 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
                     published_at: datetime | None = None) -> int:
     """Freeze the quarter's current rows of `marts.quarterly_indicators`, and its year's rows of
     `marts.annual_indicators` (if any), as a vintage; return its vintage_id."""
-    if not _QUARTER.match(quarter or ""):
+    if not is_quarter(quarter):
         raise ValueError(f"quarter must look like 2026Q2, not {quarter!r}")
     if not run_id:
         raise ValueError("run_id is required: it makes publishing idempotent per run")

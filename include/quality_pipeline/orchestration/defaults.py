@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from quality_pipeline.calendar import timezone_name
+
 OWNER = "quality-data"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = timezone_name()  # the region's (its file's `timezone:`), for schedules and naive dates
 
 # Nightly ingest at 01:00; the quarter closes at 03:00 on the first day of January, April, July and October.
 NIGHTLY_CRON = "0 1 * * *"

@@ -6,9 +6,8 @@ import logging
 import shlex
 from dataclasses import asdict
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from quality_pipeline.orchestration.defaults import TIMEZONE
+from quality_pipeline.calendar import closed_quarter, local_day, local_now
 from quality_pipeline.terminal import printable
 
 log = logging.getLogger(__name__)
@@ -95,18 +94,6 @@ def announce_if_changed(summary: dict) -> dict:
     return {"changed": changed}
 
 
-def closed_quarter(moment: datetime | date) -> str:
-    """The last quarter that had ended by `moment` (taken in the district's time zone): 2026-07-01 → 2026Q2."""
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(ZoneInfo(TIMEZONE)).date() if moment.tzinfo else moment.date()
-    year, q = moment.year, (moment.month - 1) // 3 + 1
-    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
-
-
-def _local_day(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(TIMEZONE)).date() if moment.tzinfo else moment.date()
-
-
 def _skip(reason: str):
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -130,13 +117,13 @@ def plan_quarterly_run(*, run_type: str, logical_date: datetime | None, quarters
     run_type = str(getattr(run_type, "value", run_type))  # the Task SDK's DagRunType prints as DagRunType.X
     requested = sorted(set(quarters or []))
     closing = run_type in ("scheduled", "backfill") and logical_date is not None
-    closed_at = _local_day(logical_date) if run_type == "scheduled" and logical_date is not None else None
+    closed_at = local_day(logical_date) if run_type == "scheduled" and logical_date is not None else None
     vintage: list[str] = []
     if publish_vintage:
         if requested:
             vintage = requested
         else:
-            vintage = [closed_quarter(logical_date if closing else now or datetime.now(ZoneInfo(TIMEZONE)))]
+            vintage = [closed_quarter(logical_date if closing else now or local_now())]
     if requested:
         recompute = requested
     elif closing:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from quality_pipeline.calendar import is_quarter, quarter_of
 from quality_pipeline.settings import WAREHOUSE_SQL_DIR
 
 SEEDS_DIR = WAREHOUSE_SQL_DIR / "seeds"
@@ -27,7 +28,6 @@ PROVINCIAL_YEARS = 3
 _STANDARD_NO = re.compile(
     r"^(?P<prefix>GB(?:/[TZ])?|DB\d{2,6}(?:/T)?|T/[A-Z0-9]{2,}|[A-Z]{2}(?:/[TZ])?) \d+(?:\.\d+)*-(?P<year>\d{4})$"
 )
-_QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
@@ -171,10 +171,10 @@ def _brand(row: _Row, today: date) -> tuple:
 
 def _construction(row: _Row, today: date) -> tuple:
     quarter = row.text("quarter")
-    if quarter is not None and not _QUARTER.match(quarter):
+    if quarter is not None and not is_quarter(quarter):
         row.problem("quarter", f"「{quarter}」不是形如 2026Q3 的季度", f"{quarter!r} is not a quarter like 2026Q3")
         quarter = None
-    elif quarter is not None and quarter > f"{today.year}Q{(today.month - 1) // 3 + 1}":
+    elif quarter is not None and quarter > quarter_of(today):
         row.problem("quarter", f"{quarter} 尚未开始", f"{quarter} has not begun")
     projects = row.count("projects_inspected")
     rate = row.percent("acceptance_pass_rate", required=projects != 0)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from quality_pipeline.calendar import quarter_of
 from quality_pipeline.reference.seeds import KINDS, LEVELS, SEEDS_DIR, Seed, SeedError, read_seeds
 
 
@@ -59,10 +60,6 @@ def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR, 
     return {"version": version, "load_id": load_id, "changed": True, "rows": rows}
 
 
-def _quarter(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
 def stock_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
     """Standards published by `as_of` (by level), brand titles valid on `as_of` (by kind), and the latest
     construction-quality return up to `as_of`'s quarter; JSON-serialisable."""
@@ -75,7 +72,7 @@ def stock_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
         "GROUP BY kind", [as_of, as_of]).fetchall())
     quality = con.execute(
         "SELECT quarter, projects_inspected, acceptance_pass_rate, quality_awards FROM ref.construction_quality "
-        "WHERE quarter <= ? ORDER BY quarter DESC LIMIT 1", [_quarter(as_of)]).fetchone()
+        "WHERE quarter <= ? ORDER BY quarter DESC LIMIT 1", [quarter_of(as_of)]).fetchone()
     version = con.execute("SELECT max_by(version, load_id) FROM ref.seed_versions").fetchone()[0]
     by_level = {level: int(levels.get(level, 0)) for level in LEVELS}
     return {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from quality_pipeline.indicators import periods
+from quality_pipeline import calendar
 from quality_pipeline.indicators.compute import indicator_config
 from quality_pipeline.indicators.quality_index import load_index_config
 from quality_pipeline.region import load_region
@@ -70,7 +70,7 @@ def _load(settings: Settings, wanted: list[str] | None, latest: bool = False,
         quarters.parse(quarter)
     region = load_region(settings.region_file)
     index_config = load_index_config(settings.index_file)
-    today = today or periods.local_today()
+    today = today or calendar.local_today()
     con = read_only(settings)
     try:
         statuses = report_data.quarter_statuses(con, today, region.grace_days)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from quality_pipeline import calendar
 from quality_pipeline.indicators import periods
 from quality_pipeline.region import Region
 from quality_pipeline.report import quarters
@@ -75,7 +76,7 @@ def latest_closed(statuses: dict[str, str]) -> str | None:
 
 def load(con: duckdb.DuckDBPyConnection, quarter: str, region: Region, index_config: dict,
          today: date | None = None) -> ReportData:
-    today = today or periods.local_today()
+    today = today or calendar.local_today()
     statuses = quarter_statuses(con, today, region.grace_days)
     year = quarters.parse(quarter)[0]
     previous = quarters.previous(quarter)
