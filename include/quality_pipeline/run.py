@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from quality_pipeline.filelock import exclusive
 from quality_pipeline.terminal import printable
 
 LOCK_NAME = "make-run.lock"
@@ -37,30 +37,14 @@ def _home() -> Path:
 @contextlib.contextmanager
 def run_lock(home: Path, log_dir: Path, *, wait: bool, out: TextIO) -> Iterator[bool]:
     """Hold the run lock; yield False (without it) when another run holds it and we were told not to wait."""
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOCK_NAME, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = printable(fh.read().strip() or "unknown")
-            print(f"another `make run` is in progress ({holder}); "
-                  + ("waiting for it to finish ..." if wait else "not starting a second one"), file=out, flush=True)
-            if not wait:
-                yield False
-                return
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, logs in {log_dir}")
-            fh.flush()
-            yield True
-        finally:
-            fh.seek(0)
-            fh.truncate()  # a finished run is no one's to wait for
-            fh.flush()
-            fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def busy(holder: str) -> None:
+        print(f"another `make run` is in progress ({printable(holder or 'unknown')}); "
+              + ("waiting for it to finish ..." if wait else "not starting a second one"), file=out, flush=True)
+
+    me = f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, logs in {log_dir}"
+    with exclusive(home / LOCK_NAME, me, wait=wait, on_busy=busy, clear_on_release=True) as held:
+        yield held
 
 
 def _attention_lines(log: Path, limit: int = 60) -> list[str]:

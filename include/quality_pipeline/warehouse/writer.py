@@ -26,17 +26,16 @@ someone else's changes onto what the pipeline published.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import stat
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
+from quality_pipeline.filelock import LockTimeout, exclusive
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.warehouse.faults import fault_point
 from quality_pipeline.warehouse.migrations import MigrationChanged, migrate
@@ -63,25 +62,12 @@ class WriterBusy(RuntimeError):
 
 @contextlib.contextmanager
 def writer_lock(work_dir: Path, timeout_s: float = 3600.0) -> Iterator[None]:
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with open(work_dir / LOCK_NAME, "a+") as fh:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WriterBusy(f"warehouse writer lock {work_dir / LOCK_NAME} busy for {timeout_s:.0f}s") from None
-                time.sleep(0.2)
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"{os.getpid()}\n")
-            fh.flush()
+    """Hold the single writer's lock (its pid written in it), waiting up to `timeout_s` for another writer."""
+    try:
+        with exclusive(work_dir / LOCK_NAME, f"{os.getpid()}\n", timeout_s=timeout_s):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except LockTimeout:
+        raise WriterBusy(f"warehouse writer lock {work_dir / LOCK_NAME} busy for {timeout_s:.0f}s") from None
 
 
 def _working_path(settings: Settings) -> Path:
