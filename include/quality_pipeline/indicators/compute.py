@@ -19,6 +19,7 @@ from quality_pipeline.indicators import periods
 from quality_pipeline.indicators.quality_index import index_rows, load_index_config
 from quality_pipeline.region import Region
 from quality_pipeline.settings import PACKAGE_DIR, WAREHOUSE_SQL_DIR
+from quality_pipeline.sql_files import sql_file
 
 INDICATOR_SQL_DIR = WAREHOUSE_SQL_DIR / "marts" / "indicators"
 INDICATORS_FILE = PACKAGE_DIR / "config" / "indicators.yaml"
@@ -163,9 +164,7 @@ def _restamp(con: duckdb.DuckDBPyConnection, region: Region, today: date) -> Non
         return
     con.register("quarter_stamps", stamps)
     try:
-        con.execute("UPDATE marts.quarterly_indicators AS q SET period_status = s.period_status "
-                    "FROM quarter_stamps AS s WHERE q.quarter = s.quarter "
-                    "AND q.period_status IS DISTINCT FROM s.period_status")
+        con.execute(sql_file(__file__, "restamp_quarter_status"))
     finally:
         con.unregister("quarter_stamps")
 

@@ -18,24 +18,7 @@ from datetime import date, datetime
 import duckdb
 
 from quality_pipeline.calendar import closed_quarter, is_quarter
-
-_FREEZE = """
-    INSERT INTO marts.indicator_vintages (vintage_id, quarter, published_at, published_by_run,
-        indicator, scope, value, numerator, denominator, target, target_met, unit, period_status)
-    SELECT ?, quarter, ?, ?, indicator, scope, value, numerator, denominator, target, target_met, unit,
-           period_status
-    FROM marts.quarterly_indicators
-    WHERE quarter = ?
-"""
-_FREEZE_YEAR = """
-    INSERT INTO marts.annual_indicator_vintages (vintage_id, year, published_at, published_by_run,
-        indicator, scope, value, numerator, denominator, target, target_met, on_track, unit, period_status,
-        through_quarter)
-    SELECT ?, year, ?, ?, indicator, scope, value, numerator, denominator, target, target_met, on_track, unit,
-           period_status, through_quarter
-    FROM marts.annual_indicators
-    WHERE year = ?
-"""
+from quality_pipeline.sql_files import sql_file
 
 
 def quarters_to_publish_at_close(today: date | datetime) -> list[str]:
@@ -55,10 +38,7 @@ def _unchanged_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str
     ).fetchone()
     if row[0] is None:
         return None
-    restated = con.execute(
-        "SELECT (SELECT count(*) FROM marts.indicator_restatements WHERE vintage_id = $v)"
-        " + (SELECT count(*) FROM marts.annual_indicator_restatements WHERE vintage_id = $v)",
-        {"v": row[0]}).fetchone()[0]
+    restated = con.execute(sql_file(__file__, "vintage_restatements"), {"v": row[0]}).fetchone()[0]
     return None if restated else row[0]
 
 
@@ -80,8 +60,9 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
         if vintage_id is None:
             vintage_id = con.execute("SELECT nextval('marts.vintage_id_seq')").fetchone()[0]
             at = published_at or datetime.now()
-            con.execute(_FREEZE, [vintage_id, at, run_id, quarter])
-            con.execute(_FREEZE_YEAR, [vintage_id, at, run_id, int(quarter[:4])])
+            frozen = {"vintage_id": vintage_id, "published_at": at, "run_id": run_id}
+            con.execute(sql_file(__file__, "freeze_quarter_vintage"), {**frozen, "quarter": quarter})
+            con.execute(sql_file(__file__, "freeze_annual_vintage"), {**frozen, "year": int(quarter[:4])})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -9,14 +9,12 @@ import duckdb
 
 from quality_pipeline.calendar import quarter_of
 from quality_pipeline.reference.seeds import KINDS, LEVELS, SEEDS_DIR, Seed, SeedError, read_seeds
+from quality_pipeline.sql_files import sql_file
 
 
 def _loaded(con: duckdb.DuckDBPyConnection) -> tuple[int | None, dict[str, tuple[str, str]]]:
     """The newest load: its load_id and {seed: (version, sha256)}."""
-    rows = con.execute(
-        "SELECT load_id, seed, version, sha256 FROM ref.seed_versions "
-        "WHERE load_id = (SELECT max(load_id) FROM ref.seed_versions)"
-    ).fetchall()
+    rows = con.execute(sql_file(__file__, "latest_seed_versions")).fetchall()
     return (rows[0][0] if rows else None), {seed: (version, sha) for _, seed, version, sha in rows}
 
 
@@ -63,16 +61,11 @@ def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR, 
 def stock_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
     """Standards published by `as_of` (by level), brand titles valid on `as_of` (by kind), and the latest
     construction-quality return up to `as_of`'s quarter; JSON-serialisable."""
-    levels = dict(con.execute("SELECT level, count(*) FROM ref.standards WHERE published_date <= ? GROUP BY level",
-                              [as_of]).fetchall())
-    led = con.execute("SELECT count(*) FROM ref.standards WHERE published_date <= ? AND role = '主导'",
-                      [as_of]).fetchone()[0]
-    kinds = dict(con.execute(
-        "SELECT kind, count(*) FROM ref.brands WHERE awarded_date <= ? AND (expires_date IS NULL OR ? < expires_date) "
-        "GROUP BY kind", [as_of, as_of]).fetchall())
-    quality = con.execute(
-        "SELECT quarter, projects_inspected, acceptance_pass_rate, quality_awards FROM ref.construction_quality "
-        "WHERE quarter <= ? ORDER BY quarter DESC LIMIT 1", [quarter_of(as_of)]).fetchone()
+    day = {"as_of": as_of}
+    levels = dict(con.execute(sql_file(__file__, "standards_by_level"), day).fetchall())
+    led = con.execute(sql_file(__file__, "standards_led"), day).fetchone()[0]
+    kinds = dict(con.execute(sql_file(__file__, "brands_in_force"), day).fetchall())
+    quality = con.execute(sql_file(__file__, "construction_quality_latest"), {"quarter": quarter_of(as_of)}).fetchone()
     version = con.execute("SELECT max_by(version, load_id) FROM ref.seed_versions").fetchone()[0]
     by_level = {level: int(levels.get(level, 0)) for level in LEVELS}
     return {

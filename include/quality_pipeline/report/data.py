@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 
@@ -13,8 +12,8 @@ from quality_pipeline.indicators import periods
 from quality_pipeline.region import Region
 from quality_pipeline.report import quarters
 from quality_pipeline.report.reference import StockFigure, sample_data_note, stock_figures
+from quality_pipeline.sql_files import sql_file
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
 MAX_QUARTERS = 8  # quarters shown in the trend charts and tables
 
 
@@ -53,7 +52,7 @@ class ReportData:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[dict]:
-    cursor = con.execute((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"), params or {})
+    cursor = con.execute(sql_file(__file__, name), params or {})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+from quality_pipeline.sql_files import sql_file
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def stock_figures(con: duckdb.DuckDBPyConnection, quarter_end: date) -> list[Sto
     for table, (query, group_zh, group_en, unit, needed) in SOURCES.items():
         if not needed <= available.get(table, set()):
             continue
-        sql = (SQL_DIR / f"{query}.sql").read_text(encoding="utf-8")
+        sql = sql_file(__file__, query)
         for label, value in con.execute(sql, {"quarter_end": quarter_end}).fetchall():
             figures.append(StockFigure(group_zh, group_en, str(label), value, unit))
     return figures
@@ -69,7 +68,7 @@ def sample_data_note(con: duckdb.DuckDBPyConnection) -> str | None:
     """
     if "seed_versions" not in _ref_columns(con):
         return None
-    row = con.execute((SQL_DIR / "sample_seeds.sql").read_text(encoding="utf-8")).fetchone()
+    row = con.execute(sql_file(__file__, "sample_seeds")).fetchone()
     if row is None:
         return None
     return (f"存量数据来自示例参考数据（版本 {row[0]}），不是本区的真实台账 / the stock figures come from the sample "

@@ -15,6 +15,7 @@ import pandas as pd
 
 from quality_pipeline.feeds import Feed
 from quality_pipeline.parsing.frame import prev_name
+from quality_pipeline.sql_files import sql_file
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,23 +52,14 @@ def previous_values(con: duckdb.DuckDBPyConnection, feed: Feed, frame: pd.DataFr
     if not cols or not len(frame):
         return frame
     key, month = feed.key[0], feed.event_date
-    picked = ", ".join(cols)
     this = frame[[key, month, *cols]].reset_index(names="__idx")
     con.register("this_file", this)
     try:
-        prev = con.execute(f"""
-            WITH hist AS (
-                SELECT {key}, {month}, {", ".join(f"max({c}) AS {c}" for c in cols)}
-                FROM (SELECT {key}, {month}, {picked} FROM core.{feed.name}
-                      UNION ALL
-                      SELECT {key}, CAST({month} AS DATE), {picked} FROM this_file
-                      WHERE {key} IS NOT NULL AND {month} IS NOT NULL)
-                GROUP BY ALL
-            )
-            SELECT f.__idx, {", ".join(f"h.{c} AS {prev_name(c)}" for c in cols)}
-            FROM this_file f ASOF LEFT JOIN hist h
-              ON f.{key} = h.{key} AND CAST(f.{month} AS DATE) > h.{month}
-        """).df().set_index("__idx")  # noqa: S608 - identifiers come from the feed declaration
+        sql = sql_file(__file__, "previous_values").format(
+            key=key, month=month, table=f"core.{feed.name}", columns=", ".join(cols),
+            maxima=", ".join(f"max({c}) AS {c}" for c in cols),
+            previous=", ".join(f"h.{c} AS {prev_name(c)}" for c in cols))
+        prev = con.execute(sql).df().set_index("__idx")
     finally:
         con.unregister("this_file")
     out = frame.copy()

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from quality_pipeline.settings import WAREHOUSE_SQL_DIR
+from quality_pipeline.sql_files import sql_file
 from quality_pipeline.warehouse.faults import fault_point
 
 MIGRATIONS_DIR = WAREHOUSE_SQL_DIR / "migrations"
@@ -41,11 +42,7 @@ class MigrationChanged(RuntimeError):
 
 def applied(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS meta.schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL)"
-    )
+    con.execute(sql_file(__file__, "schema_migrations"))
     con.execute("CHECKPOINT")
     return dict(con.execute("SELECT version, checksum FROM meta.schema_migrations").fetchall())
 
