@@ -102,7 +102,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
             [quarter, scope],
         ).fetchall()
         as_of = con.execute("SELECT max(processed_at) FROM audit.files WHERE status = 'loaded'").fetchone()[0]
-        year_rows = _year_rows(con, int(quarter[:4])) if scope == "district" else []
+        year_rows = _year_rows(con, calendar.parse_quarter(quarter)[0]) if scope == "district" else []
     finally:
         con.close()
     labels = indicator_config()
@@ -122,7 +122,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
         label = printable(labels.get(indicator, {}).get("label_zh", ""))
         print(f"{printable(indicator):<38} {_pad(label, 16)} {shown:>16} {ratio:>29} {tgt:>9}  "
               f"{_flag(met):<4} {printable(unit)}{partial}")
-    _print_year(int(quarter[:4]), year_rows, labels, today)
+    _print_year(calendar.parse_quarter(quarter)[0], year_rows, labels, today)
     return 0
 
 

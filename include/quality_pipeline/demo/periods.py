@@ -23,10 +23,10 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        match = re.fullmatch(r"(\d{4})\s*-?Q([1-4])", text.strip().upper())
-        if not match:
-            raise ValueError(f"not a quarter: {text!r} (expected e.g. 2026Q3)")
-        return cls(int(match.group(1)), int(match.group(2)))
+        try:  # 2026Q3, also written 2026-Q3, 2026 Q3 or 2026q3
+            return cls(*calendar.parse_quarter(re.sub(r"\s*-?(?=Q)", "", text.strip().upper(), count=1)))
+        except ValueError:
+            raise ValueError(f"not a quarter: {text!r} (expected e.g. 2026Q3)") from None
 
     @classmethod
     def of(cls, day: date) -> Quarter:

@@ -110,7 +110,7 @@ def year_elapsed_share(through_quarter: str, today: date) -> float:
     """The share of the year its figures cover: up to the end of `through_quarter`, or up to today when
     that quarter is still running."""
     last_day = min(today, periods.bounds(through_quarter)[1])
-    return periods.elapsed_share(through_quarter[:4], last_day)
+    return periods.elapsed_share(str(calendar.parse_quarter(through_quarter)[0]), last_day)
 
 
 def _on_track(row, config: dict, share: float) -> bool | None:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from quality_pipeline.calendar import closed_quarter, is_quarter
+from quality_pipeline.calendar import closed_quarter, is_quarter, parse_quarter
 from quality_pipeline.sql_files import sql_file
 
 
@@ -62,7 +62,7 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
             at = published_at or datetime.now()
             frozen = {"vintage_id": vintage_id, "published_at": at, "run_id": run_id}
             con.execute(sql_file(__file__, "freeze_quarter_vintage"), {**frozen, "quarter": quarter})
-            con.execute(sql_file(__file__, "freeze_annual_vintage"), {**frozen, "year": int(quarter[:4])})
+            con.execute(sql_file(__file__, "freeze_annual_vintage"), {**frozen, "year": parse_quarter(quarter)[0]})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
