@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 
+from quality_pipeline.sql_files import sql_file
 from quality_pipeline.terminal import printable
 
 
@@ -43,9 +44,7 @@ def _pick_quarter(statuses: dict[str, str], quarter: str | None) -> tuple[str | 
 
 
 def _year_rows(con, year: int) -> list[tuple]:
-    return con.execute(
-        "SELECT indicator, value, target, target_met, on_track, unit, through_quarter, period_status "
-        "FROM marts.annual_indicators WHERE year = ? AND scope = 'district' ORDER BY indicator", [year]).fetchall()
+    return con.execute(sql_file(__file__, "annual_district_indicators"), {"year": year}).fetchall()
 
 
 def _print_year(year: int, rows: list[tuple], labels: dict, today) -> None:
@@ -96,11 +95,7 @@ def show_indicators(quarter: str | None, scope: str, today=None) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return 1
-        rows = con.execute(
-            "SELECT indicator, value, numerator, denominator, target, target_met, unit "
-            "FROM marts.quarterly_indicators WHERE quarter = ? AND scope = ? ORDER BY indicator",
-            [quarter, scope],
-        ).fetchall()
+        rows = con.execute(sql_file(__file__, "quarter_indicators"), {"quarter": quarter, "scope": scope}).fetchall()
         as_of = con.execute("SELECT max(processed_at) FROM audit.files WHERE status = 'loaded'").fetchone()[0]
         year_rows = _year_rows(con, calendar.parse_quarter(quarter)[0]) if scope == "district" else []
     finally:
@@ -135,12 +130,7 @@ def run_summary(run_like: str | None) -> int:
         return 0
     con = read_only(settings)
     try:
-        rows = con.execute(
-            "SELECT status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected), "
-            "sum(duplicates_dropped), sum(rows_held) FROM audit.files "
-            "WHERE ? IS NULL OR run_id LIKE ? GROUP BY status ORDER BY status",
-            [run_like, run_like],
-        ).fetchall()
+        rows = con.execute(sql_file(__file__, "files_by_status"), {"run_like": run_like}).fetchall()
     finally:
         con.close()
     for status, files, read, loaded, rejected, dups, held in rows:

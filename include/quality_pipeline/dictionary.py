@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from quality_pipeline.settings import PROJECT_ROOT, WAREHOUSE_SQL_DIR
+from quality_pipeline.sql_files import sql_file
 from quality_pipeline.warehouse.migrations import migrate
 
 DICTIONARY_FILE = PROJECT_ROOT / "docs" / "data-dictionary.md"
@@ -34,28 +35,18 @@ def _cell(text: object) -> str:
 
 def _objects(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
     """(schema, name, kind, comment) of every table and view, in layer order then by name."""
-    rows = con.execute(
-        "SELECT schema_name, table_name, 'table', comment FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
-        "UNION ALL SELECT schema_name, view_name, 'view', comment FROM duckdb_views() WHERE NOT internal "
-        "AND NOT temporary"
-    ).fetchall()
+    rows = con.execute(sql_file(__file__, "catalog_objects")).fetchall()
     order = {s: i for i, s in enumerate(SCHEMAS)}
     return sorted(rows, key=lambda r: (order.get(r[0], len(order)), r[0], r[1]))
 
 
 def _keys(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
-    rows = con.execute(
-        "SELECT schema_name, table_name, unnest(constraint_column_names) FROM duckdb_constraints() "
-        "WHERE constraint_type = 'PRIMARY KEY'"
-    ).fetchall()
+    rows = con.execute(sql_file(__file__, "catalog_primary_keys")).fetchall()
     return set(rows)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple]:
-    return con.execute(
-        "SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns() "
-        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index", [schema, name]
-    ).fetchall()
+    return con.execute(sql_file(__file__, "catalog_columns"), {"schema": schema, "name": name}).fetchall()
 
 
 def _example_lines() -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from quality_pipeline.settings import PACKAGE_DIR, PROJECT_ROOT
 from quality_pipeline.sql_files import sql_file
 
-FILES = sorted([*PACKAGE_DIR.glob("*/sql/*.sql"), *(PROJECT_ROOT / "warehouse" / "marts").rglob("*.sql")])
+FILES = sorted([*PACKAGE_DIR.glob("sql/*.sql"), *PACKAGE_DIR.glob("*/sql/*.sql"), *(PROJECT_ROOT / "warehouse" / "marts").rglob("*.sql")])
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
