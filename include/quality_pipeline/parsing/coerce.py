@@ -12,14 +12,7 @@ import numpy as np
 import pandas as pd
 
 from quality_pipeline.feeds import Column, Feed, unit_families
-from quality_pipeline.parsing.frame import (
-    EXTRA_COLUMN,
-    PARSED_TYPES,
-    ROW_COLUMN,
-    SHEET_COLUMN,
-    RawExtract,
-    raw_name,
-)
+from quality_pipeline.parsing.frame import PARSED_TYPES, PROVENANCE_COLUMNS, RawExtract, raw_name
 from quality_pipeline.parsing.units import parse_quantity
 from quality_pipeline.parsing.uscc import normalise_uscc
 from quality_pipeline.parsing.values import factorize, map_value, parse_series, parse_text_list
@@ -73,9 +66,7 @@ def typed_frame(raw: RawExtract, region: Region) -> pd.DataFrame:
     feed: Feed = raw.feed
     frame = raw.frame
     empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    out: dict[str, pd.Series] = {
-        SHEET_COLUMN: frame[SHEET_COLUMN], ROW_COLUMN: frame[ROW_COLUMN], EXTRA_COLUMN: frame[EXTRA_COLUMN],
-    }
+    out: dict[str, pd.Series] = {name: frame[name] for name in PROVENANCE_COLUMNS}
     for column in feed.columns:
         cells = frame[column.name] if column.name in frame else empty
         out.update(_coerce_column(column, cells, raw.multipliers.get(column.name, 1.0), region, raw.text_only))

@@ -22,7 +22,7 @@ RAW_SUFFIX = "__raw"
 PREV_PREFIX = "__prev_"
 # Column types parsed from text: each keeps the text as written in `raw_name(column)` for the suite to compare.
 PARSED_TYPES = frozenset({"date", "month", "money", "integer", "number", "percent", "bool", "industry_code"})
-PROVENANCE_COLUMNS = (SHEET_COLUMN, ROW_COLUMN, EXTRA_COLUMN)
+PROVENANCE_COLUMNS = (SHEET_COLUMN, ROW_COLUMN, EXTRA_COLUMN)  # carried unchanged from reader to loader
 
 
 def raw_name(column: str) -> str:
