@@ -78,6 +78,11 @@ def quarter_code(year: int, q: int) -> str:
     return f"{year}Q{q}"
 
 
+def quarter_name_zh(q: int) -> str:
+    """3 → 第三季度"""
+    return f"第{'一二三四'[q - 1]}季度"
+
+
 def quarter_of(day: date) -> str:
     """2026-08-15 → 2026Q3"""
     return quarter_code(day.year, quarter_number(day.month))

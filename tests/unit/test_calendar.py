@@ -22,6 +22,7 @@ def test_a_day_lies_within_its_quarter(day):
     quarter = calendar.quarter_of(day)
     assert calendar.quarter_start(quarter) <= day <= calendar.quarter_end(quarter)
     assert calendar.parse_quarter(quarter) == (day.year, (day.month + 2) // 3)
+    assert calendar.quarter_name_zh(calendar.parse_quarter(quarter)[1]).startswith("第")
 
 
 @given(quarters, st.integers(-400, 400), st.integers(-400, 400))

@@ -9,9 +9,8 @@ from datetime import date
 from quality_pipeline import calendar
 from quality_pipeline.calendar import add_months, month_end
 
-__all__ = ["CN_NUMERALS", "Quarter", "Year", "add_months", "month_end", "window"]
+__all__ = ["Quarter", "Year", "add_months", "month_end", "window"]
 
-CN_NUMERALS = "一二三四"
 QUARTER_REPORT_DAYS = 5  # a quarter's file is sent this many days after the quarter ends
 MONTH_REPORT_DAYS = 3
 
@@ -49,7 +48,7 @@ class Quarter:
 
     @property
     def cn(self) -> str:
-        return f"第{CN_NUMERALS[self.q - 1]}季度"
+        return calendar.quarter_name_zh(self.q)
 
     def shift(self, n: int) -> Quarter:
         return Quarter(*calendar.parse_quarter(calendar.shift_quarter(str(self), n)))

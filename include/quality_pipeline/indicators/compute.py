@@ -109,7 +109,7 @@ def _through(quarters: pd.Series) -> dict[str, str]:
 def year_elapsed_share(through_quarter: str, today: date) -> float:
     """The share of the year its figures cover: up to the end of `through_quarter`, or up to today when
     that quarter is still running."""
-    last_day = min(today, periods.bounds(through_quarter)[1])
+    last_day = min(today, calendar.bounds(through_quarter)[1])
     return periods.elapsed_share(str(calendar.parse_quarter(through_quarter)[0]), last_day)
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from quality_pipeline.calendar import parse_quarter as parse
 from quality_pipeline.calendar import previous_quarter as previous
 from quality_pipeline.calendar import quarter_end as end
+from quality_pipeline.calendar import quarter_name_zh
 from quality_pipeline.calendar import quarter_start as start
 
 __all__ = ["end", "label_short", "label_zh", "parse", "previous", "start"]
-_ZH_NUMERALS = "一二三四"
 
 
 def label_zh(quarter: str) -> str:
     """2026Q3 → 2026年第三季度"""
     year, q = parse(quarter)
-    return f"{year}年第{_ZH_NUMERALS[q - 1]}季度"
+    return f"{year}年{quarter_name_zh(q)}"
 
 
 def label_short(quarter: str) -> str:
