@@ -8,10 +8,10 @@ import pytest
 
 from quality_pipeline.feeds import dag_feeds
 from quality_pipeline.orchestration.defaults import NIGHTLY_CRON, QUARTER_CLOSE_CRON, asset_uris
+from quality_pipeline.orchestration.tasks import closed_quarter, plan_quarterly_run
 
 DAG_FEEDS = dag_feeds()
 ASSET_URIS = asset_uris()
-from quality_pipeline.orchestration.tasks import closed_quarter, plan_quarterly_run
 
 
 @pytest.fixture
