@@ -133,11 +133,12 @@ def feeds_dir() -> Path:
 
 
 def load_feed(name: str) -> Feed:
-    return _load(feeds_dir() / f"{name}.yaml")
+    path = feeds_dir() / f"{name}.yaml"
+    return _load(path, path.stat().st_mtime_ns)  # read again when the file changed
 
 
 @cache
-def _load(path: Path) -> Feed:
+def _load(path: Path, _mtime_ns: int) -> Feed:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     unknown = set(raw) - set(Feed.__dataclass_fields__) - {"feed"}
     if unknown:
