@@ -63,7 +63,7 @@ release: airflow-init ## Publish a held file anyway: make release FILE=product_s
 
 config: ## Print the settings the targets use (from the environment, .env and the defaults)
 	@$(foreach v,QUALITY_LANDING_DIR QUALITY_WAREHOUSE QUALITY_REPORTS_DIR AIRFLOW_HOME AIRFLOW__CORE__EXECUTOR,echo "$(v)=$($(v))";)
-	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
+	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE QUALITY_FEEDS_DIR QUALITY_FEED_SQL_DIR QUALITY_EXPECTATIONS_DIR AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
 
 demo: airflow-init ## Demo extracts, seeds, every DAG, a reported quarter and its correction, then the latest quarter and its report
 	@$(BIN)/python -m quality_pipeline.demo.tour --landing $(LANDING_ABS) $(DEMO_ARGS)
@@ -73,13 +73,20 @@ demo: airflow-init ## Demo extracts, seeds, every DAG, a reported quarter and it
 up: install ## Airflow standalone (SQLite, LocalExecutor) sized to the machine, DAGs unpaused (UP_ARGS=--keep-paused); prints URL and login
 	$(BIN)/python -m quality_pipeline.orchestration.topology up $(UP_ARGS)
 
-expectations: install ## Rewrite expectations/*.json from the feed declarations
+generate: install ## Everything generated from the feed declarations: suites, feed SQL, docs
+	$(BIN)/python -m quality_pipeline.cli write-suites
+	$(BIN)/python -m quality_pipeline.feeds.schema
+	$(BIN)/python -m quality_pipeline.dictionary
+	$(BIN)/python -m quality_pipeline.contract_doc
+
+expectations: install ## Rewrite expectations/*.json from the feed declarations (part of make generate)
 	$(BIN)/python -m quality_pipeline.cli write-suites
 
 report: install ## Write the latest quarter's report (HTML + XLSX) under $QUALITY_REPORTS_DIR/<quarter>/
 	$(BIN)/python -m quality_pipeline.report
 
-docs: install ## Regenerate docs/data-dictionary.md from the COMMENTs and the column tables of docs/extracts.md
+docs: install ## Regenerate the feed SQL, docs/data-dictionary.md (from the COMMENTs) and the column tables of docs/extracts.md
+	$(BIN)/python -m quality_pipeline.feeds.schema
 	$(BIN)/python -m quality_pipeline.dictionary
 	$(BIN)/python -m quality_pipeline.contract_doc
 
@@ -125,4 +132,4 @@ bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown in
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run release config demo up test-fast expectations report docs seeds browser lint test bench bench-memory bench-gx clean
+.PHONY: help install airflow-init run release config demo up test-fast generate expectations report docs seeds browser lint test bench bench-memory bench-gx clean

@@ -1,30 +1,11 @@
-"""
-### ingest_enforcement — 行政处罚案件台账 + 执法检查记录 (enforcement cases and inspections)
-
-**Reads** every file in `$QUALITY_LANDING_DIR/enforcement/cases/` and `enforcement/inspections/` not seen before (xlsx or csv, any name).
-**Writes** `raw.*` / `core.*` rows, `audit.files`, `audit.quarantine`, `audit.row_flags`,
-`audit.validations` in the DuckDB warehouse (`$QUALITY_WAREHOUSE`), and GX Data Docs under
-`$QUALITY_REPORTS_DIR/validation/`. Updates its asset, which triggers `quarterly_indicators`, only when a
-file was loaded: with nothing new, `announce_changes` is skipped and the run is a no-op.
-
-**Schedule**: nightly at 01:00 Asia/Shanghai; a run not finished by 06:00 raises a deadline alert.
-**Catchup is off**, and backfill is pointless: a run reads the landing folder as it is, not a date,
-so a missed night is made good by the next run. By hand: the Params form takes `feeds` (which of
-this DAG's feeds to load), `release` (held files to publish) and `reprocess` (seen files to read again).
-
-**When it fails**: an alert goes to the webhook / e-mail set in the environment. `load_new_files`
-retries twice with backoff (a busy writer lock, a full disk); if it still fails, read its log, fix
-the cause and clear the task. `check_attention` fails when a file was *rejected* (unreadable, a
-required column missing: fix and re-deliver the file) or *held* (a batch check failed: check it,
-then trigger this DAG with `release` = its path, or `make release FILE=<path>`, to publish it).
-"""
+"""Nightly load of the feeds whose `dag:` is enforcement (feeds/*.yaml); the DAG's doc is generated from them."""
 
 from airflow.sdk import dag
 
 from quality_pipeline.orchestration.dag_factory import ingest_dag_args, ingest_tasks
 
 
-@dag(doc_md=__doc__, **ingest_dag_args("enforcement"))
+@dag(**ingest_dag_args("enforcement"))
 def ingest_enforcement():
     ingest_tasks("enforcement")
 

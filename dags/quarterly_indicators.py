@@ -24,25 +24,21 @@ same table): clear the failed task. A vintage is published at most once per run.
 """
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Asset, AssetAny, Param, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from quality_pipeline.orchestration.defaults import (
-    ASSET_URIS,
     DEFAULT_ARGS,
     INDICATORS_ASSET_URI,
     QUARTER_CLOSE_CRON,
     TIMEZONE,
     WRITER,
+    asset_uris,
 )
 from quality_pipeline.orchestration.notifications import on_failure
 
-ingested = (
-    Asset(ASSET_URIS["enforcement"])
-    | Asset(ASSET_URIS["product_sampling"])
-    | Asset(ASSET_URIS["remediation"])
-)
+ingested = AssetAny(*(Asset(uri) for uri in asset_uris().values()))
 
 PLAN_DOC = """Decides what this run recomputes and publishes, from its type (asset-triggered, quarter close,
 backfill, manual), its logical date and the Params. No I/O; see the plan in its return value."""

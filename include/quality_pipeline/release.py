@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from quality_pipeline.orchestration.defaults import DAG_FEEDS
+from quality_pipeline.feeds import dag_feeds
 from quality_pipeline.terminal import printable
 
 NOT_HELD = 2
@@ -37,7 +37,7 @@ def relative_path(spec: str, landing_dir: Path) -> str:
 
 def dag_of(feed: str) -> str:
     """The ingest DAG that loads `feed`."""
-    return next(f"ingest_{source}" for source, feeds in DAG_FEEDS.items() if feed in feeds)
+    return next(f"ingest_{source}" for source, feeds in dag_feeds().items() if feed in feeds)
 
 
 def held_file(warehouse: Path, relative: str) -> str:

@@ -27,10 +27,21 @@ DEFAULT_REGION_FILE = PACKAGE_DIR / "config" / "regions" / "440511-jinping.yaml"
 DEFAULT_INDEX_FILE = PACKAGE_DIR / "config" / "quality_index.yaml"
 
 
-def _path(var: str, default: str) -> Path:
+def setting_path(var: str, default: str) -> Path:
+    """The path in environment variable `var` (else `default`), relative ones resolved against the project root."""
     value = os.environ.get(var) or default
     path = Path(value).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def expectations_dir() -> Path:
+    """The GX suites generated from the feeds: `$QUALITY_EXPECTATIONS_DIR`, else `expectations/`."""
+    return setting_path("QUALITY_EXPECTATIONS_DIR", str(EXPECTATIONS_DIR))
+
+
+def feed_sql_dir() -> Path:
+    """The raw tables and core views generated from the feeds: `$QUALITY_FEED_SQL_DIR`, else `warehouse/feeds/`."""
+    return setting_path("QUALITY_FEED_SQL_DIR", str(WAREHOUSE_SQL_DIR / "feeds"))
 
 
 @dataclass(frozen=True)
@@ -50,9 +61,9 @@ class Settings:
 def load_settings() -> Settings:
     """Read the settings now (not at import), so tests and DAG runs can change the environment."""
     return Settings(
-        landing_dir=_path("QUALITY_LANDING_DIR", "data/landing"),
-        warehouse=_path("QUALITY_WAREHOUSE", "data/warehouse/quality.duckdb"),
-        reports_dir=_path("QUALITY_REPORTS_DIR", "data/reports"),
-        region_file=_path("QUALITY_REGION_FILE", str(DEFAULT_REGION_FILE)),
-        index_file=_path("QUALITY_INDEX_FILE", str(DEFAULT_INDEX_FILE)),
+        landing_dir=setting_path("QUALITY_LANDING_DIR", "data/landing"),
+        warehouse=setting_path("QUALITY_WAREHOUSE", "data/warehouse/quality.duckdb"),
+        reports_dir=setting_path("QUALITY_REPORTS_DIR", "data/reports"),
+        region_file=setting_path("QUALITY_REGION_FILE", str(DEFAULT_REGION_FILE)),
+        index_file=setting_path("QUALITY_INDEX_FILE", str(DEFAULT_INDEX_FILE)),
     )

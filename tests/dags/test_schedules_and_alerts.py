@@ -6,8 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from quality_pipeline.orchestration.defaults import ASSET_URIS, DAG_FEEDS, NIGHTLY_CRON, QUARTER_CLOSE_CRON
+from quality_pipeline.feeds import dag_feeds
+from quality_pipeline.orchestration.defaults import NIGHTLY_CRON, QUARTER_CLOSE_CRON, asset_uris
 from quality_pipeline.orchestration.tasks import closed_quarter, plan_quarterly_run
+
+DAG_FEEDS = dag_feeds()
+ASSET_URIS = asset_uris()
 
 
 @pytest.fixture

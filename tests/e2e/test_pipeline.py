@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from quality_pipeline.demo import generate
-from quality_pipeline.orchestration.defaults import DAG_FEEDS
+from quality_pipeline.feeds import dag_feeds
 from quality_pipeline.orchestration.tasks import (
     NeedsAttention,
     ingest,
@@ -37,7 +37,7 @@ def _run_all_dags(dagbag) -> dict[str, str]:
 def _run_all_tasks(run_id: str) -> dict[str, bool]:
     """What the ingest DAGs and quarterly_indicators do, by their task functions: source → needs attention."""
     attention = {}
-    for source, feeds in DAG_FEEDS.items():
+    for source, feeds in dag_feeds().items():
         summary = ingest(feeds, run_id=f"{run_id}-{source}")
         try:
             raise_if_attention(summary)
@@ -58,14 +58,14 @@ def test_dags_reproduce_ground_truth_over_two_delivery_rounds(demo, quality_env,
     assert assert_indicators_match(quality_env, truth) >= 200
 
     before = (indicators(quality_env), files(quality_env))
-    assert _run_all_tasks("again") == dict.fromkeys(DAG_FEEDS, False)  # nothing new: nothing changes
+    assert _run_all_tasks("again") == dict.fromkeys(dag_feeds(), False)  # nothing new: nothing changes
     assert (indicators(quality_env), files(quality_env)) == before
 
     truth2 = generate(quality_env.landing_dir, round=2, **DEMO_ARGS)
     attention = _run_all_tasks("round-2")
     broken_feeds = {f.feed for f in truth2.files if f.round == 2 and f.status == "rejected"}
     assert broken_feeds, "round 2 delivers no broken file: the check below would prove nothing"
-    assert attention == {source: bool(set(feeds) & broken_feeds) for source, feeds in DAG_FEEDS.items()}
+    assert attention == {source: bool(set(feeds) & broken_feeds) for source, feeds in dag_feeds().items()}
     assert_files_match(quality_env, truth2)
     assert_row_issues_match(quality_env, truth2)
     assert assert_indicators_match(quality_env, truth2) >= 200
@@ -78,7 +78,7 @@ def test_a_second_region_runs_the_same_pipeline(quality_env, tmp_path, monkeypat
     region = load_region(region_file)
     truth = generate(quality_env.landing_dir, seed=3, quarters=1, rows_per_quarter=40, defect_rate=0.05,
                      region=region)
-    raise_if_attention(ingest(DAG_FEEDS["product_sampling"], run_id="second-region"))
+    raise_if_attention(ingest(dag_feeds()["product_sampling"], run_id="second-region"))
     refresh_indicators()
     scopes = {k[2] for k in indicators(quality_env) if k[1] == "sampling_batches"}
     assert scopes == {"district", "东湖街道", "西湖街道", "南湖街道"}

@@ -14,6 +14,7 @@ import time
 import duckdb
 import pytest
 
+from quality_pipeline.feeds import all_feeds
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, available, migrate
 from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
@@ -171,9 +172,13 @@ _SESSION = textwrap.dedent("""
 """)
 _MIGRATIONS = [(version, path) for version, _, path in available()]
 _MIGRATION_POINTS = [f"{step}_V{version:03d}" for version, _ in _MIGRATIONS for step in ("migration", "migrated")]
+# The feeds' SQL runs after the migrations, feed by feed: inside the first and last feed's transaction, and after.
+_FEEDS = [feed.name for feed in all_feeds()]
+_FEED_SCHEMA_POINTS = [f"{step}_{feed}" for feed in (_FEEDS[0], _FEEDS[-1])
+                       for step in ("feed_schema", "feed_schema_applied")]
 
 
-@pytest.mark.parametrize("pause_at", ["before_commit", "before_rename", *_MIGRATION_POINTS])
+@pytest.mark.parametrize("pause_at", ["before_commit", "before_rename", *_MIGRATION_POINTS, *_FEED_SCHEMA_POINTS])
 def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, gate, tmp_path, pause_at, caplog):
     """Killed before anything was ever published; the next run must still load everything.
 
@@ -192,6 +197,7 @@ def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, 
         assert [(r.path, r.status) for r in results] == [(f"{FEED}/first.csv", "loaded")]
     assert _count(s, "SELECT count(*) FROM core.product_sampling") == [(10,)]
     assert _count(s, "SELECT count(*) FROM meta.schema_migrations") == [(len(_MIGRATIONS),)]
+    assert _count(s, "SELECT count(*) FROM meta.feed_schema") == [(len(_FEEDS),)]
     _assert_no_leftovers(s)
 
 
@@ -228,6 +234,29 @@ def test_an_upgrade_killed_in_any_migration_keeps_the_published_rows(quality_env
         assert con.execute("SELECT count(*) FROM meta.schema_migrations").fetchall() == [(len(_MIGRATIONS),)]
     assert _count(s, "SELECT path FROM audit.files") == [("old.csv",)]
     assert ("could not be opened" in caplog.text) == (pause_at == "migrated_V006")
+
+
+@pytest.mark.parametrize("pause_at", _FEED_SCHEMA_POINTS)
+def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finishes(quality_env, tmp_path, pause_at,
+                                                                                    caplog):
+    """A warehouse made by V001-V008 (with a loaded row) gets the feeds' SQL on its first session: killed inside
+    a feed's transaction or before its checkpoint, the next session finishes it and every row is still there."""
+    s = quality_env
+    _publish_older_warehouse(s, tmp_path, upto=9)
+    con = duckdb.connect(str(s.warehouse))
+    con.execute("INSERT INTO raw.product_sampling (sample_no, _file_id, _run_id, _delivery_seq, _row_number, "
+                "_loaded_at) VALUES ('S1', 1, 'old', 1, 2, now())")
+    con.close()
+    before = _fingerprint(s.warehouse)
+    _kill_at(tmp_path, pause_at, _SESSION)
+    assert _fingerprint(s.warehouse) == before
+
+    with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s) as con:
+        assert con.execute("SELECT count(*) FROM meta.feed_schema").fetchall() == [(len(_FEEDS),)]
+        assert con.execute("SELECT sample_no FROM core.product_sampling").fetchall() == [("S1",)]
+        comment = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'water_quality'").fetchone()[0]
+    assert comment.startswith("水质监测：每个主键的当前版本")
+    assert "could not be opened" not in caplog.text
 
 
 _UNREPLAYABLE = textwrap.dedent("""

@@ -14,7 +14,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from quality_pipeline.feeds import FEED_NAMES
+from quality_pipeline.feeds import feed_names
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.orchestration.tasks import NeedsAttention, raise_if_attention
 from tests.support.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
@@ -31,7 +31,7 @@ def _files(settings) -> list[tuple]:
 
 
 def _run_all(settings, gate, run_id: str) -> list:
-    return [r for feed in FEED_NAMES for r in ingest_feed(feed, run_id=run_id, settings=settings, gate=gate)]
+    return [r for feed in feed_names() for r in ingest_feed(feed, run_id=run_id, settings=settings, gate=gate)]
 
 
 def test_files_no_feed_reads_are_recorded_as_ignored_and_need_attention(quality_env, gate, tmp_path):

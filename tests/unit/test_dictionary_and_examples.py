@@ -59,7 +59,7 @@ def test_feed_column_comments_open_with_the_declared_header(empty):
                 [schema, feed.name]).fetchall())
             stale += [f"{schema}.{feed.name}.{c.name}" for c in feed.columns
                       if not (comments.get(c.name) or "").startswith(c.header + " / ")]
-    assert stale == [], "a header changed in feeds/*.yaml: re-comment these columns in a new migration"
+    assert stale == [], "a header changed in feeds/*.yaml: run `make generate`"
 
 
 def test_the_committed_data_dictionary_is_current():

@@ -17,7 +17,7 @@ from quality_pipeline.demo.remediation import remediation_projects, water_qualit
 from quality_pipeline.demo.rounds import correction_of, round_two
 from quality_pipeline.demo.truth import FileTruth, Truth, file_truth
 from quality_pipeline.demo.writers import csv_bytes, xlsx_bytes
-from quality_pipeline.feeds import all_feeds, load_feed
+from quality_pipeline.feeds import load_feed
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
 
@@ -33,8 +33,9 @@ BUILDERS = {
 def plan_round_one(spec: Spec, *, defect_rate: float, messy: bool) -> list[FilePlan]:
     plans: list[FilePlan] = []
     csv_counter, taken = [0], set()
-    for feed in all_feeds():
-        files = BUILDERS[feed.name](spec)
+    for name, builder in BUILDERS.items():  # a fixed order: the same seed always gives the same files
+        feed = load_feed(name)
+        files = builder(spec)
         place(files, messy=messy, csv_counter=csv_counter, taken=taken)
         injector = Injector(feed, spec.region, spec.rng(f"defects:{feed.name}"))
         for plan in files:

@@ -1,4 +1,19 @@
-"""Word pools for plausible demo values; nothing here names a real party."""
+"""Word pools for plausible demo values; nothing here names a real party.
+
+A column with allowed values takes them from its declaration (feeds/<feed>.yaml); the demo only adds how
+often each is drawn.
+"""
+
+from quality_pipeline.feeds import load_feed
+
+
+def weighted(feed: str, column: str, weights: tuple[int, ...]) -> list[tuple[str, int]]:
+    """The column's declared allowed values, in their declared order, each with its demo weight (0: never drawn)."""
+    allowed = load_feed(feed).column(column).allowed
+    if len(weights) != len(allowed):
+        raise ValueError(f"{feed}.{column}: give one demo weight per allowed value {list(allowed)}")
+    return [(value, w) for value, w in zip(allowed, weights, strict=True) if w]
+
 
 # (product_category, product_name, industry_code, typical failed items)
 PRODUCTS = [
@@ -30,23 +45,21 @@ COMPANY_KINDS = [("塑料制品有限公司", False), ("玩具实业有限公司
                  ("百货店", True)]
 SPEC_MODELS = ["标准型", "200g/包", "1.5L", "BV-2.5", "600×600mm", "5kg/桶", "S码"]
 
-PLAN_LEVELS = [("国抽", 5), ("省抽", 15), ("市抽", 30), ("区抽", 50)]
+PLAN_LEVELS = weighted("product_sampling", "plan_level", (5, 15, 30, 50))
 PLAN_PREFIX = {"国抽": "GC", "省抽": "SC", "市抽": "ST", "区抽": "QC"}
-STAGES = [("生产", 50), ("流通", 40), ("电商", 10)]
-FOLLOWUPS = [("未处理", 20), ("整改中", 30), ("复查合格", 30), ("复查不合格", 5), ("已立案", 15)]
+STAGES = weighted("product_sampling", "sampling_stage", (50, 40, 10))
+FOLLOWUPS = weighted("product_sampling", "followup_status", (20, 30, 30, 5, 15))
 
 CAMPAIGNS = ["双随机一公开", "打假专项行动", "特种设备安全检查", "节日市场专项检查", "计量器具专项检查",
              "电动自行车专项整治"]
-CASE_SOURCES = [("监督检查", 40), ("投诉举报", 25), ("抽检不合格", 15), ("上级交办", 8), ("部门移送", 7),
-                ("其他", 5)]
-VIOLATIONS = [("生产销售伪劣产品", 30), ("假冒注册商标", 15), ("无证生产经营", 15), ("标签标识违法", 15),
-              ("计量违法", 8), ("特种设备违法", 7), ("其他", 10)]
-CASE_STATUSES = [("立案", 8), ("调查", 12), ("审理", 10), ("已决定", 20), ("结案", 45), ("撤销", 5)]
+CASE_SOURCES = weighted("enforcement_cases", "case_source", (40, 25, 15, 8, 7, 5))
+VIOLATIONS = weighted("enforcement_cases", "violation_type", (30, 15, 15, 15, 8, 7, 10))
+CASE_STATUSES = weighted("enforcement_cases", "status", (8, 12, 10, 20, 45, 5, 0))
 
 SURNAMES = "陈林黄李张吴郑蔡许杨王刘"
 GIVEN = ["伟", "敏", "少华", "晓东", "丽娟", "志强", "桂芳", "俊杰", "秀英", "建国", "海燕", "泽林"]
 WATER_SUFFIXES = ["涌", "河", "排洪渠", "内河", "沟"]
-MEASURES = ["控源截污", "内源治理", "生态修复", "活水保质"]
+MEASURES = list(load_feed("remediation_projects").column("measures").allowed)
 
 # Streets of neighbouring districts: never in the demo region, so rows carrying them are flagged.
 FOREIGN_STREETS = ["珠池街道", "新津街道", "鸥汀街道", "龙祥街道", "达濠街道", "外砂街道", "礐石街道"]

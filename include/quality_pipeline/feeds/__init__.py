@@ -1,7 +1,9 @@
-"""Feed declarations: each feed's columns, aliases and rules, declared once in `<feed>.yaml` beside this file.
+"""Feed declarations: each feed's columns, aliases, rules and descriptions, declared once in `<feed>.yaml`.
 
-They drive header matching, value parsing, the Great Expectations suites and the
-data dictionary alike.
+They drive header matching, value parsing, the Great Expectations suites, the raw tables, core views and
+their comments (`feeds/schema.py`), the ingest DAGs' membership, assets, tags and docs, and the data
+dictionary alike. The folder is this package's `feeds/`, or `$QUALITY_FEEDS_DIR`; `units.yaml` always
+comes from the package.
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ from pathlib import Path
 
 import yaml
 
+from quality_pipeline.settings import setting_path
+
 FEEDS_DIR = Path(__file__).resolve().parent
 COLUMN_TYPES = {
     "text", "text_list", "industry_code", "uscc", "street",
     "date", "month", "money", "integer", "number", "percent", "bool",
+}
+# How a parsed type is named in reasons and comments ("must parse as ..."); text types are not parsed.
+TYPE_ZH = {
+    "date": "日期", "month": "年月", "money": "金额", "integer": "整数", "number": "数值",
+    "percent": "百分比", "bool": "是/否", "industry_code": "国民经济行业代码",
+}
+TYPE_EN = {
+    "date": "date", "month": "month", "money": "yuan", "integer": "whole number", "number": "number",
+    "percent": "percent", "bool": "yes/no", "industry_code": "industry code",
 }
 
 
@@ -38,6 +51,12 @@ class Column:
     at_most_times: dict | None = None
     never_falls: bool = False
     units: str | None = None  # a family of `units.yaml`: the units its header may carry and their scales
+    en: str = ""  # what the column holds, in English (its COMMENT and the data dictionary)
+    zh: str | None = None  # what it holds, in Chinese; the header when not given
+
+    @property
+    def description_zh(self) -> str:
+        return self.zh or self.header
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -48,11 +67,14 @@ class Column:
 class Feed:
     name: str
     title_zh: str
-    folder: str
+    title_en: str
+    folder: str  # its landing folder, relative to $QUALITY_LANDING_DIR
+    dag: str  # the ingest DAG that loads it: dags/ingest_<dag>.py
     grain: str
     key: tuple[str, ...]
     event_date: str
     columns: tuple[Column, ...]
+    tags: tuple[str, ...] = ()  # extra tags of its DAG (besides ingest, nightly and the DAG's name)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -105,28 +127,54 @@ def _column(raw: dict) -> Column:
     return Column(**data)
 
 
-@cache
+def feeds_dir() -> Path:
+    """Where the feed declarations are read from: `$QUALITY_FEEDS_DIR`, else this package's folder."""
+    return setting_path("QUALITY_FEEDS_DIR", str(FEEDS_DIR))
+
+
 def load_feed(name: str) -> Feed:
-    raw = yaml.safe_load((FEEDS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    path = feeds_dir() / f"{name}.yaml"
+    return _load(path, path.stat().st_mtime_ns)  # read again when the file changed
+
+
+@cache
+def _load(path: Path, _mtime_ns: int) -> Feed:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    unknown = set(raw) - set(Feed.__dataclass_fields__) - {"feed"}
+    if unknown:
+        raise ValueError(f"{path.name}: unknown keys {sorted(unknown)}")
     columns = tuple(_column(c) for c in raw["columns"])
     feed = Feed(
-        name=raw["feed"], title_zh=raw["title_zh"], folder=raw["folder"], grain=raw["grain"],
-        key=tuple(raw["key"]), event_date=raw["event_date"], columns=columns,
+        name=raw["feed"], title_zh=raw["title_zh"], title_en=raw["title_en"], folder=raw["folder"],
+        dag=raw["dag"], grain=raw["grain"], key=tuple(raw["key"]), event_date=raw["event_date"],
+        columns=columns, tags=tuple(str(t) for t in raw.get("tags", ())),
     )
+    if feed.name != path.stem:
+        raise ValueError(f"{path.name} declares feed {feed.name!r}: name the file after the feed")
     names = feed.column_names
     if len(set(names)) != len(names):
-        raise ValueError(f"{name}: duplicate column names")
+        raise ValueError(f"{feed.name}: duplicate column names")
     missing = set(feed.key) - set(names)
     if missing:
-        raise ValueError(f"{name}: key columns {sorted(missing)} not declared")
+        raise ValueError(f"{feed.name}: key columns {sorted(missing)} not declared")
+    undescribed = [c.name for c in feed.columns if not c.en]
+    if undescribed:
+        raise ValueError(f"{feed.name}: columns without an English description (en:): {undescribed}")
     return feed
 
 
-FEED_NAMES = (
-    "product_sampling", "enforcement_cases", "enforcement_inspections",
-    "remediation_projects", "water_quality",
-)
+def feed_names() -> list[str]:
+    """Every declared feed, by name: the `<feed>.yaml` files of the feeds folder."""
+    return sorted(p.stem for p in feeds_dir().glob("*.yaml") if p.stem != "units")
 
 
 def all_feeds() -> list[Feed]:
-    return [load_feed(n) for n in FEED_NAMES]
+    return [load_feed(n) for n in feed_names()]
+
+
+def dag_feeds() -> dict[str, tuple[str, ...]]:
+    """Which feeds each ingest DAG loads, from the feeds' `dag:`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for feed in all_feeds():
+        out[feed.dag] = (*out.get(feed.dag, ()), feed.name)
+    return dict(sorted(out.items()))

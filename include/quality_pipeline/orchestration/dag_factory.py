@@ -1,4 +1,5 @@
-"""What the three ingest DAGs share (they differ only in their feeds), so DAG files stay wiring only."""
+"""What the ingest DAGs share (they differ only in their feeds, declared in `feeds/*.yaml`), so DAG files stay
+wiring only: `@dag(**ingest_dag_args(source))` and `ingest_tasks(source)`."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import pendulum
 from airflow.sdk import Asset, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from quality_pipeline.feeds import dag_feeds, load_feed
 from quality_pipeline.orchestration.defaults import (
-    ASSET_URIS,
-    DAG_FEEDS,
     DEFAULT_ARGS,
     NIGHTLY_CRON,
     TIMEZONE,
     WRITER,
+    asset_uris,
 )
 from quality_pipeline.orchestration.notifications import nightly_deadline, on_failure
 
@@ -35,6 +36,27 @@ REPROCESS_PARAM = Param(
                 "replacing what they delivered (e.g. after a rule was fixed).",
 )
 
+INGEST_DOC = """
+### ingest_{source} — {title_zh} ({title_en})
+
+**Reads** every file in {folders} not seen before (xlsx or csv, any name).
+**Writes** `raw.*` / `core.*` rows, `audit.files`, `audit.quarantine`, `audit.row_flags`,
+`audit.validations` in the DuckDB warehouse (`$QUALITY_WAREHOUSE`), and GX Data Docs under
+`$QUALITY_REPORTS_DIR/validation/`. Updates its asset, which triggers `quarterly_indicators`, only when a
+file was loaded: with nothing new, `announce_changes` is skipped and the run is a no-op.
+
+**Schedule**: nightly at 01:00 Asia/Shanghai; a run not finished by 06:00 raises a deadline alert.
+**Catchup is off**, and backfill is pointless: a run reads the landing folder as it is, not a date,
+so a missed night is made good by the next run. By hand: the Params form takes `feeds` (which of
+this DAG's feeds to load), `release` (held files to publish) and `reprocess` (seen files to read again).
+
+**When it fails**: an alert goes to the webhook / e-mail set in the environment. `load_new_files`
+retries twice with backoff (a busy writer lock, a full disk); if it still fails, read its log, fix
+the cause and clear the task. `check_attention` fails when a file was *rejected* (unreadable, a
+required column missing: fix and re-deliver the file) or *held* (a batch check failed: check it,
+then trigger this DAG with `release` = its path, or `make release FILE=<path>`, to publish it).
+"""
+
 LOAD_DOC = """Reads every file of the feed not seen before (plus those named in `release` and `reprocess`),
 validates it with the feed's GX suites and publishes it in one DuckDB transaction. Writes `raw.*`,
 `audit.files`, `audit.quarantine`, `audit.row_flags`, `audit.validations`.
@@ -54,8 +76,21 @@ ANNOUNCE_DOC = """Carries the DAG's asset: succeeds, and so emits the asset even
 nothing new skips it: no event, no recomputation, and the skipped task shows the night was a no-op."""
 
 
+def ingest_doc(source: str) -> str:
+    """The DAG's doc, with its feeds' titles and landing folders from their declarations."""
+    feeds = [load_feed(name) for name in dag_feeds()[source]]
+    folders = [f"`{f.folder}/`" for f in feeds]
+    folders[0] = f"`$QUALITY_LANDING_DIR/{feeds[0].folder}/`"
+    return INGEST_DOC.format(
+        source=source,
+        title_zh=" + ".join(f.title_zh for f in feeds),
+        title_en=" and ".join(f.title_en for f in feeds),
+        folders=", ".join(folders[:-1]) + " and " + folders[-1] if len(folders) > 1 else folders[0],
+    )
+
+
 def feeds_param(source: str) -> Param:
-    feeds = list(DAG_FEEDS[source])
+    feeds = list(dag_feeds()[source])
     return Param(
         feeds,
         type="array",
@@ -76,7 +111,8 @@ def ingest_dag_args(source: str) -> dict:
         "catchup": False,
         "max_active_runs": 1,
         "default_args": DEFAULT_ARGS,
-        "tags": ["ingest", "nightly", source],
+        "tags": ["ingest", "nightly", source, *sorted({t for f in dag_feeds()[source] for t in load_feed(f).tags})],
+        "doc_md": ingest_doc(source),
         "params": {"feeds": feeds_param(source), "release": RELEASE_PARAM, "reprocess": REPROCESS_PARAM},
         "on_failure_callback": on_failure(),
         "deadline": nightly_deadline(),
@@ -105,8 +141,8 @@ def runs_in_dag_test(dag) -> None:
 
 def ingest_tasks(source: str) -> None:
     """Wire `load_new_files >> [announce_changes, check_attention]` for the feeds of `source`, inside a `@dag`."""
-    feeds = DAG_FEEDS[source]
-    asset = Asset(ASSET_URIS[source], extra={"feeds": list(feeds)})
+    feeds = dag_feeds()[source]
+    asset = Asset(asset_uris()[source], extra={"feeds": list(feeds)})
 
     @task(doc_md=LOAD_DOC, **WRITER)
     def load_new_files(params=None, run_id=None) -> dict:

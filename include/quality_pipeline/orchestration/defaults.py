@@ -1,10 +1,15 @@
-"""What every DAG of the project shares: owner, retries, tags, assets, pool, queues. Light to import (no pandas, no GX)."""
+"""What every DAG of the project shares: owner, retries, tags, assets, pool, queues. Light to import (no pandas, no GX).
+
+Which ingest DAGs exist, which feeds each loads, their assets and tags come from the feed declarations
+(`dag:` in `feeds/<feed>.yaml`): small YAML files read when a DAG file is parsed.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from quality_pipeline.calendar import timezone_name
+from quality_pipeline.feeds import all_feeds, dag_feeds
 
 OWNER = "quality-data"
 TIMEZONE = timezone_name()  # the region's (its file's `timezone:`), for schedules and naive dates
@@ -22,12 +27,13 @@ WAREHOUSE_QUEUE = "warehouse"
 DEFAULT_QUEUE = "default"
 WRITER = {"pool": WAREHOUSE_POOL, "queue": WAREHOUSE_QUEUE}
 
-# The closed vocabulary of DAG tags (a test refuses any other).
-TAGS = frozenset({
-    "ingest", "indicators", "report",
-    "enforcement", "product_sampling", "remediation",
-    "nightly", "quarterly",
-})
+# The closed vocabulary of DAG tags (a test refuses any other): these, each ingest DAG's name and the feeds' `tags:`.
+BASE_TAGS = frozenset({"ingest", "indicators", "report", "nightly", "quarterly"})
+
+
+def tags() -> frozenset[str]:
+    return BASE_TAGS | set(dag_feeds()) | {t for feed in all_feeds() for t in feed.tags}
+
 
 DEFAULT_ARGS = {
     "owner": OWNER,
@@ -39,17 +45,9 @@ DEFAULT_ARGS = {
     "queue": DEFAULT_QUEUE,
 }
 
-# Asset URIs: each ingest DAG updates its asset; quarterly_indicators is scheduled on any of them.
-ASSET_URIS = {
-    "enforcement": "duckdb://quality/raw/enforcement",
-    "product_sampling": "duckdb://quality/raw/product_sampling",
-    "remediation": "duckdb://quality/raw/remediation",
-}
 INDICATORS_ASSET_URI = "duckdb://quality/marts/quarterly_indicators"
 
-# Which feeds each ingest DAG loads.
-DAG_FEEDS = {
-    "enforcement": ("enforcement_cases", "enforcement_inspections"),
-    "product_sampling": ("product_sampling",),
-    "remediation": ("remediation_projects", "water_quality"),
-}
+
+def asset_uris() -> dict[str, str]:
+    """Each ingest DAG updates its asset; quarterly_indicators is scheduled on any of them."""
+    return {source: f"duckdb://quality/raw/{source}" for source in dag_feeds()}

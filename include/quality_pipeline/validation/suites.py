@@ -11,15 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from quality_pipeline.feeds import Column, Feed, all_feeds
+from quality_pipeline.feeds import TYPE_ZH, Column, Feed, all_feeds
 from quality_pipeline.parsing.frame import PARSED_TYPES, raw_name
-from quality_pipeline.settings import EXPECTATIONS_DIR
+from quality_pipeline.settings import expectations_dir
 from quality_pipeline.validation import never_falls
 
-TYPE_ZH = {
-    "date": "日期", "month": "年月", "money": "金额", "integer": "整数", "number": "数值",
-    "percent": "百分比", "bool": "是/否", "industry_code": "国民经济行业代码",
-}
 MAX_REJECTED_SHARE = 0.2
 MIN_ROWS_VS_PREVIOUS = 0.2
 
@@ -151,15 +147,16 @@ def batch_suite(feed: Feed) -> dict:
     return {"name": f"{feed.name}.batch", "expectations": exps, "meta": {"feed": feed.name, "level": "batch"}}
 
 
-def suite_path(name: str, directory: Path = EXPECTATIONS_DIR) -> Path:
-    return directory / f"{name}.json"
+def suite_path(name: str, directory: Path | None = None) -> Path:
+    return (directory or expectations_dir()) / f"{name}.json"
 
 
 def render(suite: dict) -> str:
     return json.dumps(suite, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_all(directory: Path = EXPECTATIONS_DIR) -> list[Path]:
+def write_all(directory: Path | None = None) -> list[Path]:
+    directory = directory or expectations_dir()
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for feed in all_feeds():
@@ -170,7 +167,7 @@ def write_all(directory: Path = EXPECTATIONS_DIR) -> list[Path]:
     return written
 
 
-def load_suite_dict(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
+def load_suite_dict(name: str, directory: Path | None = None) -> dict:
     return json.loads(suite_path(name, directory).read_text(encoding="utf-8"))
 
 

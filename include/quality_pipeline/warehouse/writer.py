@@ -38,7 +38,8 @@ import duckdb
 from quality_pipeline.filelock import LockTimeout, exclusive
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.warehouse.faults import fault_point
-from quality_pipeline.warehouse.migrations import MigrationChanged, migrate
+from quality_pipeline.warehouse.feed_schema import build
+from quality_pipeline.warehouse.migrations import MigrationChanged
 
 __all__ = ["WarehouseReadOnly", "WriterBusy", "fault_point", "open_published", "publish", "read_only", "write_session"]
 
@@ -106,7 +107,7 @@ def _set_aside_working_copy(settings: Settings) -> None:
 def _open_migrated(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     try:
-        migrate(con)
+        build(con)
     except BaseException:
         con.close()
         raise
@@ -114,10 +115,10 @@ def _open_migrated(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _open_working_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """Open and migrate the working copy; if a crash left it unopenable, rebuild it and say so.
+    """Open and migrate the working copy (then apply the feeds' SQL); if a crash left it unopenable, rebuild it.
 
     Only DuckDB's own errors (a log it cannot replay, a damaged file, a migration that failed half way) lead
-    to a rebuild; an edited migration is a person's mistake and is raised as it is. A rebuild that fails
+    to a rebuild; an edited migration or a stale feed SQL file is a person's mistake and is raised as it is. A rebuild that fails
     again raises too: then the fault is not in what a crash left.
     """
     _seed_working_copy(settings)

@@ -10,14 +10,15 @@ services, commands, queues and settings declared here, which are also what the n
 
 from __future__ import annotations
 
-from quality_pipeline.orchestration.defaults import DAG_FEEDS, DEFAULT_QUEUE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
+from quality_pipeline.feeds import dag_feeds
+from quality_pipeline.orchestration.defaults import DEFAULT_QUEUE, WAREHOUSE_POOL, WAREHOUSE_QUEUE
 
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 ADMIN_USER = "admin"
 POOL_DESCRIPTION = "The one writer of the DuckDB warehouse"
 
 # The project's DAGs, which `make up` unpauses (they are created paused, as everywhere).
-PROJECT_DAGS = (*(f"ingest_{source}" for source in DAG_FEEDS), "quarterly_indicators")
+PROJECT_DAGS = (*(f"ingest_{source}" for source in dag_feeds()), "quarterly_indicators")
 
 EXECUTOR = "CeleryExecutor"
 # The one worker that holds the warehouse volume serves both queues; a second worker host serves `default` only.

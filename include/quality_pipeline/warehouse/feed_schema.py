@@ -1,0 +1,61 @@
+"""Apply each feed's generated SQL (`warehouse/feeds/<feed>.sql`) after the migrations, when it changed.
+
+A feed's file is idempotent (CREATE TABLE IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, CREATE OR REPLACE VIEW,
+COMMENT ON), so a warehouse made by the migrations alone ends up with the same tables. Its SHA-256 is
+recorded in `meta.feed_schema` in the same transaction, then checkpointed, as a migration is: a crash at
+any point leaves either the old or the new version, and the next session finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from quality_pipeline.feeds import all_feeds
+from quality_pipeline.feeds.schema import render, sql_path
+from quality_pipeline.warehouse.faults import fault_point
+from quality_pipeline.warehouse.migrations import MigrationChanged, migrate
+
+
+class FeedSchemaStale(MigrationChanged):
+    """A feed's SQL file is missing or differs from its declaration: someone must run `make generate`."""
+
+
+def apply_feed_schema(con: duckdb.DuckDBPyConnection, directory: Path | None = None) -> list[str]:
+    """Run every feed's SQL file whose checksum is not the one recorded; return the feeds applied.
+
+    Fault points `feed_schema_<feed>` (inside the transaction) and `feed_schema_applied_<feed>` (committed,
+    not yet checkpointed) let the crash tests kill a writer at each step.
+    """
+    done = dict(con.execute("SELECT feed, checksum FROM meta.feed_schema").fetchall())
+    newly = []
+    for feed in all_feeds():
+        path = sql_path(feed.name, directory)
+        sql = path.read_text(encoding="utf-8") if path.exists() else None
+        if sql != render(feed):
+            raise FeedSchemaStale(f"{path} is missing or differs from feeds/{feed.name}.yaml: run `make generate`")
+        checksum = hashlib.sha256(sql.encode()).hexdigest()
+        if done.get(feed.name) == checksum:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT OR REPLACE INTO meta.feed_schema (feed, checksum, applied_at) VALUES (?, ?, now())",
+                        [feed.name, checksum])
+            fault_point(f"feed_schema_{feed.name}")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        fault_point(f"feed_schema_applied_{feed.name}")
+        con.execute("CHECKPOINT")
+        newly.append(feed.name)
+    return newly
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse to the current schema: the migrations, then the feeds' tables and views."""
+    migrate(con)
+    apply_feed_schema(con)
