@@ -26,7 +26,7 @@ SCHEMAS = {
     "audit": "审计 / What became of every file and every rejected or flagged row, and every validation result",
     "marts": "指标 / The published quarterly and annual (year-to-date) indicators, their vintages and restatements; definitions in docs/indicators.md",
     "ref": "参考数据 / Reference data kept by hand, loaded from the versioned seeds in warehouse/seeds/",
-    "meta": "元数据 / The schema migrations applied",
+    "meta": "元数据 / The schema migrations and the feeds' generated SQL applied",
 }
 
 

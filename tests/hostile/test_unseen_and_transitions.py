@@ -48,7 +48,7 @@ def test_files_no_feed_reads_are_recorded_as_ignored_and_need_attention(quality_
     ignored = {(r.path, r.feed) for r in results if r.status == "ignored"}
     assert ignored == {
         ("enforcement/抽检.csv", "enforcement_cases"),
-        ("抽检汇总.csv", "product_sampling"),
+        ("抽检汇总.csv", "enforcement_cases"),  # the landing root: the first feed by name reports it
         ("remediation/2026年旧表", "remediation_projects"),
         ("enforcement/cases", "enforcement_cases"),
     }

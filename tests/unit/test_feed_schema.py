@@ -93,3 +93,19 @@ def test_every_declared_column_is_in_the_table_and_commented_in_both_languages(f
     for col in feed.columns:
         assert f"COMMENT ON COLUMN raw.{feed.name}.{col.name} IS '{col.header} / {col.en}" in text
         assert f"COMMENT ON COLUMN core.{feed.name}.{col.name} IS '{col.header} / {col.en}" in text
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    (("title_en: water quality", "title_en: water quality\nname: wq"), "unknown keys"),
+    ((', en: "Water depth, cm."', ""), "without an English description"),
+    (("feed: water_quality", "feed: water"), "name the file after the feed"),
+])
+def test_a_declaration_that_would_leave_a_gap_is_refused(tmp_path, monkeypatch, change, refusal):
+    from quality_pipeline.feeds import FEEDS_DIR, load_feed
+
+    text = (FEEDS_DIR / "water_quality.yaml").read_text(encoding="utf-8")
+    assert change[0] in text
+    (tmp_path / "water_quality.yaml").write_text(text.replace(*change), encoding="utf-8")
+    monkeypatch.setenv("QUALITY_FEEDS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=refusal):
+        load_feed("water_quality")

@@ -140,7 +140,7 @@ def load_feed(name: str) -> Feed:
 @cache
 def _load(path: Path, _mtime_ns: int) -> Feed:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(raw) - set(Feed.__dataclass_fields__) - {"feed"}
+    unknown = set(raw) - (set(Feed.__dataclass_fields__) - {"name"} | {"feed"})
     if unknown:
         raise ValueError(f"{path.name}: unknown keys {sorted(unknown)}")
     columns = tuple(_column(c) for c in raw["columns"])
