@@ -1,9 +1,9 @@
 """Ingest a feed: every file not yet seen is read, validated with GX and published in one DuckDB transaction.
 
-Per file: read → typed frame → exact duplicates dropped → row suite (reject / flag)
-→ batch suite (reject / hold) → one transaction writing the rows, the quarantine,
-the flags, the validation results and the file's audit row. A file either lands
-whole or not at all.
+Per file, `loading.stage` (no warehouse): read → typed frame → exact duplicates dropped → row rules that need
+no history (reject / flag) → staged; then here, on the writer: previous values and their rule (flag) →
+batch suite (reject / hold) → one transaction writing the rows, the quarantine, the flags, the validation
+results and the file's audit row. A file either lands whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -40,16 +40,16 @@ from quality_pipeline.loading.outcomes import (
     issue_records,
     merge_outcomes,
 )
-from quality_pipeline.loading.partitions import KeyPartitions, parts_for
-from quality_pipeline.parsing.coerce import PREV_PREFIX, typed_frame
-from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, read_extract
+from quality_pipeline.loading.stage import Staged, StagedPart, exact_duplicates, prepare, row_parameters
+from quality_pipeline.parsing.coerce import PREV_PREFIX
+from quality_pipeline.parsing.reader import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.terminal import printable
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
+__all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
 
@@ -67,6 +67,7 @@ class FileResult:
     rows_rejected: int = 0
     duplicates_dropped: int = 0
     rows_flagged: int = 0
+    rejected_sample: list = dataclasses.field(default_factory=list)  # a few rejected rows (row, column, reason, value)
 
 
 @dataclass
@@ -188,34 +189,41 @@ def _snapshot_of(ctx: Context, cand: Candidate, sha: str) -> Iterator[Candidate 
 
 def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None = None,
                  delivery_seq: int | None = None, releasing: bool = False) -> FileResult:
-    """Read, validate and publish one file. A large CSV is read into key partitions and each part is typed,
-    validated and inserted in turn (`loading.partitions`); everything lands in one transaction."""
-    feed, n_parts = ctx.feed, parts_for(cand.size, cand.path.suffix)
-    with KeyPartitions(n_parts, feed, ctx.region, ctx.snapshots) if n_parts > 1 else nullcontext() as parts:
-        try:
-            raw = read_extract(cand.path, feed, sink=parts)
-        except ExtractRejected as exc:
-            result = FileResult(feed.name, cand.relative, "rejected", exc.reason)
-            _write_file_row(ctx, cand, sha, result, reason_code=exc.code, file_id=file_id)
-            return result
-        pieces = parts.frames() if parts is not None else iter([raw.frame])
-        return _publish_file(ctx, cand, sha, raw, pieces, file_id=file_id, delivery_seq=delivery_seq,
-                             releasing=releasing)
+    """Prepare (`loading.stage`) and publish one file in this process: what a DAG does in two tasks."""
+    folder = Path(tempfile.mkdtemp(prefix="staged-", dir=_private(ctx.snapshots)))
+    folder.rmdir()  # `prepare` creates it, refusing one that exists
+    staged = prepare(cand, sha, ctx.feed, ctx.region, ctx.gate, ctx.today, folder)
+    try:
+        return publish_staged(ctx, staged, file_id=file_id, delivery_seq=delivery_seq, releasing=releasing)
+    finally:
+        staged.remove()
+
+
+def _private(directory: Path | None) -> Path | None:
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return directory
 
 
 @dataclass
 class _Totals:
-    rows_read: int = 0
-    duplicates: int = 0
     rejected: int = 0
     flagged: int = 0
-    sheet_conflicts: int = 0
+    sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
 
 
-def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, pieces, *, file_id: int | None,
-                  delivery_seq: int | None, releasing: bool) -> FileResult:
-    """Everything about one file in one transaction: it lands whole or not at all."""
-    con, feed = ctx.con, ctx.feed
+SAMPLE_ROWS = 5
+
+
+def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, delivery_seq: int | None = None,
+                   releasing: bool = False) -> FileResult:
+    """Everything about one staged file in one transaction: it lands whole or not at all."""
+    con, feed, cand, sha = ctx.con, ctx.feed, staged.candidate(), staged.sha256
+    raw = staged.raw(feed)
+    if staged.rejected:
+        result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
+        _write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
+        return result
     con.execute("BEGIN TRANSACTION")
     try:
         if file_id is not None:
@@ -224,34 +232,31 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, piec
                 con.execute(f"DELETE FROM {table} WHERE {column} = ?", [file_id])  # noqa: S608
         new_id = file_id if file_id is not None else con.execute("SELECT nextval('audit.file_id_seq')").fetchone()[0]
         seq = delivery_seq if delivery_seq is not None else con.execute("SELECT nextval('audit.delivery_seq')").fetchone()[0]
-        totals, row_outcomes = _Totals(), []
-        for piece in pieces:
-            row_outcomes.append(_validate_and_insert(ctx, cand, dataclasses.replace(raw, frame=piece), new_id, seq,
-                                                     totals))
-            del piece  # before the next part is read: one part in memory at a time
-        if not row_outcomes:  # no data rows: the suite still runs, on the empty frame, and is recorded
-            row_outcomes.append(_validate_and_insert(ctx, cand, raw, new_id, seq, totals))
-        rows_vs_previous, columns_dropped = _against_previous(ctx, raw, totals.rows_read)
+        totals = _Totals()
+        row_outcomes = [_check_and_insert(ctx, cand, staged.part(n), new_id, seq, totals) for n in range(staged.parts)]
+        rows_read = staged.rows_read
+        rows_vs_previous, columns_dropped = _against_previous(ctx, raw, rows_read)
         summary = pd.DataFrame([{
-            "rows_read": totals.rows_read,
-            "rejected_share": totals.rejected / totals.rows_read if totals.rows_read else 0.0,
+            "rows_read": rows_read,
+            "rejected_share": totals.rejected / rows_read if rows_read else 0.0,
             "rows_vs_previous": rows_vs_previous,
             "columns_dropped": columns_dropped,
-            "sheet_conflicts": totals.sheet_conflicts,
+            "sheet_conflicts": staged.sheet_conflicts,
         }])
         batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
         batch = decide_batch(batch_outcomes, releasing=releasing)
         if batch.status != "loaded":  # held or rejected as a whole: nothing of it is published
             con.execute(f"DELETE FROM raw.{feed.name} WHERE _file_id = ?", [new_id])  # noqa: S608
             con.execute("DELETE FROM audit.row_flags WHERE file_id = ?", [new_id])
-        valid = totals.rows_read - totals.duplicates - totals.rejected
+        valid = rows_read - staged.duplicates - totals.rejected
         result = FileResult(
-            feed.name, cand.relative, batch.status, batch.reason, rows_read=totals.rows_read,
+            feed.name, cand.relative, batch.status, batch.reason, rows_read=rows_read,
             rows_loaded=valid if batch.status == "loaded" else 0,
             rows_held=valid if batch.status == "held" else 0,
             rows_rejected=totals.rejected + (valid if batch.status == "rejected" else 0),
-            duplicates_dropped=totals.duplicates,
+            duplicates_dropped=staged.duplicates,
             rows_flagged=totals.flagged if batch.status == "loaded" else 0,
+            rejected_sample=totals.sample,
         )
         kept_seq = seq if delivery_seq is not None or batch.status in ("loaded", "held") else None
         _write_file_row(ctx, cand, sha, result, reason_code=batch.reason_code, raw=raw, file_id=new_id,
@@ -268,64 +273,26 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, piec
     return result
 
 
-def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id: int, seq: int,
-                         totals: _Totals) -> list:
-    """One part of a file (all of it, unless it is large): typed, de-duplicated, validated row by row, its
-    quarantine, rows and flags inserted. Returns the row suite's outcomes."""
-    frame = typed_frame(raw, ctx.region)
-    duplicate = _exact_duplicates(raw)
-    unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
-    unique = _with_previous_values(ctx, unique)
-    params = row_parameters(ctx.region, ctx.today)
-    outcomes = ctx.gate.validate(f"{ctx.feed.name}.rows", unique, params)
-    decisions = decide_rows(outcomes, params)
-    totals.rows_read += len(frame)
-    totals.duplicates += int(duplicate.sum())
+def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: int, seq: int,
+                      totals: _Totals) -> list:
+    """One staged part: the rules that need history run on it with its previous values, then its quarantine,
+    rows and flags are inserted. Returns the outcomes of every row rule on the part."""
+    unique, decisions, outcomes = part.frame, part.decisions, list(part.outcomes)
+    suite = f"{ctx.feed.name}.rows"
+    if ctx.gate.has_rules(suite, history=True):
+        unique = _with_previous_values(ctx, unique)
+        params = row_parameters(ctx.region, ctx.today)
+        later = ctx.gate.validate(suite, unique, params, history=True)
+        for idx, found in decide_rows(later, params).flagged.items():
+            if idx not in decisions.rejected:
+                decisions.flagged[idx].extend(found)
+        outcomes.extend(later)
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
-    totals.sheet_conflicts += _sheet_conflicts(unique, ctx.feed)
-    _insert_quarantine(ctx, file_id, cand.relative, raw, unique, decisions)
+    _insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals)
     _insert_rows(ctx, file_id, seq, unique, decisions)
     _insert_flags(ctx, file_id, cand.relative, unique, decisions)
     return outcomes
-
-
-def row_parameters(region: Region, today: date) -> dict:
-    """What the row suites' `$PARAMETER`s are bound to for a run: the day, the date window, the streets."""
-    window = {name: pd.Timestamp(day) for name, day in region.date_window(today).items()}
-    return {**window, "streets": list(region.streets)}
-
-
-def _sheet_conflicts(frame: pd.DataFrame, feed: Feed) -> int:
-    """Keys found on two sheets of one workbook with different values (exact copies were dropped before):
-    which sheet is right is for a person to say, never the sheet order."""
-    sheets = frame[SHEET_COLUMN]
-    if not len(frame) or sheets.nunique(dropna=True) < 2:
-        return 0
-    keyed = frame[[*feed.key, SHEET_COLUMN]].dropna()
-    per_key = keyed.groupby(list(feed.key), dropna=True)[SHEET_COLUMN].nunique()
-    return int((per_key > 1).sum())
-
-
-def _exact_duplicates(raw: RawExtract) -> pd.Series:
-    """Rows identical, cell for cell, to an earlier row of the file (the row number and sheet aside)."""
-    frame = raw.frame
-    hashed = np.zeros(len(frame), dtype=np.uint64)
-    for name in frame.columns:  # column by column: selecting them all at once would copy the whole frame
-        if name not in (ROW_COLUMN, SHEET_COLUMN):
-            hashed *= np.uint64(1_000_003)  # order matters: a|b and b|a are different rows
-            hashed ^= _hash_cells(frame[name].to_numpy())
-    return pd.Series(hashed, index=frame.index).duplicated(keep="first")
-
-
-def _hash_cells(cells: np.ndarray) -> np.ndarray:
-    # Hashing the distinct values first pays off for a column of few values; for a column of mostly
-    # distinct ones (sample numbers) it is slower and builds a copy of every string (bench/results.md).
-    few = len(set(cells[:1000].tolist())) < 500
-    try:
-        return pd.util.hash_array(cells, categorize=few)
-    except TypeError:  # numbers, dates or booleans beside text (xlsx): hash what they print as
-        return pd.util.hash_array(cells.astype(str), categorize=few)
 
 
 def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
@@ -407,15 +374,6 @@ def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult,
     return file_id
 
 
-def _raw_row(raw: RawExtract, idx: int) -> str:
-    row = raw.frame.loc[idx]
-    data = {raw.header.get(k, k): (None if v is None else str(v)) for k, v in row.items()
-            if k not in (EXTRA_COLUMN,)}
-    if isinstance(row.get(EXTRA_COLUMN), str):
-        data.update(json.loads(row[EXTRA_COLUMN]))
-    return json.dumps(data, ensure_ascii=False, default=str)
-
-
 def _located(records: pd.DataFrame, ctx, file_id: int, path: str) -> pd.DataFrame:
     records.insert(0, "path", path)
     records.insert(0, "feed", ctx.feed.name)
@@ -438,12 +396,15 @@ def _append(ctx, table: str, rows: pa.Table | pd.DataFrame) -> None:
     ctx.con.from_arrow(rows.select(order)).insert_into(table)
 
 
-def _insert_quarantine(ctx, file_id, path, raw, frame, decisions: RowDecisions) -> None:
+def _insert_quarantine(ctx, file_id, path, raw_rows: dict[int, str], frame, decisions: RowDecisions,
+                       totals: _Totals) -> None:
     records = issue_records(frame, ctx.feed, decisions.rejected)
     if records is None:
         return
+    if len(totals.sample) < SAMPLE_ROWS:
+        picked = records[["row_number", "column", "reason", "value"]].head(SAMPLE_ROWS - len(totals.sample))
+        totals.sample.extend(json.loads(picked.to_json(orient="records", force_ascii=False)))
     records = _located(records, ctx, file_id, path)
-    raw_rows = {idx: _raw_row(raw, idx) for idx in decisions.rejected}
     records["raw_row"] = [raw_rows[idx] for idx, found in decisions.rejected.items() for _ in found]
     records["run_id"] = ctx.run_id
     _append(ctx, "audit.quarantine", records)

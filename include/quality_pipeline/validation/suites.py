@@ -21,6 +21,13 @@ TYPE_ZH = {
 }
 MAX_REJECTED_SHARE = 0.2
 MIN_ROWS_VS_PREVIOUS = 0.2
+# Row rules that compare a row with what the warehouse already holds (the previous report month of a key):
+# they run when a file is published, on the writer; every other row rule runs before, without the warehouse.
+HISTORY_RULES = frozenset({"never_falls"})
+
+
+def needs_history(expectation: dict) -> bool:
+    return expectation["meta"].get("rule") in HISTORY_RULES
 
 
 def _exp(type_: str, kwargs: dict, severity: str, rule: str, column: str | None, zh: str, en: str) -> dict:
