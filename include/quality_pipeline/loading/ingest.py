@@ -140,7 +140,9 @@ def _record_ignored(ctx: Context, cand: Candidate) -> FileResult | None:
     return result
 
 
-def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
+def screen(ctx: Context, cand: Candidate) -> FileResult | str | None:
+    """Settle what needs no reading: a refused or duplicate file is recorded and its result returned; a file
+    to read gives its sha256; one seen before, or gone since discovery, gives None."""
     if cand.refused:
         seen, _ = _known(ctx.con, ctx.feed, cand.relative, None)
         if seen:
@@ -154,6 +156,12 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
     except OSError as exc:  # removed or made unreadable since discovery: the next run sees it again
         log.warning("%s: %s; left for the next run", printable(cand.relative), printable(exc))
         return None
+    return settle_known(ctx, cand, sha)
+
+
+def settle_known(ctx: Context, cand: Candidate, sha: str) -> FileResult | str | None:
+    """None when this path with these bytes was seen before; the recorded result when the bytes are those of
+    another loaded or held file; else `sha` (the file is to be read)."""
     seen, duplicate_of = _known(ctx.con, ctx.feed, cand.relative, sha)
     if seen:
         return None
@@ -162,11 +170,18 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
                             f"与已收文件内容完全相同（file_id {duplicate_of}） / identical bytes to file {duplicate_of}")
         _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=duplicate_of)
         return result
-    with _snapshot_of(ctx, cand, sha) as copy:
+    return sha
+
+
+def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
+    screened = screen(ctx, cand)
+    if not isinstance(screened, str):
+        return screened
+    with _snapshot_of(ctx, cand, screened) as copy:
         if copy is None:
             log.warning("%s: left for the next run", printable(cand.relative))
             return None
-        return process_file(ctx, copy, sha)
+        return process_file(ctx, copy, screened)
 
 
 @contextmanager
@@ -463,25 +478,39 @@ def _insert_validations(ctx, file_id, path, outcomes) -> None:
 def _again(ctx: Context, landing_dir: Path, spec: str, *, status: str | None) -> list[FileResult]:
     """Process a file seen before once more: a held one to release it (status='held'), or any loaded or
     rejected one to reprocess it. `spec` is its path (as in audit.files), file_id or a sha256 prefix."""
-    rows = ctx.con.execute(
-        "SELECT file_id, path, sha256, delivery_seq, status FROM audit.files WHERE feed = ? "
-        "AND status IN ('held', 'loaded', 'rejected') AND (? IS NULL OR status = ?) "
-        "AND (path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
-        [ctx.feed.name, status, status, spec, spec, spec, spec],
-    ).fetchall()
     results = []
-    for file_id, relative, sha, seq, was in rows:
-        path = landing_dir / relative
-        gone = FileNotFoundError(f"{relative} is gone or changed since it was seen; deliver it again instead")
-        if not path.is_file() or path.is_symlink():
-            raise gone
-        info = path.stat()
-        cand = Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
+    for file_id, relative, sha, seq, was in seen_files(ctx, spec, status=status):
+        cand = landing_candidate(landing_dir, relative)
         with _snapshot_of(ctx, cand, sha) as copy:
             if copy is None:
-                raise gone
+                raise Gone(relative)
             log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", printable(relative), file_id,
                      was)
             results.append(process_file(ctx, copy, sha, file_id=file_id, delivery_seq=seq,
                                         releasing=status == "held"))
     return results
+
+
+class Gone(FileNotFoundError):
+    def __init__(self, relative: str):
+        super().__init__(f"{relative} is gone or changed since it was seen; deliver it again instead")
+
+
+def landing_candidate(landing_dir: Path, relative: str) -> Candidate:
+    """A file seen before, as it is in the landing folder now (`Gone` when it is not a regular file there)."""
+    path = landing_dir / relative
+    if not path.is_file() or path.is_symlink():
+        raise Gone(relative)
+    info = path.stat()
+    return Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
+
+
+def seen_files(ctx: Context, spec: str, *, status: str | None) -> list[tuple]:
+    """(file_id, path, sha256, delivery_seq, status) of the feed's files matching `spec` (path, file_id or a
+    sha256 prefix of at least 8), held ones only with `status` 'held'."""
+    return ctx.con.execute(
+        "SELECT file_id, path, sha256, delivery_seq, status FROM audit.files WHERE feed = ? "
+        "AND status IN ('held', 'loaded', 'rejected') AND (? IS NULL OR status = ?) "
+        "AND (path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
+        [ctx.feed.name, status, status, spec, spec, spec, spec],
+    ).fetchall()

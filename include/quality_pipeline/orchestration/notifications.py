@@ -90,6 +90,11 @@ def alert_text(fields: dict) -> str:
     if fields["event"] == "deadline_missed":
         head = (f"{PREFIX} {fields['dag_id']} run {fields['run_id']} had not finished by its deadline "
                 f"{fields['deadline']} (06:00 {TIMEZONE} for a nightly run).")
+    elif fields["event"] == "file_held":
+        head = (f"{PREFIX} {fields['dag_id']} run {fields['run_id']}: a file was held and waits on your decision "
+                "(publish, keep held, withdraw) / 有文件暂缓发布，等待决定.")
+        link = f"\n{fields['url']}/required_actions" if fields.get("url") else ""
+        return f"{head}{link}"
     else:
         task = f", task {fields['task_id']}" if fields["task_id"] else ""
         head = f"{PREFIX} {fields['dag_id']} failed: run {fields['run_id']}{task} ({fields['reason'] or 'failed'})."

@@ -43,6 +43,75 @@ def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = N
     return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None}
 
 
+def _docs_dir(settings, run_id: str, item: dict, step: str):
+    return (settings.reports_dir / "validation" / run_id.replace(":", "_")
+            / f"{item['feed']}-{item['sha256'][:16]}" / step)
+
+
+def discover_files(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None,
+                   reprocess: list[str] | None = None) -> dict:
+    """The files of this run: those settled at once (refused, duplicate, ignored) and those to read, one
+    mapped task each."""
+    from quality_pipeline.loading.files import discover_work
+    from quality_pipeline.settings import load_settings
+
+    settled, work = discover_work(feeds, run_id=run_id, settings=load_settings(), release=tuple(release or ()),
+                                  reprocess=tuple(reprocess or ()))
+    for result in settled:
+        log.info("%s %s: %s — %s", result.feed, printable(result.path), result.status, printable(result.reason))
+    log.info("%d file(s) to read: %s", len(work), [printable(w["path"]) for w in work])
+    return {"run_id": run_id, "settled": [asdict(r) for r in settled], "work": work}
+
+
+def prepare_file(item: dict, *, run_id: str) -> dict:
+    """Read, type and check one file without the warehouse, staging it for the writer."""
+    from quality_pipeline.loading.files import prepare_work
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.validation.gate import Gate
+
+    settings = load_settings()
+    gate = Gate(docs_dir=_docs_dir(settings, run_id, item, "rows"))
+    prepared = prepare_work(item, run_id=run_id, settings=settings, gate=gate)
+    docs = gate.build_docs()
+    log.info("%s: %s", printable(item["path"]), "staged" if prepared.get("staged") else printable(prepared["left"]))
+    return {**prepared, "data_docs": str(docs) if docs else None}
+
+
+def publish_file(prepared: dict, *, run_id: str) -> dict | None:
+    """Publish one staged file on the writer, in one transaction; what became of it."""
+    from quality_pipeline.loading.files import publish_work
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.validation.gate import Gate
+
+    settings = load_settings()
+    gate = Gate(docs_dir=_docs_dir(settings, run_id, prepared, "batch"))
+    result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate)
+    if result is None:
+        log.info("%s: nothing to publish (left for the next run, or published by another run)",
+                 printable(prepared["path"]))
+        return None
+    batch_docs = gate.build_docs()
+    result.update(data_docs=prepared.get("data_docs"), batch_docs=str(batch_docs) if batch_docs else None)
+    log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", result["feed"],
+             printable(result["path"]), result["status"], result["rows_read"], result["rows_loaded"],
+             result["rows_rejected"], result["duplicates_dropped"], result["rows_held"],
+             f" — {printable(result['reason'])}" if result["reason"] else "")
+    return result
+
+
+def run_summary(discovered: dict | None, published) -> dict:
+    """What became of every file of a run, from the discovery and the mapped publish tasks. A file to read
+    without a result failed in its own task (its siblings went on): it is listed as `failed`."""
+    if discovered is None:
+        return {"files": [], "failed_discovery": True}
+    results = [r for r in (published or []) if r]
+    done = {(r["feed"], r["path"]) for r in results}
+    failed = [{"feed": w["feed"], "path": w["path"], "status": "failed",
+               "reason": "任务失败，见该文件任务的日志 / its task failed: read the log of its mapped task"}
+              for w in discovered["work"] if (w["feed"], w["path"]) not in done]
+    return {"run_id": discovered["run_id"], "files": [*discovered["settled"], *results, *failed]}
+
+
 # Each line of what a file needs starts with this, so `make run` can pick them out of an Airflow log.
 ATTENTION_MARK = "需处理 / attention:"
 
@@ -50,13 +119,21 @@ ATTENTION_MARK = "需处理 / attention:"
 def attention_lines(summary: dict) -> list[str]:
     """For each rejected, held or ignored file: what happened, why, and the command that settles it (escaped)."""
     lines = []
+    if summary.get("failed_discovery"):
+        lines.append("failed: discover_files — read its log, fix the cause and clear it / 发现文件任务失败，请查看日志")
     for f in summary.get("files", []):
-        if f["status"] not in ("rejected", "held", "ignored"):
+        if f["status"] not in ("rejected", "held", "ignored", "failed"):
             continue
         path = printable(f["path"])
         lines.append(f"{f['status']}: {path} — {printable(f['reason'])}")
         if f["status"] == "held":
+            if summary.get("ask_about_held"):
+                lines.append("  decide in the UI (Required actions, task held_decision.decide): publish, keep held or "
+                             "withdraw / 在界面中决定：发布、继续暂缓或撤回")
             lines.append(f"  publish it anyway after checking it / 核对后仍发布: make release FILE={shlex.quote(path)}")
+        elif f["status"] == "failed":
+            lines.append("  read the log of its mapped task, fix the cause and clear that task / "
+                         "查看该文件任务的日志，排除原因后清除该任务重跑")
         elif f["status"] == "ignored":
             lines.append("  move the file into its feed's folder (a real folder, not a symbolic link) / "
                          "移入所属数据的文件夹（不可为符号链接）")
@@ -67,13 +144,94 @@ def attention_lines(summary: dict) -> list[str]:
 
 
 def raise_if_attention(summary: dict) -> None:
-    lines = attention_lines(summary)
-    if lines:
-        for line in lines:
-            log.error("%s %s", ATTENTION_MARK, line)
-        bad = sum(1 for line in lines if not line.startswith(" "))
-        raise NeedsAttention(f"{bad} file(s) need attention (the rest loaded):\n" + "\n".join(lines))
-    log.info("all %d new file(s) loaded", len(summary.get("files", [])))
+    """Fail, listing what each file needs, when a file was rejected, ignored, failed, or held without a
+    decision asked for in the UI (a held file that waits on its decision is logged, not failed on)."""
+    files = summary.get("files", [])
+    waiting = attention_lines({"ask_about_held": True, "files": [f for f in files if _asked(summary, f)]})
+    failing = attention_lines({**summary, "files": [f for f in files if not _asked(summary, f)]})
+    for line in waiting:
+        log.warning("%s %s", ATTENTION_MARK, line)
+    for line in failing:
+        log.error("%s %s", ATTENTION_MARK, line)
+    if failing:
+        bad = sum(1 for line in failing if not line.startswith(" "))
+        raise NeedsAttention(f"{bad} file(s) need attention (the rest loaded):\n" + "\n".join(failing))
+    log.info("%d file(s) seen: none needs attention%s", len(files),
+             ", but the held ones wait on their decision" if waiting else "")
+
+
+def _asked(summary: dict, f: dict) -> bool:
+    return f["status"] == "held" and bool(summary.get("ask_about_held"))
+
+
+def held_to_decide(summary: dict) -> list[dict]:
+    """The held files of a run that asks about them: one decision each."""
+    if not summary.get("ask_about_held"):
+        return []
+    return [f for f in summary.get("files", []) if f["status"] == "held"]
+
+
+def describe_held(held: dict) -> dict:
+    """Subject and body (Markdown) of the decision about a held file."""
+    path = printable(held["path"])
+    rows = (f"| read 读取 | loaded-ready 可发布 | rejected 拒绝 | duplicates 重复 | flagged 标记 |\n|---|---|---|---|---|\n"
+            f"| {held['rows_read']} | {held['rows_held']} | {held['rows_rejected']} | {held['duplicates_dropped']} "
+            f"| {held.get('rows_flagged', 0)} |")
+    sample = held.get("rejected_sample") or []
+    lines = [f"| {s['row_number']} | {printable(s['column'] or '')} | {printable(s['reason'])} | "
+             f"{printable(s['value'] if s['value'] is not None else '')} |" for s in sample]
+    sample_md = ("| row 行 | column 列 | reason 原因 | value 原值 |\n|---|---|---|---|\n" + "\n".join(lines)
+                 if lines else "(no rejected rows / 无被拒绝的行)")
+    docs = [d for d in (held.get("batch_docs"), held.get("data_docs")) if d]
+    body = "\n\n".join([
+        f"**{path}** ({held['feed']}) was held / 暂缓发布:",
+        f"> {printable(held['reason'])}",
+        rows,
+        f"Sample of rejected rows / 被拒绝行示例 (first {len(sample)}):\n\n{sample_md}",
+        "Validation pages / 校验页面: " + (", ".join(f"`{printable(d)}`" for d in docs) or "none"),
+        "**发布 / publish**: load it as it is (the batch checks are waived). **继续暂缓 / keep held**: leave it "
+        "out; it can be released later (`make release FILE=…`). **撤回 / withdraw**: it will never load "
+        "(give a reason).",
+    ])
+    return {"subject": f"Held / 暂缓发布: {path}", "body": body}
+
+
+def apply_decision(held: dict, answer: dict, *, run_id: str) -> dict:
+    """Carry out the answer to a held file's decision and record it (who, when) in audit.files.
+
+    No answer before the timeout keeps the file held (recorded as such, by nobody). A decision already
+    taken otherwise (released by `make release` meanwhile) is reported and left alone. Skipped (no asset
+    event) unless the warehouse changed.
+    """
+    from quality_pipeline.loading import decisions
+    from quality_pipeline.orchestration.defaults import KEEP_HELD, PUBLISH, WITHDRAW
+    from quality_pipeline.settings import load_settings
+
+    settings = load_settings()
+    chosen = (answer.get("chosen_options") or [KEEP_HELD])[0]
+    who = answer.get("responded_by_user") or {}
+    actor = who.get("name") or who.get("id") or "timeout (no answer) / 超时未答复"
+    reason = ((answer.get("params_input") or {}).get("reason") or "").strip() or None
+    log.info("%s: %s, decided by %s at %s", printable(held["path"]), chosen, printable(actor),
+             answer.get("responded_at"))
+    try:
+        if chosen == PUBLISH:
+            results = decisions.release_file(settings, held["path"], actor=actor, run_id=run_id, reason=reason)
+            outcome = {"decision": "released", "results": results,
+                       "changed": any(r["status"] == "loaded" for r in results)}
+        elif chosen == WITHDRAW:
+            done = decisions.withdraw_file(settings, held["path"], actor=actor, run_id=run_id,
+                                           reason=reason or "withdrawn in the held-file decision / 在暂缓决定中撤回")
+            outcome = {"decision": "withdrawn", **done.as_dict(), "changed": done.changes_marts}
+        else:
+            done = decisions.keep_held(settings, held["path"], actor=actor, run_id=run_id, reason=reason)
+            outcome = {"decision": "kept_held", **done.as_dict(), "changed": False}
+    except decisions.CannotDecide as exc:
+        log.warning("%s: %s", printable(held["path"]), printable(exc))
+        _skip(f"nothing done: {exc}")
+    if not outcome["changed"]:
+        _skip(f"{outcome['decision']}: the warehouse did not change; no asset event")
+    return outcome
 
 
 def changed_files(summary: dict) -> list[str]:
