@@ -362,6 +362,8 @@ def _file_meta(raw: RawExtract | None) -> str | None:
     meta = {"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped}
     if raw.skipped_sheets:
         meta["skipped_sheets"] = raw.skipped_sheets
+    if raw.generated_by:
+        meta["generated_by"] = raw.generated_by
     return json.dumps(meta, ensure_ascii=False)
 
 

@@ -59,7 +59,8 @@ class Staged:
         """The file's reading as `RawExtract` without its rows (they are in the parts)."""
         m = self.meta
         return RawExtract(feed, pd.DataFrame(), m.get("header", {}), {}, m.get("sheets", []), m.get("encoding"),
-                          m.get("rows_skipped", 0), m.get("skipped", {}), skipped_sheets=m.get("skipped_sheets", []))
+                          m.get("rows_skipped", 0), m.get("skipped", {}), skipped_sheets=m.get("skipped_sheets", []),
+                          generated_by=m.get("generated_by"))
 
     def part(self, n: int) -> StagedPart:
         frame = pq.read_table(self.folder / f"part-{n}.parquet").to_pandas()
@@ -101,7 +102,8 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
             staged.save()
             return staged
         staged.meta = {"header": raw.header, "sheets": raw.sheets, "encoding": raw.encoding,
-                       "rows_skipped": raw.rows_skipped, "skipped": raw.skipped, "skipped_sheets": raw.skipped_sheets}
+                       "rows_skipped": raw.rows_skipped, "skipped": raw.skipped, "skipped_sheets": raw.skipped_sheets,
+                       "generated_by": raw.generated_by}
         pieces = parts.frames() if parts is not None else iter([raw.frame])
         for piece in pieces:
             _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today)

@@ -69,6 +69,7 @@ class RawExtract:
     skipped: dict[str, int] = field(default_factory=dict)
     text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
     skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
+    generated_by: str | None = None  # who generated the file, when it says so (`headers.GENERATED_MARK`)
 
     @property
     def rows_read(self) -> int:
@@ -417,7 +418,7 @@ def _read_csv(path: Path, feed: Feed, sink: RowSink | None = None) -> RawExtract
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers,
         sheets=[], encoding=encoding, rows_skipped=sum(rows.skipped.values()), skipped=rows.skipped,
-        text_only=rows.text_only,
+        text_only=rows.text_only, generated_by=match.generated_by,
     )
 
 
@@ -566,6 +567,7 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
 
     workbook, handle = open_workbook(path)
     frames, header_text, multipliers, used, skipped, copies = [], {}, {}, [], {}, []
+    generated_by = None
     best_partial: HeaderMatch | None = None
     try:
         for sheet in workbook.sheets:
@@ -585,6 +587,7 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
                 skipped[kind] = skipped.get(kind, 0) + n
             frames.append(frame)
             used.append(sheet.name)
+            generated_by = generated_by or match.generated_by
             for pos, col in match.columns.items():
                 header_text.setdefault(col, str(header_row[pos]))
                 if multipliers.setdefault(col, scales[col]) != scales[col]:
@@ -605,6 +608,7 @@ def _read_xlsx(path: Path, feed: Feed) -> RawExtract:
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers, sheets=used,
         encoding=None, rows_skipped=sum(skipped.values()), skipped=skipped, skipped_sheets=copies,
+        generated_by=generated_by,
     )
 
 
