@@ -254,7 +254,7 @@ def _decide_about(held, asset: Asset, hitl) -> None:
         params={"reason": Param("", type="string", title="Reason / 理由",
                                 description="Why (required to withdraw) / 原因（撤回时必填）")},
         response_timeout=held_decision_timeout(),
-        notifiers=[QualityAlert(event="file_held")],
+        notifiers=[QualityAlert(event="file_held", strict=False)],  # a dead channel must not lose the decision
         map_index_template="{{ task.subject }}",
         retries=0,
     )

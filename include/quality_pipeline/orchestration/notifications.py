@@ -128,9 +128,10 @@ def _without_dag(context) -> dict:
 class QualityAlert(BaseNotifier):
     """Send one alert to every channel configured in the environment; fail only after trying them all."""
 
-    def __init__(self, event: str = "dag_failed", context=None, **kwargs):
+    def __init__(self, event: str = "dag_failed", context=None, strict: bool = True, **kwargs):
         super().__init__(context=context)
         self.event = event
+        self.strict = strict  # False: a channel that fails is logged, never raised (the task it serves goes on)
 
     def render_template_fields(self, context, jinja_env=None) -> None:
         """Nothing to render: the text is built from the context (whose `dag` may be a serialized one)."""
@@ -151,7 +152,7 @@ class QualityAlert(BaseNotifier):
             except Exception as exc:  # one broken channel must not silence the others
                 log.exception("alert channel %s failed", type(channel).__name__)
                 errors.append(f"{type(channel).__name__}: {exc}")
-        if errors:
+        if errors and self.strict:
             raise RuntimeError("; ".join(errors))
 
     async def async_notify(self, context) -> None:
