@@ -11,7 +11,7 @@ import pytest
 
 from quality_pipeline.demo import generate
 from quality_pipeline.feeds import load_feed
-from quality_pipeline.loading import ingest, partitions
+from quality_pipeline.loading import ingest, partitions, stage
 from quality_pipeline.loading.partitions import KeyPartitions
 from quality_pipeline.parsing import reader
 from quality_pipeline.parsing.reader import ROW_COLUMN, read_extract
@@ -69,7 +69,7 @@ def test_partitioned_ingest_leaves_exactly_what_a_whole_read_leaves(tmp_path, qu
         calls.append(suffix)
         return 5 if suffix == ".csv" else 1
 
-    monkeypatch.setattr(ingest, "parts_for", every_csv_in_parts)
+    monkeypatch.setattr(stage, "parts_for", every_csv_in_parts)
     monkeypatch.setattr(reader, "SINK_ROWS", 7)  # many small hand-overs while a CSV is read
     parted, _ = _ingest_rounds(tmp_path, "parted", quality_env, gate)
 
@@ -111,7 +111,7 @@ def test_only_large_csv_files_are_split(tmp_path):
 
 
 def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_env, gate, monkeypatch):
-    monkeypatch.setattr(ingest, "parts_for", lambda size, suffix: 4)
+    monkeypatch.setattr(stage, "parts_for", lambda size, suffix: 4)
     folder = quality_env.landing_dir / "product_sampling"
     write_sampling_csv(folder / "full.csv", [sampling_row(n) for n in range(200)], mtime=1_000)
     late = [sampling_row(n) for n in range(1000, 1030)]
