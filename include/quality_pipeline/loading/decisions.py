@@ -98,6 +98,9 @@ def _decide(settings: Settings, spec: str, decision: str, *, allowed: tuple[str,
     relative = relative_path(spec, settings.landing_dir)
     with write_session(settings) as con:
         file_id, feed, was = find_file(con, relative)
+        again = _same_run(con, file_id, decision, run_id)
+        if again is not None:  # a retried task: the decision stands, recorded once
+            return again
         if was == WITHDRAWN:
             raise CannotDecide(f"该文件已撤回 / the file is already withdrawn: {printable(relative)}")
         if was not in allowed:
@@ -112,6 +115,19 @@ def _decide(settings: Settings, spec: str, decision: str, *, allowed: tuple[str,
             raise
     return FileDecision(file_id, feed, relative, decision, was, status or was, actor, when.isoformat(" ", "seconds"),
                         reason, run_id)
+
+
+def _same_run(con, file_id: int, decision: str, run_id: str) -> FileDecision | None:
+    """The decision already recorded on the file by this run (a retry of the same task), if any."""
+    row = con.execute(
+        "SELECT feed, path, status, decided_by, decided_at, decision_reason FROM audit.files "
+        "WHERE file_id = ? AND decision = ? AND decided_run_id = ?", [file_id, decision, run_id]).fetchone()
+    if row is None:
+        return None
+    feed, path, status, actor, when, reason = row
+    was = "loaded" if decision == WITHDRAWN and status == WITHDRAWN else status  # the task's first try saw this
+    return FileDecision(file_id, feed, path, decision, was, status, actor, when.isoformat(" ", "seconds"), reason,
+                        run_id)
 
 
 _ZH = {WITHDRAWN: "撤回", KEPT_HELD: "继续暂缓", RELEASED: "放行"}

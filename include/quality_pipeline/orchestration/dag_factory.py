@@ -35,7 +35,25 @@ REPROCESS_PARAM = Param(
                 "replacing what they delivered (e.g. after a rule was fixed).",
 )
 
-LOAD_DOC = """Reads every file of the feed not seen before (plus those named in `release` and `reprocess`),
+WITHDRAW_PARAM = Param(
+    [],
+    type="array",
+    items={"type": "string", "minLength": 1},
+    title="Withdraw deliveries",
+    description="Paths (as in audit.files) of loaded or held files to withdraw (wrong district, wrong quarter, "
+                "a test file): their rows leave core.* and the marts, nothing is deleted, and audit.files "
+                "records you, the time and the reason below. 撤回的文件路径。",
+)
+
+REASON_PARAM = Param(
+    "",
+    type="string",
+    title="Reason",
+    description="Why the deliveries above are withdrawn or released (required to withdraw). 撤回或放行的理由。",
+)
+
+LOAD_DOC = """Withdraws the files named in `withdraw` (as the triggering user, with `reason`), then reads every
+file of the feed not seen before (plus those named in `release` and `reprocess`),
 validates it with the feed's GX suites and publishes it in one DuckDB transaction. Writes `raw.*`,
 `audit.files`, `audit.quarantine`, `audit.row_flags`, `audit.validations`.
 
@@ -43,14 +61,15 @@ Runs on the `warehouse` queue in the one-slot `quality_warehouse` pool: one writ
 worker that holds the warehouse volume. Retries twice with exponential backoff (a busy writer lock,
 a full disk); a file never lands half-written, so clearing the task is always safe."""
 
-ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected, held or ignored, listing each
-with its reason and the action; the failure sends the alert. Everything that could load has loaded already:
+ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected, held or ignored, or a
+withdrawal was refused, listing each with its reason and the action; the failure sends the alert. Everything that could load has loaded already:
 fix and re-deliver a rejected file, check a held one and trigger the DAG with `release` = its path, or move
 an ignored one into its feed's folder."""
 
 
 ANNOUNCE_DOC = """Carries the DAG's asset: succeeds, and so emits the asset event that triggers
-`quarterly_indicators`, only when a file of this run was loaded (or released, or reprocessed). A run with
+`quarterly_indicators`, only when a file of this run was loaded (or released, or reprocessed), or a loaded
+file was withdrawn. A run with
 nothing new skips it: no event, no recomputation, and the skipped task shows the night was a no-op."""
 
 
@@ -77,7 +96,8 @@ def ingest_dag_args(source: str) -> dict:
         "max_active_runs": 1,
         "default_args": DEFAULT_ARGS,
         "tags": ["ingest", "nightly", source],
-        "params": {"feeds": feeds_param(source), "release": RELEASE_PARAM, "reprocess": REPROCESS_PARAM},
+        "params": {"feeds": feeds_param(source), "release": RELEASE_PARAM, "reprocess": REPROCESS_PARAM,
+                   "withdraw": WITHDRAW_PARAM, "reason": REASON_PARAM},
         "on_failure_callback": on_failure(),
         "deadline": nightly_deadline(),
     }
@@ -109,12 +129,16 @@ def ingest_tasks(source: str) -> None:
     asset = Asset(ASSET_URIS[source], extra={"feeds": list(feeds)})
 
     @task(doc_md=LOAD_DOC, **WRITER)
-    def load_new_files(params=None, run_id=None) -> dict:
+    def load_new_files(params=None, run_id=None, dag_run=None) -> dict:
+        from quality_pipeline.orchestration.tasks import choose_actor
         from quality_pipeline.orchestration.tasks import ingest as run_ingest
 
         chosen = tuple(f for f in feeds if f in (params.get("feeds") or feeds))
+        actor = choose_actor(getattr(dag_run, "triggering_user_name", None), (dag_run.conf or {}).get("by"))
         return run_ingest(chosen, run_id=run_id, release=list(params.get("release") or []),
-                          reprocess=list(params.get("reprocess") or []))
+                          reprocess=list(params.get("reprocess") or []),
+                          withdraw_paths=list(params.get("withdraw") or []), reason=params.get("reason"),
+                          actor=actor)
 
     @task(retries=0, doc_md=ATTENTION_DOC)
     def check_attention(summary: dict) -> None:
