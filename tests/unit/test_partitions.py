@@ -124,11 +124,12 @@ def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_
     small = first["product_sampling/small.csv"]
     assert (first["product_sampling/full.csv"].status, small.status) == ("loaded", "held")
     assert (small.rows_read, small.rows_held, small.rows_loaded) == (30, 30, 0)
+    assert "2026Q3" in small.reason and "30" in small.reason and "200" in small.reason  # restates 2026Q3 with 30 of 200
 
     def counts():
         con = duckdb.connect(str(quality_env.warehouse), read_only=True)
         try:
-            return con.execute("SELECT (SELECT count(*) FROM raw.product_sampling), (SELECT count(*) FROM "
+            return con.execute("SELECT (SELECT count(*) FROM raw.product_sampling WHERE NOT _withdrawn), (SELECT count(*) FROM "
                                "audit.row_flags f JOIN audit.files a USING (file_id) WHERE a.path LIKE '%small.csv')"
                                ).fetchone()
         finally:
@@ -137,5 +138,5 @@ def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_
     assert counts() == (200, 0)  # the parts inserted before the batch check are gone again
     again = ingest.ingest_feed("product_sampling", run_id="r2", settings=quality_env, gate=gate, today=TODAY,
                                release=("product_sampling/small.csv",))
-    assert [(r.status, r.rows_loaded, r.rows_flagged) for r in again] == [("loaded", 30, 1)]
-    assert counts() == (230, 1)
+    assert [(r.status, r.rows_loaded, r.rows_flagged, r.keys_withdrawn) for r in again] == [("loaded", 30, 1, 200)]
+    assert counts() == (230, 1)  # released, the sheet restates the quarter: the 200 keys it lacks are withdrawn

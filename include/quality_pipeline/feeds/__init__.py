@@ -13,6 +13,11 @@ from pathlib import Path
 import yaml
 
 FEEDS_DIR = Path(__file__).resolve().parent
+# How a delivered file relates to what came before (docs/extracts.md): an `increment` adds or restates the keys
+# it lists; a `period_snapshot` restates, whole, each period (of `period` grain, by the event date) it has rows
+# of, so keys of such a period that it no longer lists are withdrawn.
+INCREMENT, PERIOD_SNAPSHOT = "increment", "period_snapshot"
+SNAPSHOT_PERIODS = ("month", "quarter")
 COLUMN_TYPES = {
     "text", "text_list", "industry_code", "uscc", "street",
     "date", "month", "money", "integer", "number", "percent", "bool",
@@ -53,6 +58,8 @@ class Feed:
     key: tuple[str, ...]
     event_date: str
     columns: tuple[Column, ...]
+    delivery: str = INCREMENT
+    period: str | None = None  # the grain a period snapshot restates (month or quarter of event_date)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -112,7 +119,9 @@ def load_feed(name: str) -> Feed:
     feed = Feed(
         name=raw["feed"], title_zh=raw["title_zh"], folder=raw["folder"], grain=raw["grain"],
         key=tuple(raw["key"]), event_date=raw["event_date"], columns=columns,
+        delivery=raw.get("delivery", INCREMENT), period=raw.get("period"),
     )
+    _check_delivery(feed)
     names = feed.column_names
     if len(set(names)) != len(names):
         raise ValueError(f"{name}: duplicate column names")
@@ -120,6 +129,17 @@ def load_feed(name: str) -> Feed:
     if missing:
         raise ValueError(f"{name}: key columns {sorted(missing)} not declared")
     return feed
+
+
+def _check_delivery(feed: Feed) -> None:
+    if feed.delivery not in (INCREMENT, PERIOD_SNAPSHOT):
+        raise ValueError(f"{feed.name}: delivery must be {INCREMENT} or {PERIOD_SNAPSHOT}, not {feed.delivery!r}")
+    if feed.delivery == PERIOD_SNAPSHOT and feed.period not in SNAPSHOT_PERIODS:
+        raise ValueError(f"{feed.name}: a period snapshot needs period: one of {list(SNAPSHOT_PERIODS)}")
+    if feed.delivery == INCREMENT and feed.period is not None:
+        raise ValueError(f"{feed.name}: period applies to period snapshots only")
+    if feed.column(feed.event_date).type not in ("date", "month"):
+        raise ValueError(f"{feed.name}: event_date {feed.event_date} is not a date or month column")
 
 
 FEED_NAMES = (

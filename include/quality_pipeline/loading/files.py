@@ -22,7 +22,9 @@ from quality_pipeline.loading.ingest import (
     Context,
     FileResult,
     Gone,
+    Release,
     _record_ignored,
+    default_actor,
     landing_candidate,
     publish_staged,
     screen,
@@ -51,9 +53,10 @@ def run_folder(settings: Settings, run_id: str) -> Path:
 
 
 def discover_work(feeds: tuple[str, ...], *, run_id: str, settings: Settings, release: tuple[str, ...] = (),
-                  reprocess: tuple[str, ...] = ()) -> tuple[list[FileResult], list[dict]]:
+                  reprocess: tuple[str, ...] = (), released_by: dict | None = None) -> tuple[list[FileResult], list[dict]]:
     """(files settled at once: refused, duplicate, ignored; files to read). Needs the writer: what was seen
-    before is in `audit.files`."""
+    before is in `audit.files`. A held file named in `release` is released as `released_by` ({actor, reason};
+    default the user running the process)."""
     settled: list[FileResult] = []
     work: list[dict] = []
     with write_session(settings) as con:
@@ -74,8 +77,10 @@ def discover_work(feeds: tuple[str, ...], *, run_id: str, settings: Settings, re
                 for spec in specs:
                     for file_id, relative, sha, seq, _was in seen_files(ctx, spec, status=status):
                         cand = landing_candidate(settings.landing_dir, relative)
-                        work.append(_item(name, cand, sha, file_id=file_id, delivery_seq=seq,
-                                          releasing=status == "held"))
+                        item = _item(name, cand, sha, file_id=file_id, delivery_seq=seq, releasing=status == "held")
+                        if item["releasing"]:
+                            item["released_by"] = released_by or {"actor": default_actor(), "reason": None}
+                        work.append(item)
     return settled, work
 
 
@@ -122,7 +127,9 @@ def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today
     staged = load_staged(Path(prepared["staged"]))
     feed = load_feed(prepared["feed"])
     with write_session(settings) as con:
-        ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today())
+        who = prepared.get("released_by")
+        ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
+                      released_by=Release(who["actor"], who.get("reason")) if who else None)
         if prepared["file_id"] is None:
             settled = settle_known(ctx, staged.candidate(), staged.sha256)
             if not isinstance(settled, str):  # another run got there first
@@ -142,3 +149,22 @@ def _clear_stale_staging(settings: Settings) -> None:
         if folder.is_dir() and not folder.is_symlink() and time.time() - folder.stat().st_mtime > STALE_AFTER_S:
             log.info("removing %s, staged by a run that never published it", folder)
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def release_one(path: str, *, run_id: str, settings: Settings, actor: str, reason: str | None, gate) -> list[dict]:
+    """Publish one held file anyway (its batch checks waived), recording the decision `released` by `actor`.
+    Only that file: unlike a run's `release`, no other new file of its feed is read on the way."""
+    from quality_pipeline.loading.decisions import CannotDecide, find_file, relative_path
+    from quality_pipeline.loading.ingest import _again
+
+    relative = relative_path(path, settings.landing_dir)
+    with write_session(settings) as con:
+        _file_id, feed_name, was = find_file(con, relative)
+        if was != "held":
+            raise CannotDecide(f"该文件状态为 {was}，不是 held，无需发布 / the file is {was}, not held: "
+                               f"{printable(relative)}")
+        feed = load_feed(feed_name)
+        ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, date.today(),
+                      settings.work_dir / "snapshots", Release(actor, reason))
+        results = _again(ctx, settings.landing_dir, relative, status="held")
+    return [asdict(r) for r in results]

@@ -3,7 +3,8 @@
 Per file, `loading.stage` (no warehouse): read → typed frame → exact duplicates dropped → row rules that need
 no history (reject / flag) → staged; then here, on the writer: previous values and their rule (flag) →
 batch suite (reject / hold) → one transaction writing the rows, the quarantine, the flags, the validation
-results and the file's audit row. A file either lands whole or not at all.
+results and the file's audit row. A file either lands whole or not at all. A file of a period-snapshot feed
+also writes a tombstone for each key of the periods it restates that it no longer lists (docs/extracts.md).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from quality_pipeline.feeds import Feed, load_feed
+from quality_pipeline.feeds import PERIOD_SNAPSHOT, Feed, load_feed
+from quality_pipeline.indicators.periods import period_sql
 from quality_pipeline.loading.discovery import (
     REFUSALS,
     Candidate,
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 __all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
+# Identical bytes of these make a duplicate (a rejected file's bytes are read again under a new name).
+DUPLICATE_OF = ("loaded", "held", "withdrawn")
 
 
 
@@ -67,7 +71,26 @@ class FileResult:
     rows_rejected: int = 0
     duplicates_dropped: int = 0
     rows_flagged: int = 0
+    keys_withdrawn: int = 0  # keys of its restated periods a period snapshot no longer lists
     rejected_sample: list = dataclasses.field(default_factory=list)  # a few rejected rows (row, column, reason, value)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Who releases held files in a run, and why (recorded as the file's decision `released`)."""
+
+    actor: str
+    reason: str | None = None
+
+
+def default_actor() -> str:
+    """Who acts when nobody says: the user running the process."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @dataclass
@@ -79,13 +102,15 @@ class Context:
     run_id: str
     today: date
     snapshots: Path | None = None  # private folder for the copies that are hashed and parsed
+    released_by: Release | None = None
 
 
 def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate=None,
                 release: tuple[str, ...] = (), reprocess: tuple[str, ...] = (),
-                today: date | None = None) -> list[FileResult]:
-    """Process every new file of the feed, then any held file named in `release` and any seen file named in
-    `reprocess` (read again from the landing folder, replacing what it delivered); publish once at the end."""
+                today: date | None = None, released_by: Release | None = None) -> list[FileResult]:
+    """Process every new file of the feed, then any held file named in `release` (the decision recorded as
+    `released_by`, by default the user running the process) and any seen file named in `reprocess` (read
+    again from the landing folder, replacing what it delivered); publish once at the end."""
     settings = settings or load_settings()
     feed = load_feed(feed_name)
     region = load_region(settings.region_file)
@@ -95,7 +120,8 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
         gate = Gate(docs_dir=settings.reports_dir / "validation" / feed_name)
     results: list[FileResult] = []
     with write_session(settings) as con:
-        ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots")
+        ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots",
+                      released_by or Release(default_actor()))
         for cand in discover(settings.landing_dir, feed):
             result = _ingest_candidate(ctx, cand)
             if result:
@@ -111,8 +137,8 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
     return results
 
 
-def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int | None]:
-    """(this exact path+content already seen, file_id of the same bytes under another name)."""
+def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, tuple[int, str] | None]:
+    """(this exact path+content already seen, (file_id, status) of the same bytes under another name)."""
     if sha is None:
         seen = con.execute("SELECT count(*) FROM audit.files WHERE feed = ? AND path = ? AND reason_code IN "
                            "('symlink', 'not_regular')", [feed.name, relative]).fetchone()[0]
@@ -121,10 +147,11 @@ def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int |
                        [feed.name, relative, sha]).fetchone()[0]
     if same:
         return True, None
-    # Only the bytes of a loaded or held file make a duplicate: a rejected file's bytes are read again under a
-    # new name (only the name was wrong, or the rule that refused them changed).
-    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status IN "
-                        "('loaded', 'held')", [feed.name, sha]).fetchone()[0]
+    # Only the bytes of a loaded, held or withdrawn file make a duplicate: a rejected file's bytes are read
+    # again under a new name (only the name was wrong, or the rule that refused them changed). A withdrawn
+    # delivery sent again byte for byte stays withdrawn: undoing a withdrawal is a new, changed delivery.
+    other = con.execute("SELECT file_id, status FROM audit.files WHERE feed = ? AND sha256 = ? AND list_contains(?, "
+                        "status) ORDER BY file_id LIMIT 1", [feed.name, sha, list(DUPLICATE_OF)]).fetchone()
     return False, other
 
 
@@ -166,9 +193,14 @@ def settle_known(ctx: Context, cand: Candidate, sha: str) -> FileResult | str | 
     if seen:
         return None
     if duplicate_of is not None:
-        result = FileResult(ctx.feed.name, cand.relative, "duplicate",
-                            f"与已收文件内容完全相同（file_id {duplicate_of}） / identical bytes to file {duplicate_of}")
-        _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=duplicate_of)
+        other, status = duplicate_of
+        if status == "withdrawn":
+            reason = (f"与已撤回的文件内容完全相同（file_id {other}），不再加载 / identical bytes to file {other}, "
+                      "which was withdrawn; not loaded again")
+        else:
+            reason = f"与已收文件内容完全相同（file_id {other}） / identical bytes to file {other}"
+        result = FileResult(ctx.feed.name, cand.relative, "duplicate", reason)
+        _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=other)
         return result
     return sha
 
@@ -225,6 +257,7 @@ class _Totals:
     rejected: int = 0
     flagged: int = 0
     sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
+    listed: list = dataclasses.field(default_factory=list)  # key columns of every row with a key (snapshots)
 
 
 SAMPLE_ROWS = 5
@@ -247,22 +280,28 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
                 con.execute(f"DELETE FROM {table} WHERE {column} = ?", [file_id])  # noqa: S608
         new_id = file_id if file_id is not None else con.execute("SELECT nextval('audit.file_id_seq')").fetchone()[0]
         seq = delivery_seq if delivery_seq is not None else con.execute("SELECT nextval('audit.delivery_seq')").fetchone()[0]
+        snapshot = feed.delivery == PERIOD_SNAPSHOT
+        period_keys = _keys_per_period(ctx) if snapshot else {}  # before this file
         totals = _Totals()
         row_outcomes = [_check_and_insert(ctx, cand, staged.part(n), new_id, seq, totals) for n in range(staged.parts)]
         rows_read = staged.rows_read
-        rows_vs_previous, columns_dropped = _against_previous(ctx, raw, rows_read)
+        restated = _restated_periods(ctx, new_id) if snapshot else {}
+        shrink = period_shrink(restated, period_keys)
         summary = pd.DataFrame([{
             "rows_read": rows_read,
             "rejected_share": totals.rejected / rows_read if rows_read else 0.0,
-            "rows_vs_previous": rows_vs_previous,
-            "columns_dropped": columns_dropped,
+            "keys_vs_period": shrink["keys_vs_period"] if shrink else None,
+            "columns_dropped": _columns_dropped(ctx, raw),
             "sheet_conflicts": staged.sheet_conflicts,
         }])
         batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
-        batch = decide_batch(batch_outcomes, releasing=releasing)
+        batch = decide_batch(batch_outcomes, releasing=releasing, parameters=shrink)
+        withdrawn = 0
         if batch.status != "loaded":  # held or rejected as a whole: nothing of it is published
             con.execute(f"DELETE FROM raw.{feed.name} WHERE _file_id = ?", [new_id])  # noqa: S608
             con.execute("DELETE FROM audit.row_flags WHERE file_id = ?", [new_id])
+        elif restated:
+            withdrawn = _write_tombstones(ctx, new_id, seq, sorted(restated), totals.listed)
         valid = rows_read - staged.duplicates - totals.rejected
         result = FileResult(
             feed.name, cand.relative, batch.status, batch.reason, rows_read=rows_read,
@@ -271,13 +310,19 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
             rows_rejected=totals.rejected + (valid if batch.status == "rejected" else 0),
             duplicates_dropped=staged.duplicates,
             rows_flagged=totals.flagged if batch.status == "loaded" else 0,
+            keys_withdrawn=withdrawn,
             rejected_sample=totals.sample,
         )
         kept_seq = seq if delivery_seq is not None or batch.status in ("loaded", "held") else None
+        periods = {"restated_periods": restated, "keys_withdrawn": withdrawn} if snapshot else {}
         _write_file_row(ctx, cand, sha, result, reason_code=batch.reason_code, raw=raw, file_id=new_id,
-                        delivery_seq=kept_seq)
+                        delivery_seq=kept_seq, details=periods)
         if releasing:
+            from quality_pipeline.loading.decisions import RELEASED, record
+
             con.execute("UPDATE audit.files SET released_run_id = ? WHERE file_id = ?", [ctx.run_id, new_id])
+            who = ctx.released_by or Release(default_actor())
+            record(con, new_id, RELEASED, actor=who.actor, run_id=ctx.run_id, reason=who.reason)
         outcomes = [("rows", o) for o in merge_outcomes(row_outcomes)] + [("batch", o) for o in batch_outcomes]
         _insert_validations(ctx, new_id, cand.relative, outcomes)
         fault_point("before_commit")
@@ -304,6 +349,8 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
         outcomes.extend(later)
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
+    if ctx.feed.delivery == PERIOD_SNAPSHOT:
+        totals.listed.append(unique[list(ctx.feed.key)].dropna())
     _insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals)
     _insert_rows(ctx, file_id, seq, unique, decisions)
     _insert_flags(ctx, file_id, cand.relative, unique, decisions)
@@ -341,22 +388,78 @@ def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _against_previous(ctx: Context, raw: RawExtract, rows_read: int) -> tuple[float | None, int]:
-    """(rows read / rows of the feed's latest loaded delivery, header columns it had that this file lacks)."""
+def _columns_dropped(ctx: Context, raw: RawExtract) -> int:
+    """Header columns the feed's latest loaded delivery had that this file lacks."""
     previous = ctx.con.execute(
-        "SELECT rows_read, details FROM audit.files WHERE feed = ? AND status = 'loaded' "
-        "ORDER BY delivery_seq DESC LIMIT 1",
+        "SELECT details FROM audit.files WHERE feed = ? AND status = 'loaded' ORDER BY delivery_seq DESC LIMIT 1",
         [ctx.feed.name],
     ).fetchone()
-    if not previous:
-        return None, 0
-    previous_rows, details = previous
-    ratio = rows_read / previous_rows if previous_rows else None
-    before = set(json.loads(details).get("columns", [])) if details else set()
-    return ratio, len(before - set(raw.header))
+    if not previous or not previous[0]:
+        return 0
+    return len(set(json.loads(previous[0]).get("columns", [])) - set(raw.header))
 
 
-def _file_meta(raw: RawExtract | None) -> str | None:
+def _period_of(feed: Feed, column: str) -> str:
+    return period_sql(feed.period, column)
+
+
+def _keys_per_period(ctx: Context) -> dict[str, int]:
+    """{period: keys in core.<feed>} of a period-snapshot feed, as they stand before a file is published."""
+    feed = ctx.feed
+    rows = ctx.con.execute(
+        f"SELECT {_period_of(feed, feed.event_date)} AS period, count(*) FROM core.{feed.name} "  # noqa: S608
+        f"WHERE {feed.event_date} IS NOT NULL GROUP BY ALL").fetchall()
+    return dict(rows)
+
+
+def _restated_periods(ctx: Context, file_id: int) -> dict[str, int]:
+    """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
+    feed = ctx.feed
+    keys = ", ".join(feed.key)
+    rows = ctx.con.execute(
+        f"SELECT {_period_of(feed, feed.event_date)} AS period, count(DISTINCT ({keys})) "  # noqa: S608
+        f"FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL "
+        "GROUP BY ALL", [file_id]).fetchall()
+    return dict(sorted(rows))
+
+
+def period_shrink(restated: dict[str, int], before: dict[str, int]) -> dict | None:
+    """The restated period that shrinks most against the keys it had (`keys_vs_period` = file keys / keys
+    before), with the names the hold reason uses; None when the file restates no period that had keys."""
+    ratios = [(restated[p] / before[p], p) for p in sorted(restated) if before.get(p)]
+    if not ratios:
+        return None
+    ratio, period = min(ratios)
+    return {"keys_vs_period": ratio, "period": period, "file_keys": restated[period], "period_keys": before[period]}
+
+
+def _write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
+    """A tombstone in raw.<feed> for each key of `periods` in core that the file lists nowhere (not even in a
+    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many."""
+    feed, con = ctx.feed, ctx.con
+    keys = list(feed.key)
+    frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame({k: pd.Series(dtype=object)
+                                                                              for k in keys})
+    filled = list(dict.fromkeys([*keys, feed.event_date]))
+    match = " AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
+    con.register("listed_keys", pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+        con.execute(f"""
+            INSERT INTO raw.{feed.name} BY NAME
+            SELECT {", ".join(f"c.{c}" for c in filled)}, ? AS _file_id, ? AS _run_id, ? AS _delivery_seq,
+                   0 AS _row_number, ? AS _loaded_at, true AS _withdrawn
+            FROM core.{feed.name} c
+            WHERE c._file_id <> ? AND list_contains(?, {_period_of(feed, "c." + feed.event_date)})
+              AND NOT EXISTS (SELECT 1 FROM listed_keys l WHERE {match})
+        """, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods])  # noqa: S608 - identifiers from the feed
+        after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+    finally:
+        con.unregister("listed_keys")
+    return after - before
+
+
+def _file_meta(raw: RawExtract | None, extra: dict | None = None) -> str | None:
     if raw is None:
         return None
     meta = {"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped}
@@ -364,12 +467,13 @@ def _file_meta(raw: RawExtract | None) -> str | None:
         meta["skipped_sheets"] = raw.skipped_sheets
     if raw.generated_by:
         meta["generated_by"] = raw.generated_by
+    meta.update(extra or {})
     return json.dumps(meta, ensure_ascii=False)
 
 
 def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult, *, reason_code: str | None,
                     raw: RawExtract | None = None, file_id: int | None = None, delivery_seq: int | None = None,
-                    duplicate_of: int | None = None) -> int:
+                    duplicate_of: int | None = None, details: dict | None = None) -> int:
     con = ctx.con
     if file_id is not None:
         con.execute("DELETE FROM audit.files WHERE file_id = ?", [file_id])
@@ -385,7 +489,7 @@ def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult,
         [file_id, ctx.feed.name, cand.relative, sha, cand.size, cand.modified_at, result.status, result.reason,
          reason_code, result.rows_read, result.rows_loaded, result.rows_held, result.rows_rejected,
          result.duplicates_dropped, result.rows_flagged, raw.rows_skipped if raw else 0,
-         raw.encoding if raw else None, _file_meta(raw), delivery_seq, duplicate_of,
+         raw.encoding if raw else None, _file_meta(raw, details), delivery_seq, duplicate_of,
          ctx.run_id, None, datetime.now()],
     )
     return file_id
@@ -458,6 +562,7 @@ def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: Ro
             "_sheet": column(SHEET_COLUMN),
             "_row_number": column(ROW_COLUMN),
             "_loaded_at": pa.repeat(loaded_at, n),
+            "_withdrawn": pa.repeat(False, n),
         })
         # In row-group-sized batches: DuckDB scans one Arrow batch per thread (bench/results.md)
         rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))

@@ -38,6 +38,23 @@ REPROCESS_PARAM = Param(
                 "replacing what they delivered (e.g. after a rule was fixed).",
 )
 
+WITHDRAW_PARAM = Param(
+    [],
+    type="array",
+    items={"type": "string", "minLength": 1},
+    title="Withdraw deliveries",
+    description="Paths (as in audit.files) of loaded or held files to withdraw (wrong district, wrong quarter, "
+                "a test file): their rows leave core.* and the marts, nothing is deleted, and audit.files "
+                "records you, the time and the reason below. 撤回的文件路径。",
+)
+
+REASON_PARAM = Param(
+    "",
+    type="string",
+    title="Reason",
+    description="Why the deliveries above are withdrawn or released (required to withdraw). 撤回或放行的理由。",
+)
+
 ASK_PARAM = Param(
     True,
     type="boolean",
@@ -46,7 +63,7 @@ ASK_PARAM = Param(
                 "Off (as `make run` and `dag.test` run): a held file fails check_attention instead.",
 )
 
-DISCOVER_DOC = """Lists the files of the feeds not seen before (plus those named in `release` and `reprocess`),
+DISCOVER_DOC = """Withdraws the files named in `withdraw` (as the triggering user, with `reason`), then lists the files of the feeds not seen before (plus those named in `release` and `reprocess`),
 one mapped `prepare_file` and `publish_file` each. Records at once the files settled without reading:
 refused (a symbolic link, a hidden or unknown file), duplicates of a loaded file, and files no feed reads.
 On the writer (it reads `audit.files` to know what was seen)."""
@@ -116,7 +133,7 @@ def ingest_dag_args(source: str) -> dict:
         "default_args": DEFAULT_ARGS,
         "tags": ["ingest", "nightly", source],
         "params": {"feeds": feeds_param(source), "release": RELEASE_PARAM, "reprocess": REPROCESS_PARAM,
-                   "ask_about_held": ASK_PARAM},
+                   "withdraw": WITHDRAW_PARAM, "reason": REASON_PARAM, "ask_about_held": ASK_PARAM},
         "on_failure_callback": on_failure(),
         "deadline": nightly_deadline(),
     }
@@ -152,13 +169,17 @@ def ingest_tasks(source: str) -> None:
     asset = Asset(ASSET_URIS[source], extra={"feeds": list(feeds)})
 
     @task(doc_md=DISCOVER_DOC, **WRITER)
-    def discover_files(params=None, run_id=None, ti=None) -> list[dict]:
+    def discover_files(params=None, run_id=None, ti=None, dag_run=None) -> list[dict]:
+        from quality_pipeline.orchestration.tasks import choose_actor
         from quality_pipeline.orchestration.tasks import discover_files as discover
 
         chosen = tuple(f for f in feeds if f in (params.get("feeds") or feeds))
+        actor = choose_actor(getattr(dag_run, "triggering_user_name", None), (dag_run.conf or {}).get("by"))
         found = discover(chosen, run_id=run_id, release=list(params.get("release") or []),
-                         reprocess=list(params.get("reprocess") or []))
-        ti.xcom_push(key="settled", value=found["settled"])  # the files to read are the return value
+                         reprocess=list(params.get("reprocess") or []),
+                         withdraw_paths=list(params.get("withdraw") or []), reason=params.get("reason"), actor=actor)
+        # the files to read are the return value (mapped over); the rest goes to `summarise`
+        ti.xcom_push(key="settled", value={k: v for k, v in found.items() if k != "work"})
         return found["work"]
 
     @task(doc_md=PREPARE_DOC, map_index_template="{{ file_name }}")
@@ -176,10 +197,10 @@ def ingest_tasks(source: str) -> None:
         return publish(prepared, run_id=run_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=SUMMARY_DOC)
-    def summarise(work: list[dict], settled: list[dict], published, params=None, run_id=None) -> dict:
+    def summarise(work: list[dict], settled: dict, published, params=None, run_id=None) -> dict:
         from quality_pipeline.orchestration.tasks import run_summary
 
-        discovered = {"run_id": run_id, "work": work, "settled": settled}
+        discovered = {**settled, "run_id": run_id, "work": work}
         return {**run_summary(discovered, published), "ask_about_held": bool(params.get("ask_about_held"))}
 
     @task(retries=0, doc_md=ATTENTION_DOC)

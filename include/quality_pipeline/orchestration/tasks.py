@@ -18,29 +18,69 @@ class NeedsAttention(RuntimeError):
     """Files were rejected or held: the data that could load has loaded, but a person must look."""
 
 
+# `airflow dags test` (make run, make release, make withdraw) triggers as this user: the command line's own
+# user, passed in the run conf as `by`, is the actor then.
+TEST_TRIGGER = "dag_test"
+
+
+def choose_actor(triggering_user: str | None, conf_by: str | None) -> str:
+    """Who decides in a run: the user who triggered it in the Airflow UI; for a command-line run the `by` of
+    its conf (make's BY= or $USER); else the user running the worker."""
+    from quality_pipeline.loading.ingest import default_actor
+
+    if triggering_user and triggering_user != TEST_TRIGGER:
+        return triggering_user
+    return (conf_by or "").strip() or default_actor()
+
+
+def withdraw(paths: list[str], *, run_id: str, reason: str | None, actor: str) -> dict:
+    """Withdraw each delivery named in `paths`; a refusal (unknown path, already withdrawn ...) is reported,
+    not raised, so the rest of the run goes on and `check_attention` shows it."""
+    from quality_pipeline.loading.decisions import CannotDecide, withdraw_file
+    from quality_pipeline.settings import load_settings
+
+    settings, done, refused = load_settings(), [], []
+    for path in paths:
+        try:
+            decision = withdraw_file(settings, path, reason=reason or "", actor=actor, run_id=run_id)
+        except CannotDecide as exc:
+            log.error("cannot withdraw %s: %s", printable(path), printable(exc))
+            refused.append({"path": path, "reason": str(exc)})
+            continue
+        log.info("withdrawn by %s: %s (file_id %d, was %s) — %s", printable(actor), printable(decision.path),
+                 decision.file_id, decision.previous_status, printable(decision.reason))
+        done.append(decision.as_dict())
+    return {"withdrawn": done, "refused": refused}
+
+
 def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None,
-           reprocess: list[str] | None = None) -> dict:
-    """Load every new file of the given feeds (one GX import for all) and return what became of each file."""
-    from quality_pipeline.loading.ingest import ingest_feed
+           reprocess: list[str] | None = None, withdraw_paths: list[str] | None = None, reason: str | None = None,
+           actor: str | None = None) -> dict:
+    """Withdraw the deliveries named in `withdraw_paths` (with `reason`), then load every new file of the given
+    feeds (one GX import for all), releasing those named in `release` as `actor`; return what became of each."""
+    from quality_pipeline.loading.ingest import Release, default_actor, ingest_feed
     from quality_pipeline.settings import load_settings
     from quality_pipeline.validation.gate import Gate
 
+    actor = actor or default_actor()
+    decisions = withdraw(list(withdraw_paths), run_id=run_id, reason=reason, actor=actor) if withdraw_paths else {}
     settings = load_settings()
     gate = Gate(docs_dir=settings.reports_dir / "validation" / run_id.replace(":", "_"))
     files = []
     for feed in feeds:
         results = ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=tuple(release or ()),
-                              reprocess=tuple(reprocess or ()))
+                              reprocess=tuple(reprocess or ()), released_by=Release(actor, reason or None))
         for result in results:
-            log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", feed,
-                     printable(result.path), result.status, result.rows_read, result.rows_loaded,
-                     result.rows_rejected, result.duplicates_dropped, result.rows_held,
+            log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d, keys withdrawn %d)%s",
+                     feed, printable(result.path), result.status, result.rows_read, result.rows_loaded,
+                     result.rows_rejected, result.duplicates_dropped, result.rows_held, result.keys_withdrawn,
                      f" — {printable(result.reason)}" if result.reason else "")
             files.append(asdict(result))
     docs = gate.build_docs()
     if docs:
         log.info("Great Expectations Data Docs: %s", printable(docs))
-    return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None}
+    return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None,
+            "withdrawn": decisions.get("withdrawn", []), "refused": decisions.get("refused", [])}
 
 
 def _docs_dir(settings, run_id: str, item: dict, step: str):
@@ -49,18 +89,24 @@ def _docs_dir(settings, run_id: str, item: dict, step: str):
 
 
 def discover_files(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None,
-                   reprocess: list[str] | None = None) -> dict:
-    """The files of this run: those settled at once (refused, duplicate, ignored) and those to read, one
-    mapped task each."""
+                   reprocess: list[str] | None = None, withdraw_paths: list[str] | None = None,
+                   reason: str | None = None, actor: str | None = None) -> dict:
+    """Withdraw the deliveries named in `withdraw_paths` (with `reason`), then list the files of this run:
+    those settled at once (refused, duplicate, ignored) and those to read, one mapped task each (a held file
+    named in `release` is released as `actor`)."""
     from quality_pipeline.loading.files import discover_work
+    from quality_pipeline.loading.ingest import default_actor
     from quality_pipeline.settings import load_settings
 
+    actor = actor or default_actor()
+    decisions = withdraw(list(withdraw_paths), run_id=run_id, reason=reason, actor=actor) if withdraw_paths else {}
     settled, work = discover_work(feeds, run_id=run_id, settings=load_settings(), release=tuple(release or ()),
-                                  reprocess=tuple(reprocess or ()))
+                                  reprocess=tuple(reprocess or ()), released_by={"actor": actor, "reason": reason or None})
     for result in settled:
         log.info("%s %s: %s — %s", result.feed, printable(result.path), result.status, printable(result.reason))
     log.info("%d file(s) to read: %s", len(work), [printable(w["path"]) for w in work])
-    return {"run_id": run_id, "settled": [asdict(r) for r in settled], "work": work}
+    return {"run_id": run_id, "settled": [asdict(r) for r in settled], "work": work,
+            "withdrawn": decisions.get("withdrawn", []), "refused": decisions.get("refused", [])}
 
 
 def prepare_file(item: dict, *, run_id: str) -> dict:
@@ -109,7 +155,8 @@ def run_summary(discovered: dict | None, published) -> dict:
     failed = [{"feed": w["feed"], "path": w["path"], "status": "failed",
                "reason": "任务失败，见该文件任务的日志 / its task failed: read the log of its mapped task"}
               for w in discovered["work"] if (w["feed"], w["path"]) not in done]
-    return {"run_id": discovered["run_id"], "files": [*discovered["settled"], *results, *failed]}
+    return {"run_id": discovered["run_id"], "files": [*discovered["settled"], *results, *failed],
+            "withdrawn": discovered.get("withdrawn", []), "refused": discovered.get("refused", [])}
 
 
 # Each line of what a file needs starts with this, so `make run` can pick them out of an Airflow log.
@@ -117,8 +164,12 @@ ATTENTION_MARK = "需处理 / attention:"
 
 
 def attention_lines(summary: dict) -> list[str]:
-    """For each rejected, held or ignored file: what happened, why, and the command that settles it (escaped)."""
+    """For each rejected, held, ignored or failed file, and each withdrawal refused: what happened, why, and the
+    command that settles it (escaped)."""
     lines = []
+    for refused in summary.get("refused", []):
+        lines.append(f"not withdrawn / 未撤回: {printable(refused['path'])} — {printable(refused['reason'])}")
+        lines.append("  check the path (as in audit.files: cli files) / 核对路径（与 audit.files 一致）")
     if summary.get("failed_discovery"):
         lines.append("failed: discover_files — read its log, fix the cause and clear it / 发现文件任务失败，请查看日志")
     for f in summary.get("files", []):
@@ -216,7 +267,11 @@ def apply_decision(held: dict, answer: dict, *, run_id: str) -> dict:
              answer.get("responded_at"))
     try:
         if chosen == PUBLISH:
-            results = decisions.release_file(settings, held["path"], actor=actor, run_id=run_id, reason=reason)
+            from quality_pipeline.loading.files import release_one
+            from quality_pipeline.validation.gate import Gate
+
+            results = release_one(held["path"], run_id=run_id, settings=settings, actor=actor, reason=reason,
+                                  gate=Gate())
             outcome = {"decision": "released", "results": results,
                        "changed": any(r["status"] == "loaded" for r in results)}
         elif chosen == WITHDRAW:
@@ -235,8 +290,10 @@ def apply_decision(held: dict, answer: dict, *, run_id: str) -> dict:
 
 
 def changed_files(summary: dict) -> list[str]:
-    """Files of a run that changed what the marts read: loaded, released or reprocessed ones."""
-    return [f["path"] for f in summary.get("files", []) if f["status"] == "loaded"]
+    """Files of a run that changed what the marts read: loaded, released or reprocessed ones, and loaded
+    ones withdrawn."""
+    withdrawn = [d["path"] for d in summary.get("withdrawn", []) if d.get("changes_marts")]
+    return withdrawn + [f["path"] for f in summary.get("files", []) if f["status"] == "loaded"]
 
 
 def announce_if_changed(summary: dict) -> dict:
