@@ -73,7 +73,7 @@ rules that need no warehouse (GX), staging the result in the writer's private fo
 in parallel with the other files; a file that fails here fails alone (its siblings go on)."""
 
 PUBLISH_DOC = """Publishes one staged file in one DuckDB transaction: previous values and the rule that needs
-them, the batch suite (rejected share, row drop against the previous delivery, sheet conflicts), then the
+them, the batch suite (rejected share, a restated period that shrinks, sheet conflicts), then the
 rows, quarantine, flags, validations and the file's audit row. One at a time: the one-slot
 `quality_warehouse` pool, on the `warehouse` queue. Retries twice with backoff (a busy writer lock, a full
 disk); a file never lands half-written, so clearing the task is always safe."""
