@@ -58,8 +58,11 @@ airflow-init: $(AIRFLOW_HOME)/.initialized ## Create the embedded Airflow metada
 run: airflow-init ## Run every ingest DAG, then quarterly_indicators, once (airflow dags test); one run at a time
 	@$(BIN)/python -m quality_pipeline.run $(RUN_ARGS) $(INGEST_DAGS) quarterly_indicators
 
-release: airflow-init ## Publish a held file anyway: make release FILE=product_sampling/2026Q3.xlsx (path as in audit.files)
-	@$(BIN)/python -m quality_pipeline.release $(RUN_ARGS) -- "$(FILE)"
+release: airflow-init ## Publish a held file anyway: make release FILE=product_sampling/2026Q3.xlsx [REASON=… BY=…] (path as in audit.files)
+	@$(BIN)/python -m quality_pipeline.release $(RUN_ARGS) --by "$(BY)" --reason "$(REASON)" -- "$(FILE)"
+
+withdraw: airflow-init ## Withdraw a delivery, then recompute the marts: make withdraw FILE=<path as in audit.files> REASON=… [BY=…]
+	@$(BIN)/python -m quality_pipeline.withdraw $(RUN_ARGS) --by "$(BY)" --reason "$(REASON)" -- "$(FILE)"
 
 config: ## Print the settings the targets use (from the environment, .env and the defaults)
 	@$(foreach v,QUALITY_LANDING_DIR QUALITY_WAREHOUSE QUALITY_REPORTS_DIR AIRFLOW_HOME AIRFLOW__CORE__EXECUTOR,echo "$(v)=$($(v))";)
@@ -132,4 +135,4 @@ bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown in
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run release config demo up test-fast generate expectations report docs seeds browser lint test bench bench-memory bench-gx clean
+.PHONY: help install airflow-init run release withdraw config demo up test-fast generate expectations report docs seeds browser lint test bench bench-memory bench-gx clean

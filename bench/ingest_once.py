@@ -59,7 +59,7 @@ def main() -> None:
     gate_seconds = time.perf_counter() - started
     rss_before = _rss_mb()
 
-    from quality_pipeline.loading import ingest
+    from quality_pipeline.loading import ingest, stage
 
     stages: dict[str, float] = {}
 
@@ -79,18 +79,18 @@ def main() -> None:
 
     timed(ingest, "sha256_of", "hash")
     timed(ingest, "take_snapshot", "snapshot")
-    timed(ingest, "read_extract", "read")
-    timed(ingest, "typed_frame", "typed_frame")
-    timed(ingest, "_exact_duplicates", "duplicates")
+    timed(stage, "read_extract", "read")
+    timed(stage, "typed_frame", "typed_frame")
+    timed(stage, "exact_duplicates", "duplicates")
     timed(ingest, "_insert_rows", "insert_rows")
     timed(ingest, "_insert_flags", "insert_flags")
     timed(ingest, "_insert_quarantine", "insert_quarantine")
     validate = gate.validate
 
-    def timed_validate(suite, frame, params=None):
+    def timed_validate(suite, frame, params=None, **kwargs):
         t = time.perf_counter()
         try:
-            return validate(suite, frame, params)
+            return validate(suite, frame, params, **kwargs)
         finally:
             label = "gx_" + suite.rsplit(".", 1)[-1]
             stages[label] = stages.get(label, 0.0) + time.perf_counter() - t

@@ -2,8 +2,9 @@
 
 The file is looked up in the published warehouse first, so a typo or a file that is not held is refused
 with its reason before any Airflow run starts. The DAG then runs once under `make run`'s lock and logs
-(`airflow dags test <dag> -c '{"release": [<path>], "feeds": [<feed>]}'`), with the same environment as
-every other target: nothing to copy by hand.
+(`airflow dags test <dag> -c '{"release": [<path>], "feeds": [<feed>], "by": <who>}'`), with the same
+environment as every other target: nothing to copy by hand. The file's `audit.files` row records the
+decision `released`, who (BY=, else $USER) and when.
 """
 
 from __future__ import annotations
@@ -15,24 +16,12 @@ from pathlib import Path
 from typing import TextIO
 
 from quality_pipeline.feeds import dag_feeds
+from quality_pipeline.loading.decisions import CannotDecide as CannotRelease
+from quality_pipeline.loading.decisions import relative_path
 from quality_pipeline.terminal import printable
 
 NOT_HELD = 2
-
-
-class CannotRelease(ValueError):
-    """The path names no held file: nothing to publish."""
-
-
-def relative_path(spec: str, landing_dir: Path) -> str:
-    """The path as `audit.files` records it: relative to the landing folder, whichever way it was typed."""
-    typed = Path(spec)
-    if typed.resolve().is_relative_to(landing_dir.resolve()):  # data/landing/… or an absolute path inside it
-        return typed.resolve().relative_to(landing_dir.resolve()).as_posix()
-    if typed.is_absolute():
-        raise CannotRelease(f"{printable(spec)} 不在接收目录 {printable(landing_dir)} 内 / "
-                            "is not inside the landing folder")
-    return typed.as_posix()
+__all__ = ["CannotRelease", "dag_of", "held_file", "main", "relative_path"]
 
 
 def dag_of(feed: str) -> str:
@@ -66,9 +55,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="the held file's path, as in audit.files (e.g. product_sampling/2026Q3.xlsx)")
     parser.add_argument("--no-wait", action="store_true", help="stop at once if a `make run` is in progress")
+    parser.add_argument("--by", default="", help="who releases it (default: $USER)")
+    parser.add_argument("--reason", default="", help="why (recorded with the decision)")
     args = parser.parse_args(argv)
     if not args.file.strip():
-        print("usage: make release FILE=<path as in audit.files>", file=out)
+        print("usage: make release FILE=<path as in audit.files> [REASON=...] [BY=...]", file=out)
         return NOT_HELD
     from quality_pipeline.settings import load_settings
 
@@ -83,7 +74,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
 
     dag = dag_of(feed)
     print(f"releasing {printable(relative)} through {dag} ...", file=out, flush=True)
-    conf = {"release": [relative], "feeds": [feed]}
+    from quality_pipeline.loading.ingest import default_actor
+
+    conf = {"release": [relative], "feeds": [feed], "by": args.by.strip() or default_actor(),
+            "reason": args.reason.strip()}
     return run.main([*(["--no-wait"] if args.no_wait else []), "--conf", json.dumps(conf, ensure_ascii=False), dag],
                     out=out)
 

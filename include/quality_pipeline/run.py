@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="python -m quality_pipeline.run")
     parser.add_argument("dags", nargs="+")
     parser.add_argument("--no-wait", action="store_true", help="stop at once if another run is in progress")
-    parser.add_argument("--conf", help="run conf (JSON) of every DAG run, e.g. the release param")
+    parser.add_argument("--conf", help="run conf (JSON) of every DAG run named before it, e.g. the release param")
+    parser.add_argument("--then", nargs="*", default=[], metavar="DAG",
+                        help="DAGs run afterwards without the conf, whatever became of the others")
     args = parser.parse_args(argv)
     home = _home()
     log_dir = home / "logs" / "make-run" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             return BUSY
         log_dir.mkdir(parents=True, exist_ok=True)
         ok = [run_dag(dag, log_dir / f"{dag}.log", out, args.conf) for dag in args.dags]
+        ok += [run_dag(dag, log_dir / f"{dag}.log", out) for dag in args.then]
         print("audit.files:", file=out, flush=True)
         from quality_pipeline.cli import run_summary
 

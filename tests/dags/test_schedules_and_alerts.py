@@ -63,9 +63,10 @@ def test_schedules(dags):
     assert {a.uri for _, a in quarterly.asset_condition.iter_assets()} == set(ASSET_URIS.values())
     for source, uri in ASSET_URIS.items():
         ingest = dags[f"ingest_{source}"]
-        assert [o.uri for o in ingest.get_task("announce_changes").outlets] == [uri]
-        assert ingest.get_task("load_new_files").outlets == []  # the event waits for announce_changes
-        assert ingest.get_task("announce_changes").upstream_task_ids == {"load_new_files"}
+        carriers = {t.task_id: [o.uri for o in t.outlets] for t in ingest.tasks if t.outlets}
+        # the event waits for what changed the warehouse: a run's loads, or a decision about a held file
+        assert carriers == {"announce_changes": [uri], "held_decision.apply_decision": [uri]}
+        assert ingest.get_task("announce_changes").upstream_task_ids == {"summarise"}
 
 
 def test_nightly_deadline_is_0600_and_alerts_through_the_notifier(dags):
@@ -121,6 +122,6 @@ def test_quarterly_params(dags):
 
 
 def test_retry_delays_grow(dags):
-    task = dags["ingest_product_sampling"].get_task("load_new_files")
+    task = dags["ingest_product_sampling"].get_task("publish_file")
     assert task.retry_delay == timedelta(minutes=2) and task.retry_exponential_backoff == 2.0
     assert task.max_retry_delay == timedelta(minutes=30)

@@ -94,7 +94,7 @@ def test_feeds_and_reprocess_params(quality_env, dagbag):
     again = sorted(loaded)[0]
     run = dagbag.dags["ingest_enforcement"].test(run_conf={"feeds": ["enforcement_cases"], "reprocess": [again]})
     assert run.state == "success"
-    assert [f["path"] for f in _xcom(run, "load_new_files")["files"]] == [again]
+    assert [f["path"] for f in _xcom(run, "summarise")["files"]] == [again]
 
 
 @pytest.mark.parametrize("dag_id, conf", [
@@ -154,6 +154,8 @@ def test_a_night_with_nothing_new_is_a_visible_no_op_without_an_asset_event(qual
     assert _states(first)["announce_changes"] == "success" and _asset_events(first) == 1
     second = dag.test(run_conf={"feeds": ["enforcement_cases"]})  # the same files: nothing new
     assert str(second.state) in ("success", "DagRunState.SUCCESS")
-    assert _states(second) == {"load_new_files": "success", "announce_changes": "skipped",
-                               "check_attention": "success"}
+    assert _states(second) == {"discover_files": "success", "prepare_file": "skipped", "publish_file": "skipped",
+                               "summarise": "success", "announce_changes": "skipped", "check_attention": "success",
+                               "held_files": "success", "held_decision.describe": "skipped",
+                               "held_decision.decide": "skipped", "held_decision.apply_decision": "skipped"}
     assert _asset_events(second) == 0

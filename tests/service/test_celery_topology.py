@@ -33,6 +33,7 @@ from tests.service.conftest import (
     latest_night,
 )
 
+WRITERS = {"discover_files", "publish_file", "held_decision.apply_decision"}  # the ingest tasks that write DuckDB
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole topology started: minutes
 PG = os.environ.get("QUALITY_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("QUALITY_TEST_REDIS", "redis://127.0.0.1:6379")
@@ -141,7 +142,7 @@ def test_nightly_dags_through_the_rest_api(topology):
     assert set(files) == {f.path for f in topology.truth.files} and set(files.values()) == {"loaded"}
     for dag_id, run_id in runs.items():
         for ti in api.task_instances(dag_id, run_id):
-            writes = ti["task_id"] == "load_new_files"
+            writes = ti["task_id"] in WRITERS
             assert ti["queue"] == ("warehouse" if writes else "default"), ti
             assert ti["pool"] == ("quality_warehouse" if writes else "default_pool"), ti
             assert ti["hostname"], ti  # run by the Celery worker, which serves both queues

@@ -1,6 +1,7 @@
 """The embedded default, as `make up` starts it (`airflow standalone`: SQLite, LocalExecutor), driven through
 REST API v2: token, trigger, poll, then the warehouse; the deadline alert fired by the triggerer; Airflow's
-own backfill of a past quarter close; and a screenshot of the grid in headless Chromium.
+own backfill of a past quarter close; a held file decided through the REST API (`hitlDetails`); and screenshots
+of the grid in headless Chromium, one mapped task per file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -21,6 +23,7 @@ import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
+from quality_pipeline.orchestration.defaults import DECISIONS, KEEP_HELD, PUBLISH, WITHDRAW
 from quality_pipeline.orchestration.topology import ADMIN_USER
 from quality_pipeline.orchestration.topology.api import AirflowApi
 from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
@@ -50,10 +53,10 @@ class Embedded:
     def api(self) -> AirflowApi:
         return AirflowApi(self.base_url, ADMIN_USER, self.password())
 
-    def warehouse(self, sql: str) -> list[tuple]:
+    def warehouse(self, sql: str, params: list | None = None) -> list[tuple]:
         con = duckdb.connect(self.env["QUALITY_WAREHOUSE"], read_only=True)
         try:
-            return con.execute(sql).fetchall()
+            return con.execute(sql, params).fetchall()
         finally:
             con.close()
 
@@ -133,8 +136,12 @@ def test_rest_api_run_loads_the_warehouse_and_misses_a_deadline(embedded, receiv
     files = dict(embedded.warehouse("SELECT path, status FROM audit.files"))
     assert set(files) == expected and set(files.values()) == {"loaded"}
     assert embedded.warehouse("SELECT count(*) FROM raw.product_sampling")[0][0] > 0
-    loads = {ti["task_id"]: ti for ti in api.task_instances("ingest_product_sampling", run)}
-    assert (loads["load_new_files"]["pool"], loads["load_new_files"]["queue"]) == ("quality_warehouse", "warehouse")
+    tis = api.task_instances("ingest_product_sampling", run)
+    publishes = [ti for ti in tis if ti["task_id"] == "publish_file"]
+    assert {(ti["pool"], ti["queue"]) for ti in publishes} == {("quality_warehouse", "warehouse")}
+    # one mapped task instance per file, named after it in the grid
+    assert sorted(ti["rendered_map_index"] for ti in publishes) == sorted(expected)
+    assert sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "prepare_file") == sorted(expected)
 
     alert = hook.wait_for(lambda m: m.get("event") == "deadline_missed" and m.get("run_id") == late, timeout_s=180)
     assert alert["dag_id"] == "ingest_product_sampling"
@@ -190,26 +197,93 @@ def _wait_for_runs(api, dag_id: str, run_types: set[str], timeout_s: float = 600
         time.sleep(3)
 
 
-def test_grid_screenshot(embedded, artifacts):
-    """A second api-server on the same metadata DB, with every visitor an admin, so Chromium needs no login."""
+def _held_csv(landing: Path, name: str, seed: int) -> str:
+    """A sampling CSV with 6 of its 10 rows rejected (an impossible date): the batch check holds it."""
+    from tests.support.extracts import sampling_row, write_sampling_csv
+
+    rows = [sampling_row(seed + i) for i in range(4)] + [sampling_row(seed + 10 + i, day="2026-02-30") for i in range(6)]
+    write_sampling_csv(landing / "product_sampling" / name, rows)
+    return f"product_sampling/{name}"
+
+
+def _decide(api, dag_id: str, run: str, path: str, chosen: str, reason: str) -> dict:
+    """Wait for the run's decision about `path`, check what it shows, answer it through the REST API."""
+    (request,) = api.wait_for_hitl(dag_id, run, timeout_s=600)
+    assert path in request["subject"] and request["task_instance"]["task_id"] == "held_decision.decide"
+    assert request["options"] == list(DECISIONS) and request["defaults"] == [KEEP_HELD]
+    body = request["body"]
+    assert "被拒绝的行超过" in body and "rejected" in body  # the reason
+    assert "| 10 | 4 | 6 | 0 |" in body  # read, ready to load, rejected, duplicates
+    assert "2026-02-30" in body  # a sample of the rejected rows, as written
+    assert "validation" in body and "index.html" in body  # where its validation pages are
+    answered = api.answer_hitl(request, [chosen], {"reason": reason})
+    assert answered["chosen_options"] == [chosen] and answered["responded_by"]["name"] == ADMIN_USER
+    return request
+
+
+def test_a_held_file_is_decided_through_the_rest_api(embedded):
+    """Run 1: a held file waits on its decision; answered `publish` through the REST API, it loads. Run 2: another
+    held file, answered `withdraw`, is withdrawn. Who and when are in audit.files."""
+    api, dag = embedded.api(), "ingest_product_sampling"
+    api.wait_for_dags([dag])
+    api.unpause(dag)
+    landing = Path(embedded.env["QUALITY_LANDING_DIR"])
+
+    first = _held_csv(landing, "held-1.csv", 100)
+    run = api.trigger(dag)
+    _decide(api, dag, run, first, PUBLISH, "checked with the lab / 已与检验机构核对")
+    assert api.wait_for_run(dag, run, timeout_s=600) == "success"
+    row = embedded.warehouse("SELECT status, rows_loaded, decision, decided_by, decided_at IS NOT NULL "
+                             "FROM audit.files WHERE path = ?", [first])
+    assert row == [("loaded", 4, "released", ADMIN_USER, True)]
+    states = {(ti["task_id"], ti["rendered_map_index"]): ti["state"] for ti in api.task_instances(dag, run)}
+    assert states[("held_decision.apply_decision", first)] == "success"  # it changed the warehouse
+    assert states[("check_attention", None)] == "success"  # a held file with a decision asked is not a failure
+
+    second = _held_csv(landing, "held-2.csv", 200)
+    run = api.trigger(dag)
+    _decide(api, dag, run, second, WITHDRAW, "wrong lab sheet / 检验单位报错")
+    assert api.wait_for_run(dag, run, timeout_s=600) == "success"
+    row = embedded.warehouse("SELECT status, decision, decided_by, decision_reason FROM audit.files WHERE path = ?",
+                             [second])
+    assert row == [("withdrawn", "withdrawn", ADMIN_USER, "wrong lab sheet / 检验单位报错")]
+
+
+def _screenshot(url: str, target: Path, profile: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                           "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+                           "--window-size=1600,1000", "--virtual-time-budget=15000",
+                           f"--screenshot={target}", url],
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_grid_screenshot(embedded, artifacts, tmp_path):
+    """A second api-server on the same metadata DB, with every visitor an admin, so Chromium needs no login: the
+    grid, and the mapped `publish_file` of the run that loaded every generated file, one row per file."""
+    api, dag = embedded.api(), "ingest_product_sampling"
+    api.wait_for_run(dag, api.runs(dag)[0]["dag_run_id"])
+    busiest = max(api.runs(dag), key=lambda r: sum(ti["task_id"] == "publish_file"
+                                                    for ti in api.task_instances(dag, r["dag_run_id"])))
     port = free_port()
     env = {**embedded.env, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
            "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}"}
     viewer = Topology(env, embedded.root / "viewer")
     viewer.start("api-server", [AIRFLOW, "api-server", "--port", str(port)])
     profile = tempfile.mkdtemp(prefix="chromium-")
-    target = artifacts / "embedded-grid-ingest_product_sampling.png"
-    target.unlink(missing_ok=True)
+    grid = artifacts / "embedded-grid-ingest_product_sampling.png"
+    mapped = tmp_path / "grid-one-task-per-file.png"
+    grid.unlink(missing_ok=True)
     try:
         viewer.wait_until_up(timeout_s=180)
-        url = f"http://127.0.0.1:{port}/dags/ingest_product_sampling"
-        shot = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                               "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
-                               "--window-size=1600,1000", "--virtual-time-budget=15000",
-                               f"--screenshot={target}", url],
-                              capture_output=True, text=True, timeout=180)
-        assert target.is_file() and target.stat().st_size > 20_000, shot.stderr[-2000:]
+        base = f"http://127.0.0.1:{port}/dags/{dag}"
+        run_id = urllib.parse.quote(busiest["dag_run_id"], safe="")
+        for url, target in ((base, grid), (f"{base}/runs/{run_id}/tasks/publish_file/mapped", mapped)):
+            shot = _screenshot(url, target, profile)
+            assert target.is_file() and target.stat().st_size > 20_000, shot.stderr[-2000:]
+        screens = Path("/work/screens")
+        if screens.is_dir():  # a copy for a person to look at
+            shutil.copy(mapped, screens / "grid.png")
     finally:
         viewer.stop()
         shutil.rmtree(profile, ignore_errors=True)

@@ -11,7 +11,7 @@ import pytest
 
 from quality_pipeline.demo import generate
 from quality_pipeline.feeds import load_feed
-from quality_pipeline.loading import ingest, partitions
+from quality_pipeline.loading import ingest, partitions, stage
 from quality_pipeline.loading.partitions import KeyPartitions
 from quality_pipeline.parsing import rows as reader_rows
 from quality_pipeline.parsing.frame import ROW_COLUMN
@@ -70,7 +70,7 @@ def test_partitioned_ingest_leaves_exactly_what_a_whole_read_leaves(tmp_path, qu
         calls.append(suffix)
         return 5 if suffix == ".csv" else 1
 
-    monkeypatch.setattr(ingest, "parts_for", every_csv_in_parts)
+    monkeypatch.setattr(stage, "parts_for", every_csv_in_parts)
     monkeypatch.setattr(reader_rows, "SINK_ROWS", 7)  # many small hand-overs while a CSV is read
     parted, _ = _ingest_rounds(tmp_path, "parted", quality_env, gate)
 
@@ -112,7 +112,7 @@ def test_only_large_csv_files_are_split(tmp_path):
 
 
 def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_env, gate, monkeypatch):
-    monkeypatch.setattr(ingest, "parts_for", lambda size, suffix: 4)
+    monkeypatch.setattr(stage, "parts_for", lambda size, suffix: 4)
     folder = quality_env.landing_dir / "product_sampling"
     write_sampling_csv(folder / "full.csv", [sampling_row(n) for n in range(200)], mtime=1_000)
     late = [sampling_row(n) for n in range(1000, 1030)]
@@ -125,11 +125,12 @@ def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_
     small = first["product_sampling/small.csv"]
     assert (first["product_sampling/full.csv"].status, small.status) == ("loaded", "held")
     assert (small.rows_read, small.rows_held, small.rows_loaded) == (30, 30, 0)
+    assert "2026Q3" in small.reason and "30" in small.reason and "200" in small.reason  # restates 2026Q3 with 30 of 200
 
     def counts():
         con = duckdb.connect(str(quality_env.warehouse), read_only=True)
         try:
-            return con.execute("SELECT (SELECT count(*) FROM raw.product_sampling), (SELECT count(*) FROM "
+            return con.execute("SELECT (SELECT count(*) FROM raw.product_sampling WHERE NOT _withdrawn), (SELECT count(*) FROM "
                                "audit.row_flags f JOIN audit.files a USING (file_id) WHERE a.path LIKE '%small.csv')"
                                ).fetchone()
         finally:
@@ -138,5 +139,5 @@ def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_
     assert counts() == (200, 0)  # the parts inserted before the batch check are gone again
     again = ingest.ingest_feed("product_sampling", run_id="r2", settings=quality_env, gate=gate, today=TODAY,
                                release=("product_sampling/small.csv",))
-    assert [(r.status, r.rows_loaded, r.rows_flagged) for r in again] == [("loaded", 30, 1)]
-    assert counts() == (230, 1)
+    assert [(r.status, r.rows_loaded, r.rows_flagged, r.keys_withdrawn) for r in again] == [("loaded", 30, 1, 200)]
+    assert counts() == (230, 1)  # released, the sheet restates the quarter: the 200 keys it lacks are withdrawn

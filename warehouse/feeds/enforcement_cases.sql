@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS raw.enforcement_cases (
     _delivery_seq BIGINT NOT NULL,
     _sheet VARCHAR,
     _row_number INTEGER NOT NULL,
-    _loaded_at TIMESTAMP NOT NULL
+    _loaded_at TIMESTAMP NOT NULL,
+    _withdrawn BOOLEAN
 );
 -- A column declared after the table was made is added at its end.
 ALTER TABLE raw.enforcement_cases ADD COLUMN IF NOT EXISTS case_no        VARCHAR;
@@ -47,15 +48,16 @@ ALTER TABLE raw.enforcement_cases ADD COLUMN IF NOT EXISTS transferred    BOOLEA
 ALTER TABLE raw.enforcement_cases ADD COLUMN IF NOT EXISTS status         VARCHAR;
 
 CREATE OR REPLACE VIEW core.enforcement_cases AS
-SELECT * EXCLUDE (_version_rank)
+SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY case_no ORDER BY _delivery_seq DESC, _row_number DESC) AS _version_rank
+    SELECT *, row_number() OVER (PARTITION BY case_no ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
     FROM raw.enforcement_cases
+    WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
 )
-WHERE _version_rank = 1;
+WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
 
 COMMENT ON TABLE raw.enforcement_cases IS '行政处罚案件台账：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one case per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.enforcement_cases IS '行政处罚案件台账：每个主键的当前版本 / The current version of each key (case_no): the newest delivery wins';
+COMMENT ON VIEW core.enforcement_cases IS '行政处罚案件台账：每个主键的当前版本 / The current version of each key (case_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
 COMMENT ON COLUMN raw.enforcement_cases.case_no IS '案件编号 / Case number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.enforcement_cases.decision_no IS '处罚决定书文号 / Number of the administrative penalty decision.';
 COMMENT ON COLUMN raw.enforcement_cases.case_source IS '案件来源 / Where the case came from. 规则：取值 监督检查、投诉举报、抽检不合格、上级交办、部门移送、其他 / Rules: one of the listed values.';
@@ -79,6 +81,7 @@ COMMENT ON COLUMN raw.enforcement_cases._delivery_seq IS '交付序号 / Order o
 COMMENT ON COLUMN raw.enforcement_cases._sheet IS '工作表名 / Worksheet the row came from (null for CSV)';
 COMMENT ON COLUMN raw.enforcement_cases._row_number IS '文件中的行号 / Row number in the sheet or file, as a spreadsheet shows it';
 COMMENT ON COLUMN raw.enforcement_cases._loaded_at IS '加载时间 / When the row was written (local time of the writer)';
+COMMENT ON COLUMN raw.enforcement_cases._withdrawn IS '撤回标记 / true on a tombstone: a period-snapshot delivery (_file_id) restated the key''s period without it, so the key is withdrawn from core.* from this delivery on; only the key and the event date are filled';
 COMMENT ON COLUMN core.enforcement_cases.case_no IS '案件编号 / Case number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN core.enforcement_cases.decision_no IS '处罚决定书文号 / Number of the administrative penalty decision.';
 COMMENT ON COLUMN core.enforcement_cases.case_source IS '案件来源 / Where the case came from. 规则：取值 监督检查、投诉举报、抽检不合格、上级交办、部门移送、其他 / Rules: one of the listed values.';

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS raw.product_sampling (
     _delivery_seq BIGINT NOT NULL,
     _sheet VARCHAR,
     _row_number INTEGER NOT NULL,
-    _loaded_at TIMESTAMP NOT NULL
+    _loaded_at TIMESTAMP NOT NULL,
+    _withdrawn BOOLEAN
 );
 -- A column declared after the table was made is added at its end.
 ALTER TABLE raw.product_sampling ADD COLUMN IF NOT EXISTS sample_no           VARCHAR;
@@ -53,15 +54,16 @@ ALTER TABLE raw.product_sampling ADD COLUMN IF NOT EXISTS failed_items        VA
 ALTER TABLE raw.product_sampling ADD COLUMN IF NOT EXISTS followup_status     VARCHAR;
 
 CREATE OR REPLACE VIEW core.product_sampling AS
-SELECT * EXCLUDE (_version_rank)
+SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY sample_no ORDER BY _delivery_seq DESC, _row_number DESC) AS _version_rank
+    SELECT *, row_number() OVER (PARTITION BY sample_no ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
     FROM raw.product_sampling
+    WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
 )
-WHERE _version_rank = 1;
+WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
 
 COMMENT ON TABLE raw.product_sampling IS '产品质量监督抽查结果：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one sampled batch per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.product_sampling IS '产品质量监督抽查结果：每个主键的当前版本 / The current version of each key (sample_no): the newest delivery wins';
+COMMENT ON VIEW core.product_sampling IS '产品质量监督抽查结果：每个主键的当前版本 / The current version of each key (sample_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
 COMMENT ON COLUMN raw.product_sampling.sample_no IS '抽样单编号 / Sampling form number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.product_sampling.report_no IS '检验报告编号 / Test report number.';
 COMMENT ON COLUMN raw.product_sampling.plan_level IS '抽查级别 / Level of the sampling plan: national, provincial, municipal or district. 规则：取值 国抽、省抽、市抽、区抽 / Rules: one of the listed values.';
@@ -88,6 +90,7 @@ COMMENT ON COLUMN raw.product_sampling._delivery_seq IS '交付序号 / Order of
 COMMENT ON COLUMN raw.product_sampling._sheet IS '工作表名 / Worksheet the row came from (null for CSV)';
 COMMENT ON COLUMN raw.product_sampling._row_number IS '文件中的行号 / Row number in the sheet or file, as a spreadsheet shows it';
 COMMENT ON COLUMN raw.product_sampling._loaded_at IS '加载时间 / When the row was written (local time of the writer)';
+COMMENT ON COLUMN raw.product_sampling._withdrawn IS '撤回标记 / true on a tombstone: a period-snapshot delivery (_file_id) restated the key''s period without it, so the key is withdrawn from core.* from this delivery on; only the key and the event date are filled';
 COMMENT ON COLUMN core.product_sampling.sample_no IS '抽样单编号 / Sampling form number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN core.product_sampling.report_no IS '检验报告编号 / Test report number.';
 COMMENT ON COLUMN core.product_sampling.plan_level IS '抽查级别 / Level of the sampling plan: national, provincial, municipal or district. 规则：取值 国抽、省抽、市抽、区抽 / Rules: one of the listed values.';

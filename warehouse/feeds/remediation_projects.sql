@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS raw.remediation_projects (
     _delivery_seq BIGINT NOT NULL,
     _sheet VARCHAR,
     _row_number INTEGER NOT NULL,
-    _loaded_at TIMESTAMP NOT NULL
+    _loaded_at TIMESTAMP NOT NULL,
+    _withdrawn BOOLEAN
 );
 -- A column declared after the table was made is added at its end.
 ALTER TABLE raw.remediation_projects ADD COLUMN IF NOT EXISTS project_no           VARCHAR;
@@ -43,15 +44,16 @@ ALTER TABLE raw.remediation_projects ADD COLUMN IF NOT EXISTS progress_pct      
 ALTER TABLE raw.remediation_projects ADD COLUMN IF NOT EXISTS status               VARCHAR;
 
 CREATE OR REPLACE VIEW core.remediation_projects AS
-SELECT * EXCLUDE (_version_rank)
+SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY project_no, report_month ORDER BY _delivery_seq DESC, _row_number DESC) AS _version_rank
+    SELECT *, row_number() OVER (PARTITION BY project_no, report_month ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
     FROM raw.remediation_projects
+    WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
 )
-WHERE _version_rank = 1;
+WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
 
 COMMENT ON TABLE raw.remediation_projects IS '黑臭水体整治项目月报：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one project in one report month per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.remediation_projects IS '黑臭水体整治项目月报：每个主键的当前版本 / The current version of each key (project_no, report_month): the newest delivery wins';
+COMMENT ON VIEW core.remediation_projects IS '黑臭水体整治项目月报：每个主键的当前版本 / The current version of each key (project_no, report_month): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
 COMMENT ON COLUMN raw.remediation_projects.project_no IS '项目编号 / Project code; the key of the feed with report_month. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.remediation_projects.report_month IS '报告期 / Report month, stored as its first day; the key with project_no. 规则：主键；必填；须为年月 / Rules: key; required; must parse as month.';
 COMMENT ON COLUMN raw.remediation_projects.water_body IS '水体名称 / Black-and-odorous water body remediated. 规则：必填 / Rules: required.';
@@ -73,6 +75,7 @@ COMMENT ON COLUMN raw.remediation_projects._delivery_seq IS '交付序号 / Orde
 COMMENT ON COLUMN raw.remediation_projects._sheet IS '工作表名 / Worksheet the row came from (null for CSV)';
 COMMENT ON COLUMN raw.remediation_projects._row_number IS '文件中的行号 / Row number in the sheet or file, as a spreadsheet shows it';
 COMMENT ON COLUMN raw.remediation_projects._loaded_at IS '加载时间 / When the row was written (local time of the writer)';
+COMMENT ON COLUMN raw.remediation_projects._withdrawn IS '撤回标记 / true on a tombstone: a period-snapshot delivery (_file_id) restated the key''s period without it, so the key is withdrawn from core.* from this delivery on; only the key and the event date are filled';
 COMMENT ON COLUMN core.remediation_projects.project_no IS '项目编号 / Project code; the key of the feed with report_month. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN core.remediation_projects.report_month IS '报告期 / Report month, stored as its first day; the key with project_no. 规则：主键；必填；须为年月 / Rules: key; required; must parse as month.';
 COMMENT ON COLUMN core.remediation_projects.water_body IS '水体名称 / Black-and-odorous water body remediated. 规则：必填 / Rules: required.';

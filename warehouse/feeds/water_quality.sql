@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS raw.water_quality (
     _delivery_seq BIGINT NOT NULL,
     _sheet VARCHAR,
     _row_number INTEGER NOT NULL,
-    _loaded_at TIMESTAMP NOT NULL
+    _loaded_at TIMESTAMP NOT NULL,
+    _withdrawn BOOLEAN
 );
 -- A column declared after the table was made is added at its end.
 ALTER TABLE raw.water_quality ADD COLUMN IF NOT EXISTS water_body      VARCHAR;
@@ -31,15 +32,16 @@ ALTER TABLE raw.water_quality ADD COLUMN IF NOT EXISTS nh3n_mg_l       DOUBLE;
 ALTER TABLE raw.water_quality ADD COLUMN IF NOT EXISTS depth_cm        DOUBLE;
 
 CREATE OR REPLACE VIEW core.water_quality AS
-SELECT * EXCLUDE (_version_rank)
+SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY point_id, sample_date ORDER BY _delivery_seq DESC, _row_number DESC) AS _version_rank
+    SELECT *, row_number() OVER (PARTITION BY point_id, sample_date ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
     FROM raw.water_quality
+    WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
 )
-WHERE _version_rank = 1;
+WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
 
 COMMENT ON TABLE raw.water_quality IS '水质监测：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one sample at one point on one day per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.water_quality IS '水质监测：每个主键的当前版本 / The current version of each key (point_id, sample_date): the newest delivery wins';
+COMMENT ON VIEW core.water_quality IS '水质监测：每个主键的当前版本 / The current version of each key (point_id, sample_date): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
 COMMENT ON COLUMN raw.water_quality.water_body IS '水体名称 / Water body sampled. 规则：必填 / Rules: required.';
 COMMENT ON COLUMN raw.water_quality.point_id IS '监测点位 / Monitoring point; the key of the feed with sample_date. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.water_quality.sample_date IS '采样日期 / Sampling date; event date of the water-body assessment. 规则：主键；必填；须为日期 / Rules: key; required; must parse as date.';
@@ -55,6 +57,7 @@ COMMENT ON COLUMN raw.water_quality._delivery_seq IS '交付序号 / Order of th
 COMMENT ON COLUMN raw.water_quality._sheet IS '工作表名 / Worksheet the row came from (null for CSV)';
 COMMENT ON COLUMN raw.water_quality._row_number IS '文件中的行号 / Row number in the sheet or file, as a spreadsheet shows it';
 COMMENT ON COLUMN raw.water_quality._loaded_at IS '加载时间 / When the row was written (local time of the writer)';
+COMMENT ON COLUMN raw.water_quality._withdrawn IS '撤回标记 / true on a tombstone: a period-snapshot delivery (_file_id) restated the key''s period without it, so the key is withdrawn from core.* from this delivery on; only the key and the event date are filled';
 COMMENT ON COLUMN core.water_quality.water_body IS '水体名称 / Water body sampled. 规则：必填 / Rules: required.';
 COMMENT ON COLUMN core.water_quality.point_id IS '监测点位 / Monitoring point; the key of the feed with sample_date. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN core.water_quality.sample_date IS '采样日期 / Sampling date; event date of the water-body assessment. 规则：主键；必填；须为日期 / Rules: key; required; must parse as date.';

@@ -1,12 +1,15 @@
--- Purpose: core.{feed}, the current version of each key of a feed: the newest delivery wins, and within one
---   delivery the last row that carries the key. The one definition of every core view: `make generate`
---   renders it into warehouse/feeds/<feed>.sql, filling in {feed} and {key} (the feed's key columns).
+-- Purpose: core.{feed}, the current version of each key of a feed: the newest delivery of a file not withdrawn
+--   wins (within one delivery the last row that carries the key), and a key whose newest version is a tombstone
+--   (`_withdrawn`: a period-snapshot delivery restated its period without it) is left out. The one definition of
+--   every core view: `make generate` renders it into warehouse/feeds/<feed>.sql, filling in {feed} and {key}
+--   (the feed's key columns).
 -- Grain: one row per key of the feed.
--- Sources: raw.{feed}.
+-- Sources: raw.{feed}, audit.files (withdrawn deliveries).
 CREATE OR REPLACE VIEW core.{feed} AS
-SELECT * EXCLUDE (_version_rank)
+SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _delivery_seq DESC, _row_number DESC) AS _version_rank
+    SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
     FROM raw.{feed}
+    WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
 )
-WHERE _version_rank = 1;
+WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;

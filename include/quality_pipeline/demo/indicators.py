@@ -9,7 +9,7 @@ from datetime import date
 
 from quality_pipeline.demo.model import FilePlan
 from quality_pipeline.demo.periods import Quarter, Year
-from quality_pipeline.feeds import load_feed
+from quality_pipeline.feeds import PERIOD_SNAPSHOT, load_feed
 from quality_pipeline.region import Region
 
 DISTRICT = "district"
@@ -18,14 +18,30 @@ FOLLOWUP_CLOSED = ("复查合格", "已立案")
 
 
 def latest_records(plans: Iterable[FilePlan]) -> dict[str, list[dict]]:
-    """Loaded records per feed after key history: plans come in delivery order, the newest wins."""
+    """Loaded records per feed after key history: plans come in delivery order, the newest wins; a plan of
+    a period-snapshot feed withdraws the keys of the periods it restates that it lists nowhere; a plan that
+    is held or withdrawn (`extra['outcome']`) counts for nothing."""
     latest: dict[str, dict[tuple, dict]] = defaultdict(dict)
     for plan in plans:
-        key = load_feed(plan.feed).key
+        if plan.extra.get("outcome") in ("held", "withdrawn"):
+            continue
+        feed = load_feed(plan.feed)
+        current = latest[plan.feed]
+        if feed.delivery == PERIOD_SNAPSHOT:
+            restated = {period_label(feed, r.values[feed.event_date]) for r in plan.rows if r.loaded}
+            listed = {tuple(r.values[k] for k in feed.key) for r in plan.rows}
+            for k in [k for k, rec in current.items()
+                      if k not in listed and period_label(feed, rec[feed.event_date]) in restated]:
+                del current[k]
         for row in plan.rows:
             if row.loaded:
-                latest[plan.feed][tuple(row.values[k] for k in key)] = row.values
+                current[tuple(row.values[k] for k in feed.key)] = row.values
     return {feed: list(records.values()) for feed, records in latest.items()}
+
+
+def period_label(feed, day: date) -> str:
+    """The label of the period of a snapshot feed's event date: 2026Q3 or 2026-09."""
+    return str(Quarter.of(day)) if feed.period == "quarter" else f"{day.year}-{day.month:02d}"
 
 
 PERIODS = {"quarter": Quarter, "year": Year}

@@ -10,6 +10,7 @@ from quality_pipeline.demo import vocab
 from quality_pipeline.demo.mess import BOOL_STYLES, Style, choose_units, header_text, number_text, render
 from quality_pipeline.demo.model import FilePlan, Row
 from quality_pipeline.feeds import Column, Feed
+from quality_pipeline.parsing.headers import GENERATED_MARK
 from quality_pipeline.region import Region
 
 DATA_SHEETS = {"product_sampling": "抽检结果", "enforcement_cases": "案件台账",
@@ -64,6 +65,7 @@ def build(plan: FilePlan, feed: Feed, region: Region, *, messy: bool, merged_bod
         if plan.fmt == "xlsx":
             sheet.merges.append((len(rows), 1, len(rows), width))
 
+    full_width_row(GENERATED_MARK)  # so the warehouse knows these files are sample data
     variant = plan.index % 4 if messy else 3
     if variant != 3:
         full_width_row(title(plan, feed, region))

@@ -119,7 +119,7 @@ def _missing_column_file(spec: Spec, rng: random.Random, messy: bool) -> tuple[F
 
 
 def _new_plans(spec: Spec, plans: list[FilePlan], rng: random.Random, defect_rate: float) -> list[FilePlan]:
-    """Two corrected files re-stating round-1 keys, then one new ordinary sampling file."""
+    """Two corrected files re-stating round-1 keys, then a sampling sheet of the quarter with new rows."""
     end = spec.quarters[-1]
     period, day = f"{end.year}年{end.cn}", end.end + timedelta(days=40)
     sampling = [p for p in plans if p.feed == "product_sampling"][-1]
@@ -134,7 +134,9 @@ def _new_plans(spec: Spec, plans: list[FilePlan], rng: random.Random, defect_rat
     count = max(6, spec.rows_per_quarter // 3)
     fresh = [Row(sampling_record(rng, spec, end, base + i)) for i in range(count)]
     fresh.sort(key=lambda r: (r.values["sampling_date"], r.values["sample_no"]))
-    new = FilePlan("product_sampling", period, str(end), fresh,
+    # Sampling sheets are period snapshots: a top-up restates the quarter whole, the corrected rows and the new.
+    restated = [Row(dict(r.values)) for r in out[0].rows]
+    new = FilePlan("product_sampling", period, str(end), restated + fresh,
                    path=f"product_sampling/{period}抽检结果补报.csv")
     Injector(load_feed(new.feed), spec.region, spec.rng("defects:round2")).inject(new, defect_rate)
     return [*out, new]

@@ -17,6 +17,11 @@ import yaml
 from quality_pipeline.settings import setting_path
 
 FEEDS_DIR = Path(__file__).resolve().parent
+# How a delivered file relates to what came before (docs/extracts.md): an `increment` adds or restates the keys
+# it lists; a `period_snapshot` restates, whole, each period (of `period` grain, by the event date) it has rows
+# of, so keys of such a period that it no longer lists are withdrawn.
+INCREMENT, PERIOD_SNAPSHOT = "increment", "period_snapshot"
+SNAPSHOT_PERIODS = ("month", "quarter")
 COLUMN_TYPES = {
     "text", "text_list", "industry_code", "uscc", "street",
     "date", "month", "money", "integer", "number", "percent", "bool",
@@ -75,6 +80,8 @@ class Feed:
     event_date: str
     columns: tuple[Column, ...]
     tags: tuple[str, ...] = ()  # extra tags of its DAG (besides ingest, nightly and the DAG's name)
+    delivery: str = INCREMENT
+    period: str | None = None  # the grain a period snapshot restates (month or quarter of event_date)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -148,9 +155,11 @@ def _load(path: Path, _mtime_ns: int) -> Feed:
         name=raw["feed"], title_zh=raw["title_zh"], title_en=raw["title_en"], folder=raw["folder"],
         dag=raw["dag"], grain=raw["grain"], key=tuple(raw["key"]), event_date=raw["event_date"],
         columns=columns, tags=tuple(str(t) for t in raw.get("tags", ())),
+        delivery=raw.get("delivery", INCREMENT), period=raw.get("period"),
     )
     if feed.name != path.stem:
         raise ValueError(f"{path.name} declares feed {feed.name!r}: name the file after the feed")
+    _check_delivery(feed)
     names = feed.column_names
     if len(set(names)) != len(names):
         raise ValueError(f"{feed.name}: duplicate column names")
@@ -166,6 +175,18 @@ def _load(path: Path, _mtime_ns: int) -> Feed:
 def feed_names() -> list[str]:
     """Every declared feed, by name: the `<feed>.yaml` files of the feeds folder."""
     return sorted(p.stem for p in feeds_dir().glob("*.yaml") if p.stem != "units")
+
+
+def _check_delivery(feed: Feed) -> None:
+    if feed.delivery not in (INCREMENT, PERIOD_SNAPSHOT):
+        raise ValueError(f"{feed.name}: delivery must be {INCREMENT} or {PERIOD_SNAPSHOT}, not {feed.delivery!r}")
+    if feed.delivery == PERIOD_SNAPSHOT and feed.period not in SNAPSHOT_PERIODS:
+        raise ValueError(f"{feed.name}: a period snapshot needs period: one of {list(SNAPSHOT_PERIODS)}")
+    if feed.delivery == INCREMENT and feed.period is not None:
+        raise ValueError(f"{feed.name}: period applies to period snapshots only")
+    if feed.column(feed.event_date).type not in ("date", "month"):
+        raise ValueError(f"{feed.name}: event_date {feed.event_date} is not a date or month column")
+
 
 
 def all_feeds() -> list[Feed]:

@@ -34,7 +34,11 @@ LOAD_COLUMNS = (
     ("_sheet", "VARCHAR", "工作表名 / Worksheet the row came from (null for CSV)"),
     ("_row_number", "INTEGER NOT NULL", "文件中的行号 / Row number in the sheet or file, as a spreadsheet shows it"),
     ("_loaded_at", "TIMESTAMP NOT NULL", "加载时间 / When the row was written (local time of the writer)"),
+    ("_withdrawn", "BOOLEAN", "撤回标记 / true on a tombstone: a period-snapshot delivery (_file_id) restated the "
+                              "key's period without it, so the key is withdrawn from core.* from this delivery on; "
+                              "only the key and the event date are filled"),
 )
+RAW_ONLY = {"_withdrawn"}  # core.* leaves it out: a tombstoned key is not in core at all
 
 
 def sql_type(col: Column) -> str:
@@ -99,7 +103,8 @@ def table_comment(feed: Feed) -> str:
 
 def view_comment(feed: Feed) -> str:
     return (f"{feed.title_zh}：每个主键的当前版本 / The current version of each key ({', '.join(feed.key)}): "
-            "the newest delivery wins")
+            "the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is "
+            "left out (docs/extracts.md)")
 
 
 def _quote(text: str) -> str:
@@ -137,7 +142,8 @@ def render(feed: Feed) -> str:
     comments = [(c.name, column_comment(feed, c)) for c in feed.columns]
     comments += [(name, text) for name, _, text in LOAD_COLUMNS]
     for schema in ("raw", "core"):
-        lines += [f"COMMENT ON COLUMN {schema}.{feed.name}.{name} IS {_quote(text)};" for name, text in comments]
+        lines += [f"COMMENT ON COLUMN {schema}.{feed.name}.{name} IS {_quote(text)};" for name, text in comments
+                  if schema == "raw" or name not in RAW_ONLY]
     return "\n".join(lines) + "\n"
 
 

@@ -31,3 +31,16 @@ def current_status(period: str, stored: str | None, today: date, grace_days: int
     """The status a reader should show: a period stored as closed stays closed; one stored as provisional
     (or before statuses existed) is closed once its grace period has passed by `today`."""
     return CLOSED if stored == CLOSED else status(period, today, grace_days)
+
+
+# The period a date falls in, as SQL over a DATE column (the grains a period-snapshot feed restates): the
+# same labels as the marts (2026Q3) and as report months (2026-09).
+PERIOD_SQL = {
+    "quarter": "(strftime({column}, '%Y') || 'Q' || quarter({column}))",
+    "month": "strftime({column}, '%Y-%m')",
+}
+
+
+def period_sql(grain: str, column: str) -> str:
+    """The SQL expression of the `grain` period ('quarter' or 'month') of the DATE column `column`."""
+    return PERIOD_SQL[grain].format(column=column)

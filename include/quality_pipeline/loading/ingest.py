@@ -1,9 +1,10 @@
 """Ingest a feed: every file not yet seen is read, validated with GX and published in one DuckDB transaction.
 
-Per file: read → typed frame → exact duplicates dropped → row suite (reject / flag)
-→ batch suite (reject / hold) → one transaction writing the rows, the quarantine,
-the flags, the validation results and the file's audit row. A file either lands
-whole or not at all.
+Per file, `loading.stage` (no warehouse): read → typed frame → exact duplicates dropped → row rules that need
+no history (reject / flag) → staged; then here, on the writer: previous values and their rule (flag) →
+batch suite (reject / hold) → one transaction writing the rows, the quarantine, the flags, the validation
+results and the file's audit row. A file either lands whole or not at all. A file of a period-snapshot feed
+also writes a tombstone for each key of the periods it restates that it no longer lists (docs/extracts.md).
 """
 
 from __future__ import annotations
@@ -11,18 +12,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from quality_pipeline.feeds import Feed, load_feed
+from quality_pipeline.feeds import PERIOD_SNAPSHOT, Feed, load_feed
+from quality_pipeline.indicators.periods import period_sql
 from quality_pipeline.loading.discovery import (
     REFUSALS,
     Candidate,
@@ -40,11 +42,9 @@ from quality_pipeline.loading.outcomes import (
     issue_records,
     merge_outcomes,
 )
-from quality_pipeline.loading.partitions import KeyPartitions, parts_for
-from quality_pipeline.parsing.coerce import typed_frame
-from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.loading.stage import Staged, StagedPart, exact_duplicates, prepare, row_parameters
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
-from quality_pipeline.parsing.reader import RawExtract, read_extract
+from quality_pipeline.parsing.reader import RawExtract
 from quality_pipeline.region import Region, load_region
 from quality_pipeline.settings import Settings, load_settings
 from quality_pipeline.terminal import printable
@@ -53,8 +53,11 @@ from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
+__all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
+# Identical bytes of these make a duplicate (a rejected file's bytes are read again under a new name).
+DUPLICATE_OF = ("loaded", "held", "withdrawn")
 
 
 
@@ -70,6 +73,26 @@ class FileResult:
     rows_rejected: int = 0
     duplicates_dropped: int = 0
     rows_flagged: int = 0
+    keys_withdrawn: int = 0  # keys of its restated periods a period snapshot no longer lists
+    rejected_sample: list = dataclasses.field(default_factory=list)  # a few rejected rows (row, column, reason, value)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Who releases held files in a run, and why (recorded as the file's decision `released`)."""
+
+    actor: str
+    reason: str | None = None
+
+
+def default_actor() -> str:
+    """Who acts when nobody says: the user running the process."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @dataclass
@@ -81,13 +104,15 @@ class Context:
     run_id: str
     today: date
     snapshots: Path | None = None  # private folder for the copies that are hashed and parsed
+    released_by: Release | None = None
 
 
 def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate: Validator | None = None,
                 release: tuple[str, ...] = (), reprocess: tuple[str, ...] = (),
-                today: date | None = None) -> list[FileResult]:
-    """Process every new file of the feed, then any held file named in `release` and any seen file named in
-    `reprocess` (read again from the landing folder, replacing what it delivered); publish once at the end."""
+                today: date | None = None, released_by: Release | None = None) -> list[FileResult]:
+    """Process every new file of the feed, then any held file named in `release` (the decision recorded as
+    `released_by`, by default the user running the process) and any seen file named in `reprocess` (read
+    again from the landing folder, replacing what it delivered); publish once at the end."""
     settings = settings or load_settings()
     feed = load_feed(feed_name)
     region = load_region(settings.region_file)
@@ -95,7 +120,8 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
         gate = gate_for(settings, feed_name)
     results: list[FileResult] = []
     with write_session(settings) as con:
-        ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots")
+        ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots",
+                      released_by or Release(default_actor()))
         for cand in discover(settings.landing_dir, feed):
             result = _ingest_candidate(ctx, cand)
             if result:
@@ -111,8 +137,8 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
     return results
 
 
-def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int | None]:
-    """(this exact path+content already seen, file_id of the same bytes under another name)."""
+def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, tuple[int, str] | None]:
+    """(this exact path+content already seen, (file_id, status) of the same bytes under another name)."""
     if sha is None:
         seen = con.execute("SELECT count(*) FROM audit.files WHERE feed = ? AND path = ? AND reason_code IN "
                            "('symlink', 'not_regular')", [feed.name, relative]).fetchone()[0]
@@ -121,10 +147,11 @@ def _known(con, feed: Feed, relative: str, sha: str | None) -> tuple[bool, int |
                        [feed.name, relative, sha]).fetchone()[0]
     if same:
         return True, None
-    # Only the bytes of a loaded or held file make a duplicate: a rejected file's bytes are read again under a
-    # new name (only the name was wrong, or the rule that refused them changed).
-    other = con.execute("SELECT min(file_id) FROM audit.files WHERE feed = ? AND sha256 = ? AND status IN "
-                        "('loaded', 'held')", [feed.name, sha]).fetchone()[0]
+    # Only the bytes of a loaded, held or withdrawn file make a duplicate: a rejected file's bytes are read
+    # again under a new name (only the name was wrong, or the rule that refused them changed). A withdrawn
+    # delivery sent again byte for byte stays withdrawn: undoing a withdrawal is a new, changed delivery.
+    other = con.execute("SELECT file_id, status FROM audit.files WHERE feed = ? AND sha256 = ? AND list_contains(?, "
+                        "status) ORDER BY file_id LIMIT 1", [feed.name, sha, list(DUPLICATE_OF)]).fetchone()
     return False, other
 
 
@@ -140,7 +167,9 @@ def _record_ignored(ctx: Context, cand: Candidate) -> FileResult | None:
     return result
 
 
-def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
+def screen(ctx: Context, cand: Candidate) -> FileResult | str | None:
+    """Settle what needs no reading: a refused or duplicate file is recorded and its result returned; a file
+    to read gives its sha256; one seen before, or gone since discovery, gives None."""
     if cand.refused:
         seen, _ = _known(ctx.con, ctx.feed, cand.relative, None)
         if seen:
@@ -154,19 +183,37 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
     except OSError as exc:  # removed or made unreadable since discovery: the next run sees it again
         log.warning("%s: %s; left for the next run", printable(cand.relative), printable(exc))
         return None
+    return settle_known(ctx, cand, sha)
+
+
+def settle_known(ctx: Context, cand: Candidate, sha: str) -> FileResult | str | None:
+    """None when this path with these bytes was seen before; the recorded result when the bytes are those of
+    another loaded or held file; else `sha` (the file is to be read)."""
     seen, duplicate_of = _known(ctx.con, ctx.feed, cand.relative, sha)
     if seen:
         return None
     if duplicate_of is not None:
-        result = FileResult(ctx.feed.name, cand.relative, "duplicate",
-                            f"与已收文件内容完全相同（file_id {duplicate_of}） / identical bytes to file {duplicate_of}")
-        _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=duplicate_of)
+        other, status = duplicate_of
+        if status == "withdrawn":
+            reason = (f"与已撤回的文件内容完全相同（file_id {other}），不再加载 / identical bytes to file {other}, "
+                      "which was withdrawn; not loaded again")
+        else:
+            reason = f"与已收文件内容完全相同（file_id {other}） / identical bytes to file {other}"
+        result = FileResult(ctx.feed.name, cand.relative, "duplicate", reason)
+        _write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=other)
         return result
-    with _snapshot_of(ctx, cand, sha) as copy:
+    return sha
+
+
+def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
+    screened = screen(ctx, cand)
+    if not isinstance(screened, str):
+        return screened
+    with _snapshot_of(ctx, cand, screened) as copy:
         if copy is None:
             log.warning("%s: left for the next run", printable(cand.relative))
             return None
-        return process_file(ctx, copy, sha)
+        return process_file(ctx, copy, screened)
 
 
 @contextmanager
@@ -189,34 +236,42 @@ def _snapshot_of(ctx: Context, cand: Candidate, sha: str) -> Iterator[Candidate 
 
 def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None = None,
                  delivery_seq: int | None = None, releasing: bool = False) -> FileResult:
-    """Read, validate and publish one file. A large CSV is read into key partitions and each part is typed,
-    validated and inserted in turn (`loading.partitions`); everything lands in one transaction."""
-    feed, n_parts = ctx.feed, parts_for(cand.size, cand.path.suffix)
-    with KeyPartitions(n_parts, feed, ctx.region, ctx.snapshots) if n_parts > 1 else nullcontext() as parts:
-        try:
-            raw = read_extract(cand.path, feed, sink=parts)
-        except ExtractRejected as exc:
-            result = FileResult(feed.name, cand.relative, "rejected", exc.reason)
-            _write_file_row(ctx, cand, sha, result, reason_code=exc.code, file_id=file_id)
-            return result
-        pieces = parts.frames() if parts is not None else iter([raw.frame])
-        return _publish_file(ctx, cand, sha, raw, pieces, file_id=file_id, delivery_seq=delivery_seq,
-                             releasing=releasing)
+    """Prepare (`loading.stage`) and publish one file in this process: what a DAG does in two tasks."""
+    folder = Path(tempfile.mkdtemp(prefix="staged-", dir=_private(ctx.snapshots)))
+    folder.rmdir()  # `prepare` creates it, refusing one that exists
+    staged = prepare(cand, sha, ctx.feed, ctx.region, ctx.gate, ctx.today, folder)
+    try:
+        return publish_staged(ctx, staged, file_id=file_id, delivery_seq=delivery_seq, releasing=releasing)
+    finally:
+        staged.remove()
+
+
+def _private(directory: Path | None) -> Path | None:
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return directory
 
 
 @dataclass
 class _Totals:
-    rows_read: int = 0
-    duplicates: int = 0
     rejected: int = 0
     flagged: int = 0
-    sheet_conflicts: int = 0
+    sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
+    listed: list = dataclasses.field(default_factory=list)  # key columns of every row with a key (snapshots)
 
 
-def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, pieces, *, file_id: int | None,
-                  delivery_seq: int | None, releasing: bool) -> FileResult:
-    """Everything about one file in one transaction: it lands whole or not at all."""
-    con, feed = ctx.con, ctx.feed
+SAMPLE_ROWS = 5
+
+
+def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, delivery_seq: int | None = None,
+                   releasing: bool = False) -> FileResult:
+    """Everything about one staged file in one transaction: it lands whole or not at all."""
+    con, feed, cand, sha = ctx.con, ctx.feed, staged.candidate(), staged.sha256
+    raw = staged.raw(feed)
+    if staged.rejected:
+        result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
+        _write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
+        return result
     con.execute("BEGIN TRANSACTION")
     try:
         if file_id is not None:
@@ -225,40 +280,49 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, piec
                 con.execute(f"DELETE FROM {table} WHERE {column} = ?", [file_id])  # noqa: S608
         new_id = file_id if file_id is not None else con.execute("SELECT nextval('audit.file_id_seq')").fetchone()[0]
         seq = delivery_seq if delivery_seq is not None else con.execute("SELECT nextval('audit.delivery_seq')").fetchone()[0]
-        totals, row_outcomes = _Totals(), []
-        for piece in pieces:
-            row_outcomes.append(_validate_and_insert(ctx, cand, dataclasses.replace(raw, frame=piece), new_id, seq,
-                                                     totals))
-            del piece  # before the next part is read: one part in memory at a time
-        if not row_outcomes:  # no data rows: the suite still runs, on the empty frame, and is recorded
-            row_outcomes.append(_validate_and_insert(ctx, cand, raw, new_id, seq, totals))
-        rows_vs_previous, columns_dropped = _against_previous(ctx, raw, totals.rows_read)
+        snapshot = feed.delivery == PERIOD_SNAPSHOT
+        period_keys = _keys_per_period(ctx) if snapshot else {}  # before this file
+        totals = _Totals()
+        row_outcomes = [_check_and_insert(ctx, cand, staged.part(n), new_id, seq, totals) for n in range(staged.parts)]
+        rows_read = staged.rows_read
+        restated = _restated_periods(ctx, new_id) if snapshot else {}
+        shrink = period_shrink(restated, period_keys)
         summary = pd.DataFrame([{
-            "rows_read": totals.rows_read,
-            "rejected_share": totals.rejected / totals.rows_read if totals.rows_read else 0.0,
-            "rows_vs_previous": rows_vs_previous,
-            "columns_dropped": columns_dropped,
-            "sheet_conflicts": totals.sheet_conflicts,
+            "rows_read": rows_read,
+            "rejected_share": totals.rejected / rows_read if rows_read else 0.0,
+            "keys_vs_period": shrink["keys_vs_period"] if shrink else None,
+            "columns_dropped": _columns_dropped(ctx, raw),
+            "sheet_conflicts": staged.sheet_conflicts,
         }])
         batch_outcomes = ctx.gate.validate(f"{feed.name}.batch", summary, {})
-        batch = decide_batch(batch_outcomes, releasing=releasing)
+        batch = decide_batch(batch_outcomes, releasing=releasing, parameters=shrink)
+        withdrawn = 0
         if batch.status != "loaded":  # held or rejected as a whole: nothing of it is published
             con.execute(f"DELETE FROM raw.{feed.name} WHERE _file_id = ?", [new_id])  # noqa: S608
             con.execute("DELETE FROM audit.row_flags WHERE file_id = ?", [new_id])
-        valid = totals.rows_read - totals.duplicates - totals.rejected
+        elif restated:
+            withdrawn = _write_tombstones(ctx, new_id, seq, sorted(restated), totals.listed)
+        valid = rows_read - staged.duplicates - totals.rejected
         result = FileResult(
-            feed.name, cand.relative, batch.status, batch.reason, rows_read=totals.rows_read,
+            feed.name, cand.relative, batch.status, batch.reason, rows_read=rows_read,
             rows_loaded=valid if batch.status == "loaded" else 0,
             rows_held=valid if batch.status == "held" else 0,
             rows_rejected=totals.rejected + (valid if batch.status == "rejected" else 0),
-            duplicates_dropped=totals.duplicates,
+            duplicates_dropped=staged.duplicates,
             rows_flagged=totals.flagged if batch.status == "loaded" else 0,
+            keys_withdrawn=withdrawn,
+            rejected_sample=totals.sample,
         )
         kept_seq = seq if delivery_seq is not None or batch.status in ("loaded", "held") else None
+        periods = {"restated_periods": restated, "keys_withdrawn": withdrawn} if snapshot else {}
         _write_file_row(ctx, cand, sha, result, reason_code=batch.reason_code, raw=raw, file_id=new_id,
-                        delivery_seq=kept_seq)
+                        delivery_seq=kept_seq, details=periods)
         if releasing:
+            from quality_pipeline.loading.decisions import RELEASED, record
+
             con.execute("UPDATE audit.files SET released_run_id = ? WHERE file_id = ?", [ctx.run_id, new_id])
+            who = ctx.released_by or Release(default_actor())
+            record(con, new_id, RELEASED, actor=who.actor, run_id=ctx.run_id, reason=who.reason)
         outcomes = [("rows", o) for o in merge_outcomes(row_outcomes)] + [("batch", o) for o in batch_outcomes]
         _insert_validations(ctx, new_id, cand.relative, outcomes)
         fault_point("before_commit")
@@ -269,64 +333,28 @@ def _publish_file(ctx: Context, cand: Candidate, sha: str, raw: RawExtract, piec
     return result
 
 
-def _validate_and_insert(ctx: Context, cand: Candidate, raw: RawExtract, file_id: int, seq: int,
-                         totals: _Totals) -> list:
-    """One part of a file (all of it, unless it is large): typed, de-duplicated, validated row by row, its
-    quarantine, rows and flags inserted. Returns the row suite's outcomes."""
-    frame = typed_frame(raw, ctx.region)
-    duplicate = _exact_duplicates(raw)
-    unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
-    unique = _with_previous_values(ctx, unique)
-    params = row_parameters(ctx.region, ctx.today)
-    outcomes = ctx.gate.validate(f"{ctx.feed.name}.rows", unique, params)
-    decisions = decide_rows(outcomes, params)
-    totals.rows_read += len(frame)
-    totals.duplicates += int(duplicate.sum())
+def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: int, seq: int,
+                      totals: _Totals) -> list:
+    """One staged part: the rules that need history run on it with its previous values, then its quarantine,
+    rows and flags are inserted. Returns the outcomes of every row rule on the part."""
+    unique, decisions, outcomes = part.frame, part.decisions, list(part.outcomes)
+    suite = f"{ctx.feed.name}.rows"
+    if ctx.gate.has_rules(suite, history=True):
+        unique = _with_previous_values(ctx, unique)
+        params = row_parameters(ctx.region, ctx.today)
+        later = ctx.gate.validate(suite, unique, params, history=True)
+        for idx, found in decide_rows(later, params).flagged.items():
+            if idx not in decisions.rejected:
+                decisions.flagged[idx].extend(found)
+        outcomes.extend(later)
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
-    totals.sheet_conflicts += _sheet_conflicts(unique, ctx.feed)
-    _insert_quarantine(ctx, file_id, cand.relative, raw, unique, decisions)
+    if ctx.feed.delivery == PERIOD_SNAPSHOT:
+        totals.listed.append(unique[list(ctx.feed.key)].dropna())
+    _insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals)
     _insert_rows(ctx, file_id, seq, unique, decisions)
     _insert_flags(ctx, file_id, cand.relative, unique, decisions)
     return outcomes
-
-
-def row_parameters(region: Region, today: date) -> dict:
-    """What the row suites' `$PARAMETER`s are bound to for a run: the day, the date window, the streets."""
-    window = {name: pd.Timestamp(day) for name, day in region.date_window(today).items()}
-    return {**window, "streets": list(region.streets)}
-
-
-def _sheet_conflicts(frame: pd.DataFrame, feed: Feed) -> int:
-    """Keys found on two sheets of one workbook with different values (exact copies were dropped before):
-    which sheet is right is for a person to say, never the sheet order."""
-    sheets = frame[SHEET_COLUMN]
-    if not len(frame) or sheets.nunique(dropna=True) < 2:
-        return 0
-    keyed = frame[[*feed.key, SHEET_COLUMN]].dropna()
-    per_key = keyed.groupby(list(feed.key), dropna=True)[SHEET_COLUMN].nunique()
-    return int((per_key > 1).sum())
-
-
-def _exact_duplicates(raw: RawExtract) -> pd.Series:
-    """Rows identical, cell for cell, to an earlier row of the file (the row number and sheet aside)."""
-    frame = raw.frame
-    hashed = np.zeros(len(frame), dtype=np.uint64)
-    for name in frame.columns:  # column by column: selecting them all at once would copy the whole frame
-        if name not in (ROW_COLUMN, SHEET_COLUMN):
-            hashed *= np.uint64(1_000_003)  # order matters: a|b and b|a are different rows
-            hashed ^= _hash_cells(frame[name].to_numpy())
-    return pd.Series(hashed, index=frame.index).duplicated(keep="first")
-
-
-def _hash_cells(cells: np.ndarray) -> np.ndarray:
-    # Hashing the distinct values first pays off for a column of few values; for a column of mostly
-    # distinct ones (sample numbers) it is slower and builds a copy of every string (bench/results.md).
-    few = len(set(cells[:1000].tolist())) < 500
-    try:
-        return pd.util.hash_array(cells, categorize=few)
-    except TypeError:  # numbers, dates or booleans beside text (xlsx): hash what they print as
-        return pd.util.hash_array(cells.astype(str), categorize=few)
 
 
 def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
@@ -334,33 +362,92 @@ def _with_previous_values(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     return never_falls.previous_values(ctx.con, ctx.feed, frame)
 
 
-def _against_previous(ctx: Context, raw: RawExtract, rows_read: int) -> tuple[float | None, int]:
-    """(rows read / rows of the feed's latest loaded delivery, header columns it had that this file lacks)."""
+def _columns_dropped(ctx: Context, raw: RawExtract) -> int:
+    """Header columns the feed's latest loaded delivery had that this file lacks."""
     previous = ctx.con.execute(
-        "SELECT rows_read, details FROM audit.files WHERE feed = ? AND status = 'loaded' "
-        "ORDER BY delivery_seq DESC LIMIT 1",
+        "SELECT details FROM audit.files WHERE feed = ? AND status = 'loaded' ORDER BY delivery_seq DESC LIMIT 1",
         [ctx.feed.name],
     ).fetchone()
-    if not previous:
-        return None, 0
-    previous_rows, details = previous
-    ratio = rows_read / previous_rows if previous_rows else None
-    before = set(json.loads(details).get("columns", [])) if details else set()
-    return ratio, len(before - set(raw.header))
+    if not previous or not previous[0]:
+        return 0
+    return len(set(json.loads(previous[0]).get("columns", [])) - set(raw.header))
 
 
-def _file_meta(raw: RawExtract | None) -> str | None:
+def _period_of(feed: Feed, column: str) -> str:
+    return period_sql(feed.period, column)
+
+
+def _keys_per_period(ctx: Context) -> dict[str, int]:
+    """{period: keys in core.<feed>} of a period-snapshot feed, as they stand before a file is published."""
+    feed = ctx.feed
+    rows = ctx.con.execute(
+        f"SELECT {_period_of(feed, feed.event_date)} AS period, count(*) FROM core.{feed.name} "  # noqa: S608
+        f"WHERE {feed.event_date} IS NOT NULL GROUP BY ALL").fetchall()
+    return dict(rows)
+
+
+def _restated_periods(ctx: Context, file_id: int) -> dict[str, int]:
+    """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
+    feed = ctx.feed
+    keys = ", ".join(feed.key)
+    rows = ctx.con.execute(
+        f"SELECT {_period_of(feed, feed.event_date)} AS period, count(DISTINCT ({keys})) "  # noqa: S608
+        f"FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL "
+        "GROUP BY ALL", [file_id]).fetchall()
+    return dict(sorted(rows))
+
+
+def period_shrink(restated: dict[str, int], before: dict[str, int]) -> dict | None:
+    """The restated period that shrinks most against the keys it had (`keys_vs_period` = file keys / keys
+    before), with the names the hold reason uses; None when the file restates no period that had keys."""
+    ratios = [(restated[p] / before[p], p) for p in sorted(restated) if before.get(p)]
+    if not ratios:
+        return None
+    ratio, period = min(ratios)
+    return {"keys_vs_period": ratio, "period": period, "file_keys": restated[period], "period_keys": before[period]}
+
+
+def _write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
+    """A tombstone in raw.<feed> for each key of `periods` in core that the file lists nowhere (not even in a
+    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many."""
+    feed, con = ctx.feed, ctx.con
+    keys = list(feed.key)
+    frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame({k: pd.Series(dtype=object)
+                                                                              for k in keys})
+    filled = list(dict.fromkeys([*keys, feed.event_date]))
+    match = " AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys)
+    con.register("listed_keys", pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+        con.execute(f"""
+            INSERT INTO raw.{feed.name} BY NAME
+            SELECT {", ".join(f"c.{c}" for c in filled)}, ? AS _file_id, ? AS _run_id, ? AS _delivery_seq,
+                   0 AS _row_number, ? AS _loaded_at, true AS _withdrawn
+            FROM core.{feed.name} c
+            WHERE c._file_id <> ? AND list_contains(?, {_period_of(feed, "c." + feed.event_date)})
+              AND NOT EXISTS (SELECT 1 FROM listed_keys l WHERE {match})
+        """, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods])  # noqa: S608 - identifiers from the feed
+        after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+    finally:
+        con.unregister("listed_keys")
+    return after - before
+
+
+def _file_meta(raw: RawExtract | None, extra: dict | None = None) -> str | None:
     if raw is None:
         return None
     meta = {"sheets": raw.sheets, "columns": sorted(raw.header), "skipped": raw.skipped}
     if raw.skipped_sheets:
         meta["skipped_sheets"] = raw.skipped_sheets
+    if raw.generated_by:
+        meta["generated_by"] = raw.generated_by
+    meta.update(extra or {})
     return json.dumps(meta, ensure_ascii=False)
 
 
 def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult, *, reason_code: str | None,
                     raw: RawExtract | None = None, file_id: int | None = None, delivery_seq: int | None = None,
-                    duplicate_of: int | None = None) -> int:
+                    duplicate_of: int | None = None, details: dict | None = None) -> int:
     con = ctx.con
     if file_id is not None:
         con.execute("DELETE FROM audit.files WHERE file_id = ?", [file_id])
@@ -376,19 +463,10 @@ def _write_file_row(ctx: Context, cand: Candidate, sha: str, result: FileResult,
         [file_id, ctx.feed.name, cand.relative, sha, cand.size, cand.modified_at, result.status, result.reason,
          reason_code, result.rows_read, result.rows_loaded, result.rows_held, result.rows_rejected,
          result.duplicates_dropped, result.rows_flagged, raw.rows_skipped if raw else 0,
-         raw.encoding if raw else None, _file_meta(raw), delivery_seq, duplicate_of,
+         raw.encoding if raw else None, _file_meta(raw, details), delivery_seq, duplicate_of,
          ctx.run_id, None, datetime.now()],
     )
     return file_id
-
-
-def _raw_row(raw: RawExtract, idx: int) -> str:
-    row = raw.frame.loc[idx]
-    data = {raw.header.get(k, k): (None if v is None else str(v)) for k, v in row.items()
-            if k not in (EXTRA_COLUMN,)}
-    if isinstance(row.get(EXTRA_COLUMN), str):
-        data.update(json.loads(row[EXTRA_COLUMN]))
-    return json.dumps(data, ensure_ascii=False, default=str)
 
 
 def _located(records: pd.DataFrame, ctx, file_id: int, path: str) -> pd.DataFrame:
@@ -413,12 +491,15 @@ def _append(ctx, table: str, rows: pa.Table | pd.DataFrame) -> None:
     ctx.con.from_arrow(rows.select(order)).insert_into(table)
 
 
-def _insert_quarantine(ctx, file_id, path, raw, frame, decisions: RowDecisions) -> None:
+def _insert_quarantine(ctx, file_id, path, raw_rows: dict[int, str], frame, decisions: RowDecisions,
+                       totals: _Totals) -> None:
     records = issue_records(frame, ctx.feed, decisions.rejected)
     if records is None:
         return
+    if len(totals.sample) < SAMPLE_ROWS:
+        picked = records[["row_number", "column", "reason", "value"]].head(SAMPLE_ROWS - len(totals.sample))
+        totals.sample.extend(json.loads(picked.to_json(orient="records", force_ascii=False)))
     records = _located(records, ctx, file_id, path)
-    raw_rows = {idx: _raw_row(raw, idx) for idx in decisions.rejected}
     records["raw_row"] = [raw_rows[idx] for idx, found in decisions.rejected.items() for _ in found]
     records["run_id"] = ctx.run_id
     _append(ctx, "audit.quarantine", records)
@@ -455,6 +536,7 @@ def _insert_rows(ctx, file_id: int, seq: int, frame: pd.DataFrame, decisions: Ro
             "_sheet": column(SHEET_COLUMN),
             "_row_number": column(ROW_COLUMN),
             "_loaded_at": pa.repeat(loaded_at, n),
+            "_withdrawn": pa.repeat(False, n),
         })
         # In row-group-sized batches: DuckDB scans one Arrow batch per thread (bench/results.md)
         rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))
@@ -477,25 +559,39 @@ def _insert_validations(ctx, file_id, path, outcomes) -> None:
 def _again(ctx: Context, landing_dir: Path, spec: str, *, status: str | None) -> list[FileResult]:
     """Process a file seen before once more: a held one to release it (status='held'), or any loaded or
     rejected one to reprocess it. `spec` is its path (as in audit.files), file_id or a sha256 prefix."""
-    rows = ctx.con.execute(
-        "SELECT file_id, path, sha256, delivery_seq, status FROM audit.files WHERE feed = ? "
-        "AND status IN ('held', 'loaded', 'rejected') AND (? IS NULL OR status = ?) "
-        "AND (path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
-        [ctx.feed.name, status, status, spec, spec, spec, spec],
-    ).fetchall()
     results = []
-    for file_id, relative, sha, seq, was in rows:
-        path = landing_dir / relative
-        gone = FileNotFoundError(f"{relative} is gone or changed since it was seen; deliver it again instead")
-        if not path.is_file() or path.is_symlink():
-            raise gone
-        info = path.stat()
-        cand = Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
+    for file_id, relative, sha, seq, was in seen_files(ctx, spec, status=status):
+        cand = landing_candidate(landing_dir, relative)
         with _snapshot_of(ctx, cand, sha) as copy:
             if copy is None:
-                raise gone
+                raise Gone(relative)
             log.info("%s %s (file_id %s, was %s)", "releasing" if status else "reprocessing", printable(relative), file_id,
                      was)
             results.append(process_file(ctx, copy, sha, file_id=file_id, delivery_seq=seq,
                                         releasing=status == "held"))
     return results
+
+
+class Gone(FileNotFoundError):
+    def __init__(self, relative: str):
+        super().__init__(f"{relative} is gone or changed since it was seen; deliver it again instead")
+
+
+def landing_candidate(landing_dir: Path, relative: str) -> Candidate:
+    """A file seen before, as it is in the landing folder now (`Gone` when it is not a regular file there)."""
+    path = landing_dir / relative
+    if not path.is_file() or path.is_symlink():
+        raise Gone(relative)
+    info = path.stat()
+    return Candidate(path, relative, info.st_size, datetime.fromtimestamp(info.st_mtime))
+
+
+def seen_files(ctx: Context, spec: str, *, status: str | None) -> list[tuple]:
+    """(file_id, path, sha256, delivery_seq, status) of the feed's files matching `spec` (path, file_id or a
+    sha256 prefix of at least 8), held ones only with `status` 'held'."""
+    return ctx.con.execute(
+        "SELECT file_id, path, sha256, delivery_seq, status FROM audit.files WHERE feed = ? "
+        "AND status IN ('held', 'loaded', 'rejected') AND (? IS NULL OR status = ?) "
+        "AND (path = ? OR CAST(file_id AS VARCHAR) = ? OR (length(?) >= 8 AND starts_with(sha256, ?)))",
+        [ctx.feed.name, status, status, spec, spec, spec, spec],
+    ).fetchall()

@@ -29,10 +29,15 @@ class RowDecisions:
     flagged: dict[int, list[Issue]] = field(default_factory=lambda: defaultdict(list))
 
 
+# Rules whose reason names values of the run or the file ({window_start}, {period}, ...).
+TEMPLATED_RULES = ("window", "period_drop")
+
+
 def _reason(meta: dict, parameters: dict | None = None) -> str:
-    """The bilingual reason; a rule bound to run parameters (the date window) names their values."""
+    """The bilingual reason; a rule bound to run parameters (the date window) or to what the file was
+    compared with (the period it shrinks) names their values."""
     text = f"{meta['reason_zh']} / {meta['reason_en']}"
-    if meta.get("rule") == "window" and parameters:
+    if meta.get("rule") in TEMPLATED_RULES and parameters:
         text = text.format(**{k: _day(v) for k, v in parameters.items()})
     return text
 
@@ -128,15 +133,18 @@ class BatchDecision:
     reason_code: str | None = None
 
 
-def decide_batch(outcomes: list[Outcome], *, releasing: bool) -> BatchDecision:
+def decide_batch(outcomes: list[Outcome], *, releasing: bool, parameters: dict | None = None) -> BatchDecision:
+    """The file's status from its batch suite: rejected, held (unless being released) or loaded; `parameters`
+    fill the reasons that name what the file was compared with."""
     for o in outcomes:
         if o.error:
             raise ValidationError(f"{o.expectation}({o.kwargs}) failed to run: {o.error}")
     failed = [o for o in outcomes if not o.success]
     rejected = [o for o in failed if o.severity == "reject"]
     if rejected:
-        return BatchDecision("rejected", "; ".join(_reason(o.meta) for o in rejected), rejected[0].meta["rule"])
+        return BatchDecision("rejected", "; ".join(_reason(o.meta, parameters) for o in rejected),
+                             rejected[0].meta["rule"])
     held = [o for o in failed if o.severity == "hold"]
     if held and not releasing:
-        return BatchDecision("held", "; ".join(_reason(o.meta) for o in held), held[0].meta["rule"])
+        return BatchDecision("held", "; ".join(_reason(o.meta, parameters) for o in held), held[0].meta["rule"])
     return BatchDecision("loaded")

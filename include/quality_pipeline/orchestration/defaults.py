@@ -6,6 +6,7 @@ Which ingest DAGs exist, which feeds each loads, their assets and tags come from
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from quality_pipeline.calendar import timezone_name
@@ -51,3 +52,16 @@ INDICATORS_ASSET_URI = "duckdb://quality/marts/quarterly_indicators"
 def asset_uris() -> dict[str, str]:
     """Each ingest DAG updates its asset; quarterly_indicators is scheduled on any of them."""
     return {source: f"duckdb://quality/raw/{source}" for source in dag_feeds()}
+
+
+# What a person may decide about a held file (the options of its human-in-the-loop task), and what no answer
+# within the timeout means.
+PUBLISH, KEEP_HELD, WITHDRAW = "发布 / publish", "继续暂缓 / keep held", "撤回 / withdraw"
+DECISIONS = (PUBLISH, KEEP_HELD, WITHDRAW)
+HELD_DECISION_TIMEOUT_DAYS = 7
+
+
+def held_decision_timeout() -> timedelta:
+    """How long a held file's decision waits (`QUALITY_HELD_DECISION_TIMEOUT_DAYS`, default 7) before the
+    file is kept held. Read when the DAG is parsed: an environment variable, no I/O."""
+    return timedelta(days=float(os.environ.get("QUALITY_HELD_DECISION_TIMEOUT_DAYS") or HELD_DECISION_TIMEOUT_DAYS))

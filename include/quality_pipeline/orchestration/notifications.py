@@ -90,6 +90,11 @@ def alert_text(fields: dict) -> str:
     if fields["event"] == "deadline_missed":
         head = (f"{PREFIX} {fields['dag_id']} run {fields['run_id']} had not finished by its deadline "
                 f"{fields['deadline']} (06:00 {TIMEZONE} for a nightly run).")
+    elif fields["event"] == "file_held":
+        head = (f"{PREFIX} {fields['dag_id']} run {fields['run_id']}: a file was held and waits on your decision "
+                "(publish, keep held, withdraw) / 有文件暂缓发布，等待决定.")
+        link = f"\n{fields['url']}/required_actions" if fields.get("url") else ""
+        return f"{head}{link}"
     else:
         task = f", task {fields['task_id']}" if fields["task_id"] else ""
         head = f"{PREFIX} {fields['dag_id']} failed: run {fields['run_id']}{task} ({fields['reason'] or 'failed'})."
@@ -123,9 +128,10 @@ def _without_dag(context) -> dict:
 class QualityAlert(BaseNotifier):
     """Send one alert to every channel configured in the environment; fail only after trying them all."""
 
-    def __init__(self, event: str = "dag_failed", context=None, **kwargs):
+    def __init__(self, event: str = "dag_failed", context=None, strict: bool = True, **kwargs):
         super().__init__(context=context)
         self.event = event
+        self.strict = strict  # False: a channel that fails is logged, never raised (the task it serves goes on)
 
     def render_template_fields(self, context, jinja_env=None) -> None:
         """Nothing to render: the text is built from the context (whose `dag` may be a serialized one)."""
@@ -146,7 +152,7 @@ class QualityAlert(BaseNotifier):
             except Exception as exc:  # one broken channel must not silence the others
                 log.exception("alert channel %s failed", type(channel).__name__)
                 errors.append(f"{type(channel).__name__}: {exc}")
-        if errors:
+        if errors and self.strict:
             raise RuntimeError("; ".join(errors))
 
     async def async_notify(self, context) -> None:

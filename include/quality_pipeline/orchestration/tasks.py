@@ -17,29 +17,145 @@ class NeedsAttention(RuntimeError):
     """Files were rejected or held: the data that could load has loaded, but a person must look."""
 
 
+# `airflow dags test` (make run, make release, make withdraw) triggers as this user: the command line's own
+# user, passed in the run conf as `by`, is the actor then.
+TEST_TRIGGER = "dag_test"
+
+
+def choose_actor(triggering_user: str | None, conf_by: str | None) -> str:
+    """Who decides in a run: the user who triggered it in the Airflow UI; for a command-line run the `by` of
+    its conf (make's BY= or $USER); else the user running the worker."""
+    from quality_pipeline.loading.ingest import default_actor
+
+    if triggering_user and triggering_user != TEST_TRIGGER:
+        return triggering_user
+    return (conf_by or "").strip() or default_actor()
+
+
+def withdraw(paths: list[str], *, run_id: str, reason: str | None, actor: str) -> dict:
+    """Withdraw each delivery named in `paths`; a refusal (unknown path, already withdrawn ...) is reported,
+    not raised, so the rest of the run goes on and `check_attention` shows it."""
+    from quality_pipeline.loading.decisions import CannotDecide, withdraw_file
+    from quality_pipeline.settings import load_settings
+
+    settings, done, refused = load_settings(), [], []
+    for path in paths:
+        try:
+            decision = withdraw_file(settings, path, reason=reason or "", actor=actor, run_id=run_id)
+        except CannotDecide as exc:
+            log.error("cannot withdraw %s: %s", printable(path), printable(exc))
+            refused.append({"path": path, "reason": str(exc)})
+            continue
+        log.info("withdrawn by %s: %s (file_id %d, was %s) — %s", printable(actor), printable(decision.path),
+                 decision.file_id, decision.previous_status, printable(decision.reason))
+        done.append(decision.as_dict())
+    return {"withdrawn": done, "refused": refused}
+
+
 def ingest(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None,
-           reprocess: list[str] | None = None) -> dict:
-    """Load every new file of the given feeds (one GX import for all) and return what became of each file."""
-    from quality_pipeline.loading.ingest import ingest_feed
+           reprocess: list[str] | None = None, withdraw_paths: list[str] | None = None, reason: str | None = None,
+           actor: str | None = None) -> dict:
+    """Withdraw the deliveries named in `withdraw_paths` (with `reason`), then load every new file of the given
+    feeds (one GX import for all), releasing those named in `release` as `actor`; return what became of each."""
+    from quality_pipeline.loading.ingest import Release, default_actor, ingest_feed
     from quality_pipeline.settings import load_settings
     from quality_pipeline.validation.gate import gate_for
 
+    actor = actor or default_actor()
+    decisions = withdraw(list(withdraw_paths), run_id=run_id, reason=reason, actor=actor) if withdraw_paths else {}
     settings = load_settings()
     gate = gate_for(settings, run_id)
     files = []
     for feed in feeds:
         results = ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=tuple(release or ()),
-                              reprocess=tuple(reprocess or ()))
+                              reprocess=tuple(reprocess or ()), released_by=Release(actor, reason or None))
         for result in results:
-            log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", feed,
-                     printable(result.path), result.status, result.rows_read, result.rows_loaded,
-                     result.rows_rejected, result.duplicates_dropped, result.rows_held,
+            log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d, keys withdrawn %d)%s",
+                     feed, printable(result.path), result.status, result.rows_read, result.rows_loaded,
+                     result.rows_rejected, result.duplicates_dropped, result.rows_held, result.keys_withdrawn,
                      f" — {printable(result.reason)}" if result.reason else "")
             files.append(asdict(result))
     docs = gate.build_docs()
     if docs:
         log.info("Great Expectations Data Docs: %s", printable(docs))
-    return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None}
+    return {"run_id": run_id, "files": files, "data_docs": str(docs) if docs else None,
+            "withdrawn": decisions.get("withdrawn", []), "refused": decisions.get("refused", [])}
+
+
+def _gate(settings, run_id: str, item: dict, step: str):
+    """The gate of one file's step; its Data Docs under `validation/<run>/<feed>-<sha256 prefix>/<step>`."""
+    from quality_pipeline.validation.gate import gate_for
+
+    return gate_for(settings, run_id, f"{item['feed']}-{item['sha256'][:16]}", step)
+
+
+def discover_files(feeds: tuple[str, ...], *, run_id: str, release: list[str] | None = None,
+                   reprocess: list[str] | None = None, withdraw_paths: list[str] | None = None,
+                   reason: str | None = None, actor: str | None = None) -> dict:
+    """Withdraw the deliveries named in `withdraw_paths` (with `reason`), then list the files of this run:
+    those settled at once (refused, duplicate, ignored) and those to read, one mapped task each (a held file
+    named in `release` is released as `actor`)."""
+    from quality_pipeline.loading.files import discover_work
+    from quality_pipeline.loading.ingest import default_actor
+    from quality_pipeline.settings import load_settings
+
+    actor = actor or default_actor()
+    decisions = withdraw(list(withdraw_paths), run_id=run_id, reason=reason, actor=actor) if withdraw_paths else {}
+    settled, work = discover_work(feeds, run_id=run_id, settings=load_settings(), release=tuple(release or ()),
+                                  reprocess=tuple(reprocess or ()), released_by={"actor": actor, "reason": reason or None})
+    for result in settled:
+        log.info("%s %s: %s — %s", result.feed, printable(result.path), result.status, printable(result.reason))
+    log.info("%d file(s) to read: %s", len(work), [printable(w["path"]) for w in work])
+    return {"run_id": run_id, "settled": [asdict(r) for r in settled], "work": work,
+            "withdrawn": decisions.get("withdrawn", []), "refused": decisions.get("refused", [])}
+
+
+def prepare_file(item: dict, *, run_id: str) -> dict:
+    """Read, type and check one file without the warehouse, staging it for the writer."""
+    from quality_pipeline.loading.files import prepare_work
+    from quality_pipeline.settings import load_settings
+
+    settings = load_settings()
+    gate = _gate(settings, run_id, item, "rows")
+    prepared = prepare_work(item, run_id=run_id, settings=settings, gate=gate)
+    docs = gate.build_docs()
+    log.info("%s: %s", printable(item["path"]), "staged" if prepared.get("staged") else printable(prepared["left"]))
+    return {**prepared, "data_docs": str(docs) if docs else None}
+
+
+def publish_file(prepared: dict, *, run_id: str) -> dict | None:
+    """Publish one staged file on the writer, in one transaction; what became of it."""
+    from quality_pipeline.loading.files import publish_work
+    from quality_pipeline.settings import load_settings
+
+    settings = load_settings()
+    gate = _gate(settings, run_id, prepared, "batch")
+    result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate)
+    if result is None:
+        log.info("%s: nothing to publish (left for the next run, or published by another run)",
+                 printable(prepared["path"]))
+        return None
+    batch_docs = gate.build_docs()
+    result.update(data_docs=prepared.get("data_docs"), batch_docs=str(batch_docs) if batch_docs else None)
+    log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", result["feed"],
+             printable(result["path"]), result["status"], result["rows_read"], result["rows_loaded"],
+             result["rows_rejected"], result["duplicates_dropped"], result["rows_held"],
+             f" — {printable(result['reason'])}" if result["reason"] else "")
+    return result
+
+
+def run_summary(discovered: dict | None, published) -> dict:
+    """What became of every file of a run, from the discovery and the mapped publish tasks. A file to read
+    without a result failed in its own task (its siblings went on): it is listed as `failed`."""
+    if discovered is None:
+        return {"files": [], "failed_discovery": True}
+    results = [r for r in (published or []) if r]
+    done = {(r["feed"], r["path"]) for r in results}
+    failed = [{"feed": w["feed"], "path": w["path"], "status": "failed",
+               "reason": "任务失败，见该文件任务的日志 / its task failed: read the log of its mapped task"}
+              for w in discovered["work"] if (w["feed"], w["path"]) not in done]
+    return {"run_id": discovered["run_id"], "files": [*discovered["settled"], *results, *failed],
+            "withdrawn": discovered.get("withdrawn", []), "refused": discovered.get("refused", [])}
 
 
 # Each line of what a file needs starts with this, so `make run` can pick them out of an Airflow log.
@@ -47,15 +163,27 @@ ATTENTION_MARK = "需处理 / attention:"
 
 
 def attention_lines(summary: dict) -> list[str]:
-    """For each rejected, held or ignored file: what happened, why, and the command that settles it (escaped)."""
+    """For each rejected, held, ignored or failed file, and each withdrawal refused: what happened, why, and the
+    command that settles it (escaped)."""
     lines = []
+    for refused in summary.get("refused", []):
+        lines.append(f"not withdrawn / 未撤回: {printable(refused['path'])} — {printable(refused['reason'])}")
+        lines.append("  check the path (as in audit.files: cli files) / 核对路径（与 audit.files 一致）")
+    if summary.get("failed_discovery"):
+        lines.append("failed: discover_files — read its log, fix the cause and clear it / 发现文件任务失败，请查看日志")
     for f in summary.get("files", []):
-        if f["status"] not in ("rejected", "held", "ignored"):
+        if f["status"] not in ("rejected", "held", "ignored", "failed"):
             continue
         path = printable(f["path"])
         lines.append(f"{f['status']}: {path} — {printable(f['reason'])}")
         if f["status"] == "held":
+            if summary.get("ask_about_held"):
+                lines.append("  decide in the UI (Required actions, task held_decision.decide): publish, keep held or "
+                             "withdraw / 在界面中决定：发布、继续暂缓或撤回")
             lines.append(f"  publish it anyway after checking it / 核对后仍发布: make release FILE={shlex.quote(path)}")
+        elif f["status"] == "failed":
+            lines.append("  read the log of its mapped task, fix the cause and clear that task / "
+                         "查看该文件任务的日志，排除原因后清除该任务重跑")
         elif f["status"] == "ignored":
             lines.append("  move the file into its feed's folder (a real folder, not a symbolic link) / "
                          "移入所属数据的文件夹（不可为符号链接）")
@@ -66,18 +194,105 @@ def attention_lines(summary: dict) -> list[str]:
 
 
 def raise_if_attention(summary: dict) -> None:
-    lines = attention_lines(summary)
-    if lines:
-        for line in lines:
-            log.error("%s %s", ATTENTION_MARK, line)
-        bad = sum(1 for line in lines if not line.startswith(" "))
-        raise NeedsAttention(f"{bad} file(s) need attention (the rest loaded):\n" + "\n".join(lines))
-    log.info("all %d new file(s) loaded", len(summary.get("files", [])))
+    """Fail, listing what each file needs, when a file was rejected, ignored, failed, or held without a
+    decision asked for in the UI (a held file that waits on its decision is logged, not failed on)."""
+    files = summary.get("files", [])
+    waiting = attention_lines({"ask_about_held": True, "files": [f for f in files if _asked(summary, f)]})
+    failing = attention_lines({**summary, "files": [f for f in files if not _asked(summary, f)]})
+    for line in waiting:
+        log.warning("%s %s", ATTENTION_MARK, line)
+    for line in failing:
+        log.error("%s %s", ATTENTION_MARK, line)
+    if failing:
+        bad = sum(1 for line in failing if not line.startswith(" "))
+        raise NeedsAttention(f"{bad} file(s) need attention (the rest loaded):\n" + "\n".join(failing))
+    log.info("%d file(s) seen: none needs attention%s", len(files),
+             ", but the held ones wait on their decision" if waiting else "")
+
+
+def _asked(summary: dict, f: dict) -> bool:
+    return f["status"] == "held" and bool(summary.get("ask_about_held"))
+
+
+def held_to_decide(summary: dict) -> list[dict]:
+    """The held files of a run that asks about them: one decision each."""
+    if not summary.get("ask_about_held"):
+        return []
+    return [f for f in summary.get("files", []) if f["status"] == "held"]
+
+
+def describe_held(held: dict) -> dict:
+    """Subject and body (Markdown) of the decision about a held file."""
+    path = printable(held["path"])
+    rows = (f"| read 读取 | loaded-ready 可发布 | rejected 拒绝 | duplicates 重复 | flagged 标记 |\n|---|---|---|---|---|\n"
+            f"| {held['rows_read']} | {held['rows_held']} | {held['rows_rejected']} | {held['duplicates_dropped']} "
+            f"| {held.get('rows_flagged', 0)} |")
+    sample = held.get("rejected_sample") or []
+    lines = [f"| {s['row_number']} | {printable(s['column'] or '')} | {printable(s['reason'])} | "
+             f"{printable(s['value'] if s['value'] is not None else '')} |" for s in sample]
+    sample_md = ("| row 行 | column 列 | reason 原因 | value 原值 |\n|---|---|---|---|\n" + "\n".join(lines)
+                 if lines else "(no rejected rows / 无被拒绝的行)")
+    docs = [d for d in (held.get("batch_docs"), held.get("data_docs")) if d]
+    body = "\n\n".join([
+        f"**{path}** ({held['feed']}) was held / 暂缓发布:",
+        f"> {printable(held['reason'])}",
+        rows,
+        f"Sample of rejected rows / 被拒绝行示例 (first {len(sample)}):\n\n{sample_md}",
+        "Validation pages / 校验页面: " + (", ".join(f"`{printable(d)}`" for d in docs) or "none"),
+        "**发布 / publish**: load it as it is (the batch checks are waived). **继续暂缓 / keep held**: leave it "
+        "out; it can be released later (`make release FILE=…`). **撤回 / withdraw**: it will never load "
+        "(give a reason).",
+    ])
+    return {"subject": f"Held / 暂缓发布: {path}", "body": body}
+
+
+def apply_decision(held: dict, answer: dict, *, run_id: str) -> dict:
+    """Carry out the answer to a held file's decision and record it (who, when) in audit.files.
+
+    No answer before the timeout keeps the file held (recorded as such, by nobody). A decision already
+    taken otherwise (released by `make release` meanwhile) is reported and left alone. Skipped (no asset
+    event) unless the warehouse changed.
+    """
+    from quality_pipeline.loading import decisions
+    from quality_pipeline.orchestration.defaults import KEEP_HELD, PUBLISH, WITHDRAW
+    from quality_pipeline.settings import load_settings
+
+    settings = load_settings()
+    chosen = (answer.get("chosen_options") or [KEEP_HELD])[0]
+    who = answer.get("responded_by_user") or {}
+    actor = who.get("name") or who.get("id") or "timeout (no answer) / 超时未答复"
+    reason = ((answer.get("params_input") or {}).get("reason") or "").strip() or None
+    log.info("%s: %s, decided by %s at %s", printable(held["path"]), chosen, printable(actor),
+             answer.get("responded_at"))
+    try:
+        if chosen == PUBLISH:
+            from quality_pipeline.loading.files import release_one
+            from quality_pipeline.validation.gate import gate_for
+
+            results = release_one(held["path"], run_id=run_id, settings=settings, actor=actor, reason=reason,
+                                  gate=gate_for())
+            outcome = {"decision": "released", "results": results,
+                       "changed": any(r["status"] == "loaded" for r in results)}
+        elif chosen == WITHDRAW:
+            done = decisions.withdraw_file(settings, held["path"], actor=actor, run_id=run_id,
+                                           reason=reason or "withdrawn in the held-file decision / 在暂缓决定中撤回")
+            outcome = {"decision": "withdrawn", **done.as_dict(), "changed": done.changes_marts}
+        else:
+            done = decisions.keep_held(settings, held["path"], actor=actor, run_id=run_id, reason=reason)
+            outcome = {"decision": "kept_held", **done.as_dict(), "changed": False}
+    except decisions.CannotDecide as exc:
+        log.warning("%s: %s", printable(held["path"]), printable(exc))
+        _skip(f"nothing done: {exc}")
+    if not outcome["changed"]:
+        _skip(f"{outcome['decision']}: the warehouse did not change; no asset event")
+    return outcome
 
 
 def changed_files(summary: dict) -> list[str]:
-    """Files of a run that changed what the marts read: loaded, released or reprocessed ones."""
-    return [f["path"] for f in summary.get("files", []) if f["status"] == "loaded"]
+    """Files of a run that changed what the marts read: loaded, released or reprocessed ones, and loaded
+    ones withdrawn."""
+    withdrawn = [d["path"] for d in summary.get("withdrawn", []) if d.get("changes_marts")]
+    return withdrawn + [f["path"] for f in summary.get("files", []) if f["status"] == "loaded"]
 
 
 def announce_if_changed(summary: dict) -> dict:

@@ -49,6 +49,7 @@ class RawExtract:
     skipped: dict[str, int] = field(default_factory=dict)
     text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
     skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
+    generated_by: str | None = None  # who generated the file, when it says so (`headers.GENERATED_MARK`)
 
     @property
     def rows_read(self) -> int:

@@ -46,6 +46,14 @@ def normalise_header(cell: object) -> tuple[str, str | None]:
     return base, unit
 
 
+# The first row of every file the demo generator writes (`quality_pipeline.demo`): a file that carries it above
+# its header is recorded as generated (`audit.files.details.generated_by`), and a report built on such files
+# is marked sample data. Matched whole, so no office's title could carry it by chance.
+GENERATED_MARK = "示例数据：由质量强区演示生成器生成，不是真实台账 / sample data made by the quality pipeline's demo generator"
+GENERATED_BY = "quality_pipeline.demo"
+_MARK = "".join(unicodedata.normalize("NFKC", GENERATED_MARK).split())
+
+
 @dataclass
 class HeaderMatch:
     """Where the header is and what each of its cells means."""
@@ -57,6 +65,7 @@ class HeaderMatch:
     duplicates: dict[int, str] = field(default_factory=dict)  # second occurrence of a canonical column
     table_unit: str | None = None  # `单位：万元` written above the header
     row_units: dict[str, str] = field(default_factory=dict)  # canonical column -> unit in a row below the header
+    generated_by: str | None = None  # GENERATED_BY when the demo generator's mark is above the header
 
     @property
     def data_start(self) -> int:
@@ -150,8 +159,18 @@ def find_header(rows: list[list], feed: Feed) -> HeaderMatch | None:
         extras=extras,
         duplicates=duplicates,
         table_unit=_table_unit(rows[:row_index]),
+        generated_by=GENERATED_BY if any(_is_mark(cell) for row in rows[:row_index] for cell in row) else None,
         row_units=_unit_row(rows[row_index + 1] if row_index + 1 < len(rows) else [], columns, feed),
     )
+
+
+def _squeezed(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _is_mark(cell: object) -> bool:
+    """The demo generator's mark, however a reader normalised its punctuation and spaces."""
+    return isinstance(cell, str) and _squeezed(cell) == _MARK
 
 
 def _unit_row(cells: list, columns: dict[int, str], feed: Feed) -> dict[str, str]:

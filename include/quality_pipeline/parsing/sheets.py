@@ -27,6 +27,7 @@ from quality_pipeline.parsing.xlsx import Merges, from_1904, open_workbook
 def read_xlsx(path: Path, feed: Feed) -> RawExtract:
     workbook, handle = open_workbook(path)
     frames, header_text, multipliers, used, skipped, copies = [], {}, {}, [], {}, []
+    generated_by = None
     best_partial: HeaderMatch | None = None
     try:
         for sheet in workbook.sheets:
@@ -46,6 +47,7 @@ def read_xlsx(path: Path, feed: Feed) -> RawExtract:
                 skipped[kind] = skipped.get(kind, 0) + n
             frames.append(frame)
             used.append(sheet.name)
+            generated_by = generated_by or match.generated_by
             for pos, col in match.columns.items():
                 header_text.setdefault(col, str(header_row[pos]))
                 if multipliers.setdefault(col, scales[col]) != scales[col]:
@@ -66,6 +68,7 @@ def read_xlsx(path: Path, feed: Feed) -> RawExtract:
     return RawExtract(
         feed=feed, frame=frame, header=header_text, multipliers=multipliers, sheets=used,
         encoding=None, rows_skipped=sum(skipped.values()), skipped=skipped, skipped_sheets=copies,
+        generated_by=generated_by,
     )
 
 

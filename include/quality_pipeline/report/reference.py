@@ -61,11 +61,17 @@ SAMPLE_ZH, SAMPLE_EN = "示例数据", "sample data"
 
 
 def sample_data_note(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Why this warehouse's report is sample data (the sample seeds are loaded), or None when it is not.
+    """Why this warehouse's report is sample data, or None when it is not: the sample seeds are loaded, or
+    files the demo generator made (recorded from the mark it writes in each file, `headers.GENERATED_MARK`).
 
-    The committed seeds are made up; their version ends in `-sample`. A report built on them must never pass
-    for the district's, so every page and workbook of it carries the mark.
+    The committed seeds are made up (their version ends in `-sample`), and so are demo extracts. A report
+    built on either must never pass for the district's, so every page and workbook of it carries the mark.
     """
+    notes = [note for note in (_sample_seeds(con), _demo_extracts(con)) if note]
+    return "；".join(notes) if notes else None
+
+
+def _sample_seeds(con: duckdb.DuckDBPyConnection) -> str | None:
     if "seed_versions" not in _ref_columns(con):
         return None
     row = con.execute(sql_file(__file__, "sample_seeds")).fetchone()
@@ -73,3 +79,18 @@ def sample_data_note(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
     return (f"存量数据来自示例参考数据（版本 {row[0]}），不是本区的真实台账 / the stock figures come from the sample "
             f"reference seeds (version {row[0]}), not the district's registers")
+
+
+def _demo_extracts(con: duckdb.DuckDBPyConnection) -> str | None:
+    from quality_pipeline.parsing.headers import GENERATED_BY
+
+    has_files = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
+                            "AND table_name = 'files'").fetchone()[0]
+    if not has_files:
+        return None
+    row = con.execute(sql_file(__file__, "demo_extracts"),
+                      {"generated_by": GENERATED_BY}).fetchone()
+    if row is None:
+        return None
+    return (f"本报告的数据含演示生成器生成的 {row[0]} 个示例文件（如 {row[1]}），不是本区的真实报送 / the figures "
+            f"include {row[0]} file(s) made by the demo generator (e.g. {row[1]}), not the district's deliveries")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import pandas as pd
 
 from quality_pipeline.validation.docs import escape_result, localise_assets
-from quality_pipeline.validation.suites import load_suite_dict
+from quality_pipeline.validation.suites import load_suite_dict, needs_history
 
 if TYPE_CHECKING:
     from quality_pipeline.settings import Settings
@@ -50,9 +50,12 @@ class Validator(Protocol):
     def build_docs(self) -> Path | None: ...
 
 
-def gate_for(settings: Settings, name: str) -> Gate:
-    """The gate of one task (or one feed's load): its Data Docs go to `<reports>/validation/<name>`."""
-    return Gate(docs_dir=settings.reports_dir / "validation" / name.replace(":", "_"))
+def gate_for(settings: Settings | None = None, *names: str) -> Gate:
+    """The gate of one task (or one feed's load): its Data Docs go to `<reports>/validation/<names…>` (a run id's
+    `:` made `_`); with no names, it writes none (a release decided in the UI re-checks, it does not document)."""
+    if settings is None or not names:
+        return Gate()
+    return Gate(docs_dir=settings.reports_dir.joinpath("validation", *(n.replace(":", "_") for n in names)))
 
 
 def _no_frame_fingerprints() -> None:
@@ -93,20 +96,29 @@ class Gate:
         self.docs_dir = docs_dir
         self._results = []
 
-    def suite(self, name: str):
-        if name not in self._suites:
+    def suite(self, name: str, history: bool | None = None):
+        """The suite `name`; with `history` False only its rules that need no warehouse history, with True
+        only those that do (`suites.HISTORY_RULES`), None all of them."""
+        label = name if history is None else f"{name}[{'history' if history else 'local'}]"
+        if label not in self._suites:
             from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
             raw = load_suite_dict(name)
-            suite = self._gx.ExpectationSuite(name=raw["name"], meta=raw.get("meta", {}))
+            suite = self._gx.ExpectationSuite(name=label, meta=raw.get("meta", {}))
             for item in raw["expectations"]:
+                if history is not None and needs_history(item) != history:
+                    continue
                 config = ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item["meta"])
                 suite.add_expectation_configuration(config)
-            self._suites[name] = self.context.suites.add(suite)
-        return self._suites[name]
+            self._suites[label] = self.context.suites.add(suite)
+        return self._suites[label]
 
-    def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None) -> list[Outcome]:
-        suite = self.suite(suite_name)
+    def has_rules(self, name: str, history: bool | None = None) -> bool:
+        return any(history is None or needs_history(item) == history for item in load_suite_dict(name)["expectations"])
+
+    def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None, *,
+                 history: bool | None = None) -> list[Outcome]:
+        suite = self.suite(suite_name, history)
         batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(
             suite,

@@ -11,13 +11,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from quality_pipeline.feeds import TYPE_ZH, Column, Feed, all_feeds
+from quality_pipeline.feeds import PERIOD_SNAPSHOT, TYPE_ZH, Column, Feed, all_feeds
 from quality_pipeline.parsing.frame import PARSED_TYPES, raw_name
 from quality_pipeline.settings import expectations_dir
 from quality_pipeline.validation import never_falls
 
 MAX_REJECTED_SHARE = 0.2
-MIN_ROWS_VS_PREVIOUS = 0.2
+# Row rules that compare a row with what the warehouse already holds (the previous report month of a key):
+# they run when a file is published, on the writer; every other row rule runs before, without the warehouse.
+HISTORY_RULES = frozenset({never_falls.RULE})
+
+
+def needs_history(expectation: dict) -> bool:
+    return expectation["meta"].get("rule") in HISTORY_RULES
+
+
+# A period-snapshot file restating a period with fewer than this share of the keys the period had is held:
+# it would withdraw the rest (a stray row dated in an old quarter, a partial export, the wrong file).
+MIN_KEYS_VS_PERIOD = 0.5
 
 
 def _exp(type_: str, kwargs: dict, severity: str, rule: str, column: str | None, zh: str, en: str) -> dict:
@@ -127,6 +138,20 @@ def row_suite(feed: Feed) -> dict:
             "meta": {"feed": feed.name, "level": "row", "generated_from": f"feeds/{feed.name}.yaml"}}
 
 
+def _period_rules(feed: Feed) -> list[dict]:
+    """Like with like: a period snapshot against the keys of the periods it restates. An increment is never
+    held for being small (a monthly top-up of a few rows is ordinary)."""
+    if feed.delivery != PERIOD_SNAPSHOT:
+        return []
+    grain_zh = {"quarter": "季度", "month": "月份"}[feed.period]
+    return [_exp("expect_column_values_to_be_between", {"column": "keys_vs_period", "min_value": MIN_KEYS_VS_PERIOD},
+                 "hold", "period_drop", None,
+                 f"该文件重报{grain_zh} {{period}}，只列出 {{file_keys}} 个编号，而该期原有 {{period_keys}} 个"
+                 f"（少于{MIN_KEYS_VS_PERIOD:.0%}），其余将被撤回；整批暂缓发布",
+                 f"the file restates {feed.period} {{period}} with {{file_keys}} keys where it had {{period_keys}} "
+                 f"(under {MIN_KEYS_VS_PERIOD:.0%}); the rest would be withdrawn; held")]
+
+
 def batch_suite(feed: Feed) -> dict:
     exps = [
         _exp("expect_column_values_to_be_between", {"column": "rows_read", "min_value": 1}, "reject", "no_rows",
@@ -134,17 +159,15 @@ def batch_suite(feed: Feed) -> dict:
         _exp("expect_column_values_to_be_between", {"column": "rejected_share", "max_value": MAX_REJECTED_SHARE},
              "hold", "rejected_share", None, f"被拒绝的行超过{MAX_REJECTED_SHARE:.0%}，整批暂缓发布",
              f"more than {MAX_REJECTED_SHARE:.0%} of rows rejected; delivery held"),
-        _exp("expect_column_values_to_be_between",
-             {"column": "rows_vs_previous", "min_value": MIN_ROWS_VS_PREVIOUS}, "hold", "row_drop", None,
-             f"行数比该数据源上次交付减少超过{1 - MIN_ROWS_VS_PREVIOUS:.0%}，整批暂缓发布",
-             f"rows down by more than {1 - MIN_ROWS_VS_PREVIOUS:.0%} against the previous delivery; held"),
+        *_period_rules(feed),
         _exp("expect_column_values_to_be_between", {"column": "sheet_conflicts", "max_value": 0}, "hold",
              "sheet_conflict", None, "两个工作表中同一编号的内容不一致，整批暂缓发布（请删除过期的工作表）",
              "two sheets disagree on a key; delivery held (remove the outdated sheet)"),
         _exp("expect_column_values_to_be_between", {"column": "columns_dropped", "max_value": 0}, "warn",
              "schema_drift", None, "与上次交付相比缺少了列", "columns present in the previous delivery are missing"),
     ]
-    return {"name": f"{feed.name}.batch", "expectations": exps, "meta": {"feed": feed.name, "level": "batch"}}
+    return {"name": f"{feed.name}.batch", "expectations": exps,
+            "meta": {"feed": feed.name, "level": "batch", "delivery": feed.delivery, "period": feed.period}}
 
 
 def suite_path(name: str, directory: Path | None = None) -> Path:

@@ -92,6 +92,29 @@ class AirflowApi:
                 f"/xcomEntries/{key}")
         return self.get(path, deserialize="true")["value"]
 
+    def hitl_details(self, dag_id: str, run_id: str) -> list[dict]:
+        """The run's human-in-the-loop requests (held-file decisions), answered or not."""
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}/hitlDetails")["hitl_details"]
+
+    def wait_for_hitl(self, dag_id: str, run_id: str, timeout_s: float = 600) -> list[dict]:
+        """Until the run has a request waiting for an answer; the waiting ones."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            waiting = [d for d in self.hitl_details(dag_id, run_id) if not d["response_received"]]
+            if waiting:
+                return waiting
+            state = self.run(dag_id, run_id)["state"]
+            if state in FINISHED or time.monotonic() > deadline:
+                raise TimeoutError(f"{dag_id} {run_id} ({state}) has asked for no decision")
+            time.sleep(3)
+
+    def answer_hitl(self, detail: dict, chosen: list[str], params_input: dict | None = None) -> dict:
+        """PATCH …/taskInstances/{task_id}/{map_index}/hitlDetails: answer one request as this user."""
+        ti = detail["task_instance"]
+        path = (f"/api/v2/dags/{ti['dag_id']}/dagRuns/{urllib.parse.quote(ti['dag_run_id'], safe='')}"
+                f"/taskInstances/{ti['task_id']}/{ti['map_index']}/hitlDetails")
+        return self._call("PATCH", path, {"chosen_options": chosen, "params_input": params_input or {}})
+
     def create_backfill(self, dag_id: str, from_date: datetime, to_date: datetime, conf: dict | None = None) -> dict:
         body = {"dag_id": dag_id, "from_date": from_date.isoformat(), "to_date": to_date.isoformat(),
                 "dag_run_conf": conf or {}, "max_active_runs": 1}

@@ -1,4 +1,4 @@
--- V009: which version of each feed's generated SQL (warehouse/feeds/<feed>.sql: raw table, core view, comments)
+-- V010: which version of each feed's generated SQL (warehouse/feeds/<feed>.sql: raw table, core view, comments)
 -- this warehouse has, so the writer runs a feed's file after the migrations only when it changed.
 
 CREATE TABLE meta.feed_schema (

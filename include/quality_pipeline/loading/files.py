@@ -1,0 +1,170 @@
+"""One file per task: `discover_work` (on the writer) lists the files to read, `prepare_work` (anywhere, in
+parallel) stages each without the warehouse, `publish_work` (on the writer) publishes each in one transaction.
+
+`ingest.ingest_feed` does the same in one process; the ingest DAGs map a task instance per file over these.
+A work item is a JSON-able dict: the file's feed, path, bytes (sha256, size, mtime) and, for a file seen
+before (release, reprocess), its file_id and delivery_seq.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+
+from quality_pipeline.feeds import load_feed
+from quality_pipeline.loading.discovery import Candidate, FileChanged, discover, take_snapshot, unseen
+from quality_pipeline.loading.ingest import (
+    Context,
+    FileResult,
+    Gone,
+    Release,
+    _record_ignored,
+    default_actor,
+    landing_candidate,
+    publish_staged,
+    screen,
+    seen_files,
+    settle_known,
+)
+from quality_pipeline.loading.stage import load_staged, prepare
+from quality_pipeline.region import load_region
+from quality_pipeline.settings import Settings
+from quality_pipeline.terminal import printable
+from quality_pipeline.warehouse.writer import write_session
+
+log = logging.getLogger(__name__)
+STAGED_NAME = "staged"
+STALE_AFTER_S = 2 * 24 * 3600  # staged folders of runs that died; a live one lives minutes
+
+
+def staging_root(settings: Settings) -> Path:
+    """Where prepared files wait for the writer: beside the writer's working copy, never under `snapshots`
+    (a write session clears that folder while other tasks may be preparing)."""
+    return settings.work_dir / STAGED_NAME
+
+
+def run_folder(settings: Settings, run_id: str) -> Path:
+    return staging_root(settings) / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)
+
+
+def discover_work(feeds: tuple[str, ...], *, run_id: str, settings: Settings, release: tuple[str, ...] = (),
+                  reprocess: tuple[str, ...] = (), released_by: dict | None = None) -> tuple[list[FileResult], list[dict]]:
+    """(files settled at once: refused, duplicate, ignored; files to read). Needs the writer: what was seen
+    before is in `audit.files`. A held file named in `release` is released as `released_by` ({actor, reason};
+    default the user running the process)."""
+    settled: list[FileResult] = []
+    work: list[dict] = []
+    with write_session(settings) as con:
+        _clear_stale_staging(settings)
+        for name in feeds:
+            feed = load_feed(name)
+            ctx = Context(con, None, feed, None, run_id, date.today())
+            for cand in discover(settings.landing_dir, feed):
+                screened = screen(ctx, cand)
+                if isinstance(screened, str):
+                    work.append(_item(name, cand, screened))
+                elif screened is not None:
+                    settled.append(screened)
+            for cand in unseen(settings.landing_dir, feed):
+                if result := _record_ignored(ctx, cand):
+                    settled.append(result)
+            for specs, status in ((release, "held"), (reprocess, None)):
+                for spec in specs:
+                    for file_id, relative, sha, seq, _was in seen_files(ctx, spec, status=status):
+                        cand = landing_candidate(settings.landing_dir, relative)
+                        item = _item(name, cand, sha, file_id=file_id, delivery_seq=seq, releasing=status == "held")
+                        if item["releasing"]:
+                            item["released_by"] = released_by or {"actor": default_actor(), "reason": None}
+                        work.append(item)
+    return settled, work
+
+
+def _item(feed: str, cand: Candidate, sha: str, *, file_id: int | None = None, delivery_seq: int | None = None,
+          releasing: bool = False) -> dict:
+    return {"feed": feed, "path": cand.relative, "sha256": sha, "size": cand.size,
+            "modified_at": cand.modified_at.isoformat(), "file_id": file_id, "delivery_seq": delivery_seq,
+            "releasing": releasing}
+
+
+def prepare_work(item: dict, *, run_id: str, settings: Settings, gate, today: date | None = None) -> dict:
+    """Stage one work item (no warehouse). Returns the item with `staged` (its folder), or with `left` (why
+    it is left for the next run: still being written, or changed since discovery)."""
+    feed = load_feed(item["feed"])
+    folder = run_folder(settings, run_id) / f"{item['feed']}-{item['sha256'][:16]}"
+    shutil.rmtree(folder, ignore_errors=True)  # a retry starts again
+    again = item["file_id"] is not None
+    cand = (landing_candidate(settings.landing_dir, item["path"]) if again else
+            Candidate(settings.landing_dir / item["path"], item["path"], item["size"],
+                      datetime.fromisoformat(item["modified_at"])))
+    snapshots = run_folder(settings, run_id) / "snapshots"
+    try:
+        snap = take_snapshot(cand, snapshots)
+    except (FileChanged, OSError) as exc:
+        if again:
+            raise Gone(item["path"]) from exc
+        return {**item, "left": f"still being written or gone: {exc}"}
+    with snap:
+        if snap.sha256 != item["sha256"]:
+            if again:
+                raise Gone(item["path"])
+            return {**item, "left": "changed since it was discovered"}
+        copy = Candidate(snap.path, cand.relative, snap.size, cand.modified_at)
+        prepare(copy, item["sha256"], feed, load_region(settings.region_file), gate, today or date.today(), folder)
+    return {**item, "staged": str(folder)}
+
+
+def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None = None) -> dict | None:
+    """Publish one prepared item on the writer; its result, or None when there was nothing to do (left for
+    the next run, or published meanwhile by another run)."""
+    if prepared.get("left"):
+        log.warning("%s: %s; left for the next run", printable(prepared["path"]), printable(prepared["left"]))
+        return None
+    staged = load_staged(Path(prepared["staged"]))
+    feed = load_feed(prepared["feed"])
+    with write_session(settings) as con:
+        who = prepared.get("released_by")
+        ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
+                      released_by=Release(who["actor"], who.get("reason")) if who else None)
+        if prepared["file_id"] is None:
+            settled = settle_known(ctx, staged.candidate(), staged.sha256)
+            if not isinstance(settled, str):  # another run got there first
+                staged.remove()
+                return None if settled is None else asdict(settled)
+        result = publish_staged(ctx, staged, file_id=prepared["file_id"], delivery_seq=prepared["delivery_seq"],
+                                releasing=prepared["releasing"])
+    staged.remove()
+    return asdict(result)
+
+
+def _clear_stale_staging(settings: Settings) -> None:
+    root = staging_root(settings)
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if folder.is_dir() and not folder.is_symlink() and time.time() - folder.stat().st_mtime > STALE_AFTER_S:
+            log.info("removing %s, staged by a run that never published it", folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def release_one(path: str, *, run_id: str, settings: Settings, actor: str, reason: str | None, gate) -> list[dict]:
+    """Publish one held file anyway (its batch checks waived), recording the decision `released` by `actor`.
+    Only that file: unlike a run's `release`, no other new file of its feed is read on the way."""
+    from quality_pipeline.loading.decisions import CannotDecide, find_file, relative_path
+    from quality_pipeline.loading.ingest import _again
+
+    relative = relative_path(path, settings.landing_dir)
+    with write_session(settings) as con:
+        _file_id, feed_name, was = find_file(con, relative)
+        if was != "held":
+            raise CannotDecide(f"该文件状态为 {was}，不是 held，无需发布 / the file is {was}, not held: "
+                               f"{printable(relative)}")
+        feed = load_feed(feed_name)
+        ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, date.today(),
+                      settings.work_dir / "snapshots", Release(actor, reason))
+        results = _again(ctx, settings.landing_dir, relative, status="held")
+    return [asdict(r) for r in results]

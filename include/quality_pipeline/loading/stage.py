@@ -1,0 +1,221 @@
+"""The warehouse-free half of a file's work: read, type, drop exact duplicates, run the row rules that need no
+history, and stage the outcome in a private folder for the writer to publish (`loading.ingest`).
+
+Runs anywhere (in parallel with other files); the writer only adds what needs the warehouse: previous values
+and their rule (`suites.HISTORY_RULES`), the batch suite (it compares with the previous delivery) and the
+one transaction. A staged file is a folder: `manifest.json`, and per part `part-N.parquet` (the unique typed
+rows, index kept) with `part-N.json` (the row decisions, the rejected rows as written, the outcomes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from quality_pipeline.feeds import Feed
+from quality_pipeline.loading.discovery import Candidate
+from quality_pipeline.loading.outcomes import Issue, RowDecisions, decide_rows
+from quality_pipeline.loading.partitions import KeyPartitions, parts_for
+from quality_pipeline.parsing.coerce import typed_frame
+from quality_pipeline.parsing.errors import ExtractRejected
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
+from quality_pipeline.parsing.reader import read_extract
+from quality_pipeline.region import Region
+from quality_pipeline.validation.gate import Outcome
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Staged:
+    """What `prepare` leaves for the writer: the file's identity, how its reading went, and its parts."""
+
+    folder: Path
+    feed: str
+    relative: str
+    sha256: str
+    size: int
+    modified_at: str  # ISO
+    rejected: dict | None = None  # {"reason", "code"}: the file could not be read as the feed
+    meta: dict = field(default_factory=dict)  # header, sheets, encoding, rows_skipped, skipped, skipped_sheets
+    rows_read: int = 0
+    duplicates: int = 0
+    sheet_conflicts: int = 0
+    parts: int = 0
+
+    def candidate(self) -> Candidate:
+        return Candidate(self.folder, self.relative, self.size, datetime.fromisoformat(self.modified_at))
+
+    def raw(self, feed: Feed) -> RawExtract:
+        """The file's reading as `RawExtract` without its rows (they are in the parts)."""
+        m = self.meta
+        return RawExtract(feed, pd.DataFrame(), m.get("header", {}), {}, m.get("sheets", []), m.get("encoding"),
+                          m.get("rows_skipped", 0), m.get("skipped", {}), skipped_sheets=m.get("skipped_sheets", []),
+                          generated_by=m.get("generated_by"))
+
+    def part(self, n: int) -> StagedPart:
+        frame = pq.read_table(self.folder / f"part-{n}.parquet").to_pandas()
+        data = json.loads((self.folder / f"part-{n}.json").read_text(encoding="utf-8"))
+        return StagedPart(frame, _decisions_from(data), {int(k): v for k, v in data["raw_rows"].items()},
+                          [Outcome(**o) for o in data["outcomes"]])
+
+    def save(self) -> None:
+        data = {k: v for k, v in dataclasses.asdict(self).items() if k != "folder"}
+        (self.folder / MANIFEST).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def load_staged(folder: Path) -> Staged:
+    data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    return Staged(folder=Path(folder), **data)
+
+
+@dataclass
+class StagedPart:
+    frame: pd.DataFrame  # unique typed rows, index as when validated
+    decisions: RowDecisions
+    raw_rows: dict[int, str]  # rejected rows as written (JSON), for the quarantine
+    outcomes: list[Outcome]  # of the rules without history
+
+
+def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path) -> Staged:
+    """Read `cand` (a private snapshot whose bytes hash to `sha`) and stage it in `folder` (created, private)."""
+    folder.mkdir(parents=True, exist_ok=False, mode=0o700)
+    staged = Staged(folder, feed.name, cand.relative, sha, cand.size, cand.modified_at.isoformat())
+    n_parts = parts_for(cand.size, cand.path.suffix)
+    with KeyPartitions(n_parts, feed, region, folder) if n_parts > 1 else nullcontext() as parts:
+        try:
+            raw = read_extract(cand.path, feed, sink=parts)
+        except ExtractRejected as exc:
+            staged.rejected = {"reason": exc.reason, "code": exc.code}
+            staged.save()
+            return staged
+        staged.meta = {"header": raw.header, "sheets": raw.sheets, "encoding": raw.encoding,
+                       "rows_skipped": raw.rows_skipped, "skipped": raw.skipped, "skipped_sheets": raw.skipped_sheets,
+                       "generated_by": raw.generated_by}
+        pieces = parts.frames() if parts is not None else iter([raw.frame])
+        for piece in pieces:
+            _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today)
+            del piece  # before the next part is read: one part in memory at a time
+        if not staged.parts:  # no data rows: the suite still runs, on the empty frame, and is recorded
+            _prepare_part(staged, raw, feed, region, gate, today)
+    staged.save()
+    return staged
+
+
+def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, gate, today: date) -> None:
+    frame = typed_frame(raw, region)
+    duplicate = exact_duplicates(raw)
+    unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
+    params = row_parameters(region, today)
+    outcomes = gate.validate(f"{feed.name}.rows", unique, params, history=False)
+    decisions = decide_rows(outcomes, params)
+    staged.rows_read += len(frame)
+    staged.duplicates += int(duplicate.sum())
+    staged.sheet_conflicts += sheet_conflicts(unique, feed)
+    n = staged.parts
+    pq.write_table(_arrow(unique), staged.folder / f"part-{n}.parquet")
+    data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
+            "raw_rows": {str(idx): raw_row(raw, idx) for idx in decisions.rejected},
+            "outcomes": [_outcome_json(o) for o in outcomes]}
+    (staged.folder / f"part-{n}.json").write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    staged.parts += 1
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """The frame as Arrow, index kept. A column of values as written may mix numbers, dates and text (xlsx):
+    Arrow holds one type per column, so such a column is staged as the text each value prints as, which is
+    all that is read of it afterwards (the value as written in the quarantine and the flags)."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            try:
+                pa.array(out[name], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                out[name] = out[name].map(lambda v: v if _missing(v) else str(v))
+    return pa.Table.from_pandas(out, preserve_index=True)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _issues_json(issues: dict[int, list[Issue]]) -> dict:
+    return {str(idx): [[i.column, i.rule, i.reason] for i in found] for idx, found in issues.items()}
+
+
+def _decisions_from(data: dict) -> RowDecisions:
+    decisions = RowDecisions()
+    for target, key in ((decisions.rejected, "rejected"), (decisions.flagged, "flagged")):
+        for idx, found in data[key].items():
+            target[int(idx)].extend(Issue(*i) for i in found)
+    return decisions
+
+
+def _outcome_json(o: Outcome) -> dict:
+    """An outcome as the writer needs it: the failing rows are already decided, so their indexes stay behind."""
+    return {"expectation": o.expectation, "kwargs": o.kwargs, "meta": o.meta, "success": o.success,
+            "unexpected_count": o.unexpected_count, "observed_value": o.observed_value, "error": o.error}
+
+
+def row_parameters(region: Region, today: date) -> dict:
+    """What the row suites' `$PARAMETER`s are bound to for a run: the day, the date window, the streets."""
+    window = {name: pd.Timestamp(day) for name, day in region.date_window(today).items()}
+    return {**window, "streets": list(region.streets)}
+
+
+def sheet_conflicts(frame: pd.DataFrame, feed: Feed) -> int:
+    """Keys found on two sheets of one workbook with different values (exact copies were dropped before):
+    which sheet is right is for a person to say, never the sheet order."""
+    sheets = frame[SHEET_COLUMN]
+    if not len(frame) or sheets.nunique(dropna=True) < 2:
+        return 0
+    keyed = frame[[*feed.key, SHEET_COLUMN]].dropna()
+    per_key = keyed.groupby(list(feed.key), dropna=True)[SHEET_COLUMN].nunique()
+    return int((per_key > 1).sum())
+
+
+def exact_duplicates(raw: RawExtract) -> pd.Series:
+    """Rows identical, cell for cell, to an earlier row of the file (the row number and sheet aside)."""
+    frame = raw.frame
+    hashed = np.zeros(len(frame), dtype=np.uint64)
+    for name in frame.columns:  # column by column: selecting them all at once would copy the whole frame
+        if name not in (ROW_COLUMN, SHEET_COLUMN):
+            hashed *= np.uint64(1_000_003)  # order matters: a|b and b|a are different rows
+            hashed ^= _hash_cells(frame[name].to_numpy())
+    return pd.Series(hashed, index=frame.index).duplicated(keep="first")
+
+
+def _hash_cells(cells: np.ndarray) -> np.ndarray:
+    # Hashing the distinct values first pays off for a column of few values; for a column of mostly
+    # distinct ones (sample numbers) it is slower and builds a copy of every string (bench/results.md).
+    few = len(set(cells[:1000].tolist())) < 500
+    try:
+        return pd.util.hash_array(cells, categorize=few)
+    except TypeError:  # numbers, dates or booleans beside text (xlsx): hash what they print as
+        return pd.util.hash_array(cells.astype(str), categorize=few)
+
+
+def raw_row(raw: RawExtract, idx: int) -> str:
+    row = raw.frame.loc[idx]
+    data = {raw.header.get(k, k): (None if v is None else str(v)) for k, v in row.items()
+            if k not in (EXTRA_COLUMN,)}
+    if isinstance(row.get(EXTRA_COLUMN), str):
+        data.update(json.loads(row[EXTRA_COLUMN]))
+    return json.dumps(data, ensure_ascii=False, default=str)

@@ -1,0 +1,82 @@
+"""The per-file tasks of the ingest DAGs: prepare needs no warehouse, and discover → prepare → publish leaves
+the warehouse exactly as the one-process ingest does."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import asdict, replace
+from datetime import date
+
+import duckdb
+import pytest
+
+from quality_pipeline.demo import generate
+from quality_pipeline.feeds import all_feeds
+from quality_pipeline.loading.files import discover_work, prepare_work, publish_work, run_folder
+from quality_pipeline.loading.ingest import ingest_feed
+from quality_pipeline.warehouse.writer import writer_lock
+
+FEEDS = tuple(f.name for f in all_feeds() if f.name != "units")
+AUDIT = ("SELECT feed, path, status, reason_code, rows_read, rows_loaded, rows_held, rows_rejected, duplicates_dropped, "
+         "rows_flagged, details FROM audit.files ORDER BY path")
+
+
+def _tables(settings) -> dict[str, list]:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        out = {"audit.files": con.execute(AUDIT).fetchall()}
+        for table in ("audit.quarantine", "audit.row_flags"):
+            out[table] = con.execute(f"SELECT feed, path, row_number, rule, value FROM {table} "  # noqa: S608
+                                     "ORDER BY ALL").fetchall()
+        for feed in FEEDS:
+            out[feed] = con.execute(f"SELECT count(*) FROM raw.{feed}").fetchone()[0]  # noqa: S608
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    root = tmp_path_factory.mktemp("landing")
+    generate(root, seed=11, quarters=1, rows_per_quarter=20, defect_rate=0.15, messy=True)
+    return root
+
+
+def test_file_tasks_leave_the_warehouse_as_one_process_does(quality_env, gate, landing, tmp_path):
+    in_one = replace(quality_env, landing_dir=tmp_path / "one" / "landing", warehouse=tmp_path / "one" / "w.duckdb")
+    shutil.copytree(landing, in_one.landing_dir)
+    today = date(2026, 11, 30)
+    for feed in FEEDS:
+        ingest_feed(feed, run_id="one", settings=in_one, gate=gate, today=today)
+
+    split = replace(quality_env, landing_dir=tmp_path / "split" / "landing", warehouse=tmp_path / "split" / "w.duckdb")
+    shutil.copytree(landing, split.landing_dir)
+    results = []
+    for feed in FEEDS:  # feed by feed, as each feed's files are ordered against its previous delivery
+        settled, work = discover_work((feed,), run_id="split", settings=split)
+        assert work, feed
+        results.extend(asdict(r) for r in settled)
+        # every file prepared while another task holds the writer: prepare never waits for the warehouse
+        held, release = threading.Event(), threading.Event()
+
+        def hold(settings=split, held=held, release=release):
+            with writer_lock(settings.work_dir):
+                held.set()
+                release.wait(600)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(60)
+        try:
+            prepared = [prepare_work(item, run_id="split", settings=split, gate=gate, today=today) for item in work]
+        finally:
+            release.set()
+            holder.join()
+        assert all(p.get("staged") for p in prepared)
+        results.extend(publish_work(p, run_id="split", settings=split, gate=gate, today=today) for p in prepared)
+    assert all(results)
+    assert not any(run_folder(split, "split").glob("*-*")), "a published file's staged folder is removed"
+    assert _tables(split) == _tables(in_one)
+    statuses = {r["status"] for r in results}
+    assert "loaded" in statuses and len(results) == len(_tables(split)["audit.files"])
