@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 
+from quality_pipeline.feeds import dag_feeds
 from quality_pipeline.orchestration.defaults import (
-    DAG_FEEDS,
     DECISIONS,
     KEEP_HELD,
     WAREHOUSE_POOL,
     held_decision_timeout,
 )
 
-INGEST = [f"ingest_{source}" for source in DAG_FEEDS]
+INGEST = [f"ingest_{source}" for source in dag_feeds()]
 
 
 @pytest.fixture

@@ -37,11 +37,12 @@ def test_the_check_fails_on_a_missing_or_edited_file(tmp_path):
 
 
 def test_on_a_warehouse_the_migrations_made_it_changes_nothing_but_keeps_every_row(tmp_path):
-    """V002 made the feed tables and V006 commented them by hand: the generated SQL must agree to the letter."""
+    """V002 made the feed tables, V006 commented them and V009 added withdrawals by hand: the generated SQL must agree
+    to the letter."""
     old = tmp_path / "migrations"
     old.mkdir()
     for version, _, path in available():
-        if version <= 8:
+        if version <= 9:  # the hand-written ones, before V010 made the feeds' SQL the source
             (old / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     con = duckdb.connect()
     migrate(con, old)
