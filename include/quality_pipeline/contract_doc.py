@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from quality_pipeline.feeds import Column, Feed, all_feeds, unit_families
+from quality_pipeline.feeds import PERIOD_SNAPSHOT, Column, Feed, all_feeds, unit_families
 from quality_pipeline.settings import PROJECT_ROOT
 from quality_pipeline.validation import never_falls
 
@@ -64,11 +64,19 @@ def _rules(feed: Feed, col: Column) -> str:
     return "; ".join(out)
 
 
+def _delivery(feed: Feed) -> str:
+    """The feed's delivery semantics in one sentence (see "Deliveries: increments and period snapshots")."""
+    if feed.delivery == PERIOD_SNAPSHOT:
+        return (f"Delivery: **period snapshot** by the {feed.period} of {feed.event_date} (a file restates each "
+                f"{feed.period} it has rows of, whole).")
+    return "Delivery: **increment** (a file adds rows; a row restates its own key only)."
+
+
 def render_columns() -> str:
     lines = []
     for feed in all_feeds():
         lines += [f"### {feed.name} — {feed.title_zh} (`{feed.folder}/`)", "",
-                  f"One row is {feed.grain}; key: {', '.join(feed.key)}.", "",
+                  f"One row is {feed.grain}; key: {', '.join(feed.key)}. {_delivery(feed)}", "",
                   "| column | type | header | aliases | units | rules |", "|---|---|---|---|---|---|"]
         for col in feed.columns:
             kind = col.type + (", req" if col.required else "")

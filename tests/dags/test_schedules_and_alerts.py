@@ -110,8 +110,9 @@ def test_ingest_params(dags, source):
     feeds = params.get_param("feeds")
     assert feeds.value == list(DAG_FEEDS[source])
     assert feeds.schema["items"]["enum"] == list(DAG_FEEDS[source]) and feeds.schema["minItems"] == 1
-    for name in ("release", "reprocess"):
+    for name in ("release", "reprocess", "withdraw"):
         assert params.get_param(name).value == [] and params.get_param(name).schema["type"] == "array"
+    assert params.get_param("reason").value == "" and params.get_param("reason").schema["type"] == "string"
 
 
 def test_quarterly_params(dags):

@@ -57,9 +57,14 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
         con.close()
 
 
-def _release(path: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quality_pipeline.release", path], capture_output=True, text=True,
-                          env=os.environ.copy(), timeout=600)
+def _release(path: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quality_pipeline.release", *args, path], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=600)
+
+
+def _withdraw(path: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quality_pipeline.withdraw", *args, "--", path], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=900)
 
 
 def test_make_release_publishes_a_held_file_through_its_dag(quality_env, airflow_db):
@@ -71,15 +76,34 @@ def test_make_release_publishes_a_held_file_through_its_dag(quality_env, airflow
     assert early.returncode == 2 and "no warehouse yet" in early.stdout
     assert _start("ingest_product_sampling").communicate(timeout=600)[0].count("make release FILE=") == 1
 
-    done = _release(str(s.landing_dir / name))  # the path as the landing folder shows it works too
+    # the path as the landing folder shows it works too
+    done = _release(str(s.landing_dir / name), "--by", "审核员", "--reason", "核对无误")
     assert done.returncode == 0, done.stdout[-3000:]
     assert f"releasing {name} through ingest_product_sampling" in done.stdout
     assert "ingest_product_sampling: success" in done.stdout
     con = duckdb.connect(str(s.warehouse), read_only=True)
     try:
-        assert con.execute("SELECT path, status FROM audit.files").fetchall() == [(name, "loaded")]
+        assert con.execute("SELECT path, status, decision, decided_by, decision_reason, decided_at IS NOT NULL "
+                           "FROM audit.files").fetchall() == [(name, "loaded", "released", "审核员", "核对无误", True)]
     finally:
         con.close()
     again = _release(name)
     assert again.returncode == 2 and "the file is loaded, not held" in again.stdout
     assert "not inside the landing folder" in _release("/etc/passwd").stdout
+
+    # make withdraw: refused without a reason or for an unknown path (before any run), then done, then refused
+    assert _withdraw(name).returncode == 2
+    unknown = _withdraw("product_sampling/nope.csv", "--reason", "x")
+    assert unknown.returncode == 2 and "no file with this path" in unknown.stdout
+    gone = _withdraw(name, "--reason", "测试文件 / a test file", "--by", "王工")
+    assert gone.returncode == 0, gone.stdout[-3000:]
+    assert "ingest_product_sampling: success" in gone.stdout and "quarterly_indicators: success" in gone.stdout
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT status, decision, decided_by, decision_reason FROM audit.files").fetchall() == [
+            ("withdrawn", "withdrawn", "王工", "测试文件 / a test file")]
+        assert con.execute("SELECT count(*) FROM core.product_sampling").fetchone() == (0,)
+    finally:
+        con.close()
+    twice = _withdraw(name, "--reason", "again")
+    assert twice.returncode == 2 and "already withdrawn" in twice.stdout

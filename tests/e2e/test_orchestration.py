@@ -101,6 +101,9 @@ def test_feeds_and_reprocess_params(quality_env, dagbag):
     ("ingest_enforcement", {"feeds": ["product_sampling"]}),
     ("ingest_enforcement", {"feeds": []}),
     ("ingest_remediation", {"reprocess": "remediation/projects/a.xlsx"}),
+    ("ingest_product_sampling", {"withdraw": "product_sampling/a.xlsx"}),
+    ("ingest_product_sampling", {"withdraw": [""]}),
+    ("ingest_product_sampling", {"reason": ["wrong district"]}),
     ("quarterly_indicators", {"quarters": ["2026Q5"]}),
     ("quarterly_indicators", {"publish_vintage": "yes"}),
 ])

@@ -45,6 +45,9 @@ def _fingerprint(path) -> dict[str, str]:
         con.close()
 
 
+Q2_DAY = "2026-05-06"  # a file of another quarter than sampling_row's 2026Q3: it restates no key of the first file
+
+
 def _count(settings, sql: str, params=None):
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
@@ -60,7 +63,9 @@ def _landing_file(settings, name, rows, mtime):
 def test_held_delivery_is_not_published_until_released(quality_env, gate):
     s = quality_env
     _landing_file(s, "good.csv", [sampling_row(i) for i in range(10)], 1_000)
-    bad_rows = [sampling_row(100 + i) for i in range(6)] + [sampling_row(200 + i, day="not a date") for i in range(4)]
+    # another quarter's sheet: a period snapshot of 2026Q2, so it withdraws nothing of 2026Q3 when released
+    bad_rows = [sampling_row(100 + i, day=Q2_DAY) for i in range(6)] + [sampling_row(200 + i, day="not a date")
+                                                                        for i in range(4)]
     _landing_file(s, "mostly_bad.csv", bad_rows, 2_000)
     results = {r.path: r for r in ingest_feed(FEED, run_id="r1", settings=s, gate=gate)}
     held = results[f"{FEED}/mostly_bad.csv"]
@@ -91,7 +96,8 @@ def test_redelivery_is_a_noop_and_corrections_make_the_newest_current(quality_en
     assert {k: v for k, v in after.items() if k != "audit.files"} == {
         k: v for k, v in before.items() if k != "audit.files"}
 
-    corrected = [sampling_row(i, conclusion="不合格") for i in range(3)]
+    # sampling sheets are period snapshots: the corrected sheet restates the quarter whole
+    corrected = [sampling_row(i, conclusion="不合格") for i in range(3)] + [sampling_row(i) for i in range(3, 10)]
     _landing_file(s, "q3 更正.csv", corrected, 3_000)
     ingest_feed(FEED, run_id="r3", settings=s, gate=gate)
     current = dict(_count(s, "SELECT sample_no, conclusion FROM core.product_sampling"))
@@ -138,7 +144,7 @@ def test_kill_9_leaves_last_good_state_and_next_run_completes(quality_env, gate,
     _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
     ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
     good = _fingerprint(s.warehouse)
-    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(10)], 2_000)
+    _landing_file(s, "second.csv", [sampling_row(100 + i, day=Q2_DAY) for i in range(10)], 2_000)  # adds 2026Q2
 
     _kill_at(tmp_path, pause_at)
     assert _fingerprint(s.warehouse) == good  # the published file never saw the killed run
@@ -279,7 +285,7 @@ def test_a_working_copy_duckdb_cannot_open_is_rebuilt_from_the_published_file(qu
     with pytest.raises(duckdb.Error, match="replaying WAL"):
         duckdb.connect(str(working))
 
-    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(5)], 2_000)
+    _landing_file(s, "second.csv", [sampling_row(100 + i, day=Q2_DAY) for i in range(5)], 2_000)
     with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"):
         results = ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
     assert [(r.path, r.status) for r in results] == [(f"{FEED}/second.csv", "loaded")]
@@ -305,7 +311,7 @@ def test_a_reader_holding_the_warehouse_never_blocks_a_load_nor_sees_half_of_it(
     reader = subprocess.Popen([sys.executable, "-c", _READER, str(s.warehouse)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     assert reader.stdout.readline().strip() == "10"
-    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(15)], 2_000)
+    _landing_file(s, "second.csv", [sampling_row(100 + i, day=Q2_DAY) for i in range(15)], 2_000)
     results = ingest_feed(FEED, run_id="r2", settings=s, gate=gate)  # must not fail on the reader's lock
     assert [r.status for r in results] == ["loaded"]
     out, _ = reader.communicate("go\n", timeout=60)
@@ -366,7 +372,7 @@ def test_an_analyst_who_wrote_to_the_published_file_and_died_changes_nothing_rea
     wal = s.warehouse.with_name(s.warehouse.name + ".wal")
     assert wal.exists()  # the analyst's uncheckpointed changes
 
-    _landing_file(s, "second.csv", [sampling_row(100 + i) for i in range(5)], 2_000)
+    _landing_file(s, "second.csv", [sampling_row(100 + i, day=Q2_DAY) for i in range(5)], 2_000)
     ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
     assert not wal.exists()
     assert stat.S_IMODE(s.warehouse.stat().st_mode) == 0o444

@@ -31,7 +31,7 @@ from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import read_extract
 from tests.hostile import builders as xl
-from tests.support.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
+from tests.support.extracts import SAMPLING_HEADER, as_increments, sampling_row, write_sampling_csv
 
 FEED = "product_sampling"
 SAMPLING = load_feed(FEED)
@@ -337,6 +337,7 @@ def hostile_run(tmp_path_factory, gate) -> Run:
         from quality_pipeline.settings import load_settings
 
         settings = load_settings()
+        as_increments(mp)
         folder = settings.landing_dir / FEED
         folder.mkdir(parents=True)
         fifo = tmp / "linked-workbook.fifo"

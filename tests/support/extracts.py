@@ -22,3 +22,15 @@ def write_sampling_csv(path: Path, rows: list[list[str]], *, mtime: float | None
     if mtime is not None:
         os.utime(path, (mtime, mtime))
     return path
+
+
+def as_increments(monkeypatch) -> None:
+    """Ingest every feed as an increment: for tests of how one file is read, where each file of a quarter is a
+    case of its own rather than a restatement of the quarter (which would withdraw the other cases' keys)."""
+    import dataclasses
+
+    from quality_pipeline.feeds import INCREMENT, load_feed
+    from quality_pipeline.loading import ingest
+
+    monkeypatch.setattr(ingest, "load_feed",
+                        lambda name: dataclasses.replace(load_feed(name), delivery=INCREMENT, period=None))

@@ -11,7 +11,7 @@ def test_gx_no_longer_fingerprints_each_frame(gate):
     from great_expectations.execution_engine import pandas_execution_engine
 
     assert pandas_execution_engine.HASH_THRESHOLD == 0
-    summary = pd.DataFrame([{"rows_read": 10, "rejected_share": 0.0, "rows_vs_previous": None, "columns_dropped": 0,
+    summary = pd.DataFrame([{"rows_read": 10, "rejected_share": 0.0, "keys_vs_period": None, "columns_dropped": 0,
                              "sheet_conflicts": 0}])
     outcomes = gate.validate("product_sampling.batch", summary, {})
     assert outcomes and all(o.error is None for o in outcomes)
@@ -23,11 +23,11 @@ def test_gx_no_longer_fingerprints_each_frame(gate):
 def test_gx_metric_cache_is_emptied_after_each_validation(gate):
     """GX keeps the resolved metrics (row masks, unexpected values) of a validation until the next one; the
     gate drops them at once, and must not reuse anything stale."""
-    frame = pd.DataFrame({"rows_read": [10], "rejected_share": [0.5], "rows_vs_previous": [0.1],
+    frame = pd.DataFrame({"rows_read": [10], "rejected_share": [0.5], "keys_vs_period": [0.1],
                           "columns_dropped": [0], "sheet_conflicts": [0]})
     first = gate.validate("product_sampling.batch", frame, {})
     engine = gate._asset.datasource.get_execution_engine()
     assert isinstance(engine._metric_cache, dict) and not engine._metric_cache
     assert not engine.batch_manager.batch_data_cache
-    second = gate.validate("product_sampling.batch", frame.assign(rejected_share=0.0, rows_vs_previous=1.0), {})
+    second = gate.validate("product_sampling.batch", frame.assign(rejected_share=0.0, keys_vs_period=1.0), {})
     assert [o.success for o in first] != [o.success for o in second]  # nothing stale is reused

@@ -14,7 +14,7 @@ from quality_pipeline.demo.model import FilePlan
 from quality_pipeline.demo.periods import window
 from quality_pipeline.demo.records import Spec, enforcement_cases, enforcement_inspections, product_sampling
 from quality_pipeline.demo.remediation import remediation_projects, water_quality
-from quality_pipeline.demo.rounds import correction_of, round_two
+from quality_pipeline.demo.rounds import correction_of, round_two, top_up, wrong_delivery
 from quality_pipeline.demo.truth import FileTruth, Truth, file_truth
 from quality_pipeline.demo.writers import csv_bytes, xlsx_bytes
 from quality_pipeline.feeds import load_feed
@@ -66,11 +66,15 @@ def _write(landing: Path, rel: str, data: bytes, mtime: float, *, keep_existing:
 def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", quarters: int = 4,
              rows_per_quarter: int = 120, defect_rate: float = 0.05, messy: bool = True,
              region: Region | None = None, round: int = 1, merged_body: bool = False,
-             correct: str | None = None) -> Truth:
+             correct: str | None = None, drop_keys: int = 0, wrong_file: bool = False,
+             small_top_up: bool = False) -> Truth:
     """Write delivery round `round` into `landing_dir` (round 2 adds to round 1) and return the truth.
 
-    `correct` (a quarter, round 1 only) adds one corrected sampling sheet of that quarter, sent last; the
-    round-1 files already in the folder must be the same as this call's (the same arguments otherwise).
+    `correct` (a quarter, round 1 only) adds one corrected sampling sheet of that quarter, sent last, which
+    annuls `drop_keys` tested batches (left out of the sheet, so withdrawn); the round-1 files already in the
+    folder must be the same as this call's (the same arguments otherwise). `wrong_file` adds a test file
+    delivered by mistake (its FileTruth's `withdraw` says why a person withdraws it; the indicators are those
+    after the withdrawal), `small_top_up` a two-row top-up of the last month's inspection log.
     """
     if round not in (1, 2):
         raise ValueError("round must be 1 or 2")
@@ -99,16 +103,33 @@ def generate(landing_dir: Path, *, seed: int = 7, end_quarter: str = "2026Q3", q
     if correct:
         if round != 1:
             raise ValueError("a correction follows round 1: use round=1 with correct")
-        plan = correction_of(spec, plans, correct)
+        plan = correction_of(spec, plans, correct, drop=drop_keys)
         data, truth = render(plan, region, messy=False, merged_body=False)
         _write(landing, plan.path, data, plan.mtime.timestamp(), keep_existing=False)
+        truth.dropped = plan.extra["dropped"]
+        files.append(truth)
+        delivered.append(plan)
+    elif drop_keys:
+        raise ValueError("drop_keys needs correct (the quarter whose corrected sheet drops them)")
+    for wanted, make in ((wrong_file, wrong_delivery), (small_top_up, top_up)):
+        if not wanted:
+            continue
+        if round != 1:
+            raise ValueError("a wrong file or a top-up follows round 1: use round=1")
+        plan = make(spec, delivered)
+        data, truth = render(plan, region, messy=False, merged_body=False)
+        _write(landing, plan.path, data, plan.mtime.timestamp(), keep_existing=False)
+        truth.withdraw = plan.extra.get("withdraw")
+        if truth.withdraw:
+            plan.extra["outcome"] = "withdrawn"
         files.append(truth)
         delivered.append(plan)
     files.sort(key=lambda f: (f.round, f.mtime, f.path))
     delivered.sort(key=lambda p: (p.round, p.mtime, p.path))
     params = {"seed": seed, "end_quarter": end_quarter, "quarters": quarters,
               "rows_per_quarter": rows_per_quarter, "defect_rate": defect_rate, "messy": messy,
-              "merged_body": merged_body, "round": round, "correct": correct}
+              "merged_body": merged_body, "round": round, "correct": correct, "drop_keys": drop_keys,
+              "wrong_file": wrong_file, "small_top_up": small_top_up}
     return Truth(
         params=params,
         region={"code": region.code, "name": region.name, "streets": list(region.streets)},

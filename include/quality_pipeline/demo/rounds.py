@@ -166,12 +166,14 @@ def round_two(spec: Spec, plans: list[FilePlan], rendered: dict[str, bytes], tru
     return out
 
 
-def correction_of(spec: Spec, plans: list[FilePlan], quarter: str) -> FilePlan:
+def correction_of(spec: Spec, plans: list[FilePlan], quarter: str, drop: int = 0) -> FilePlan:
     """A corrected product-sampling sheet for an earlier, already reported `quarter`, sent after every file.
 
     It restates that quarter's last sampling file with its defects fixed and a few conclusions changed, so
     the quarter's figures are restated (and its vintage shows the difference) while every other quarter keeps
-    its figures.
+    its figures. With `drop`, that many tested batches (passed or failed) are annulled: the sheet leaves them
+    out, and as sampling sheets are period snapshots they are withdrawn (the pass rate's denominator falls by
+    `drop`); `plan.extra["dropped"]` lists their sample numbers.
     """
     sampled = [p for p in plans if p.feed == "product_sampling" and p.sort_key == quarter]
     if not sampled:
@@ -179,9 +181,53 @@ def correction_of(spec: Spec, plans: list[FilePlan], quarter: str) -> FilePlan:
     original = sampled[-1]
     period = original.period
     last = max(p.mtime for p in plans)
-    plan = FilePlan(original.feed, period, original.sort_key, _corrected_sampling(spec.rng(f"correct:{quarter}"),
-                                                                                   original),
+    rows = _corrected_sampling(spec.rng(f"correct:{quarter}"), original)
+    tested = [r for r in rows if r.values["conclusion"] in ("合格", "不合格")]
+    dropped = tested[:drop] if drop > 0 else []
+    plan = FilePlan(original.feed, period, original.sort_key, [r for r in rows if r not in dropped],
                     path=unique(f"product_sampling/{period}抽检结果更正.xlsx", {p.path for p in plans}),
                     fmt="xlsx", round=2, index=0)
+    plan.extra["dropped"] = [r.values["sample_no"] for r in dropped]
     plan.mtime = at(last.date() + timedelta(days=1), 9)
     return plan
+
+
+def _last_month(spec: Spec) -> tuple[int, int]:
+    return spec.months[-1]
+
+
+def _inspections_file(spec: Spec, rng: random.Random, path: str, prefix: str, count: int, when) -> FilePlan:
+    from quality_pipeline.demo.records import inspection_record
+
+    year, month = _last_month(spec)
+    rows = []
+    for i in range(count):
+        values = inspection_record(rng, spec, year, month, i + 1)
+        values["inspection_no"] = f"{prefix}{year}{month:02d}{i + 1:03d}"
+        rows.append(Row(values))
+    rows.sort(key=lambda r: (r.values["inspection_date"], r.values["inspection_no"]))
+    plan = FilePlan("enforcement_inspections", f"{year}年{month}月", f"{year}-{month:02d}", rows, path=path,
+                    fmt="csv", encoding="utf-8", round=2, index=0)
+    plan.mtime = when
+    return plan
+
+
+def wrong_delivery(spec: Spec, plans: list[FilePlan]) -> FilePlan:
+    """A test file sent by mistake into the inspection logs (rows that look real, keys no office uses): it
+    loads, and a person must withdraw it. `plan.extra["withdraw"]` is the reason a person would give."""
+    last = max(p.mtime for p in plans if p.mtime)
+    year, month = _last_month(spec)
+    plan = _inspections_file(spec, spec.rng("wrong_delivery"), unique(
+        f"enforcement/inspections/测试数据_{year}{month:02d}（请勿使用）.csv", {p.path for p in plans}), "TEST", 12,
+        at(last.date() + timedelta(days=1), 11))
+    plan.extra["withdraw"] = "测试文件误报 / a test file delivered by mistake"
+    return plan
+
+
+def top_up(spec: Spec, plans: list[FilePlan]) -> FilePlan:
+    """A small monthly top-up of the inspection log (two late entries): an increment, so loaded, never held."""
+    last = max(p.mtime for p in plans if p.mtime)
+    year, month = _last_month(spec)
+    return _inspections_file(spec, spec.rng("top_up"), unique(
+        f"enforcement/inspections/{year}年{month}月执法检查记录补报.csv", {p.path for p in plans}), "BB", 2,
+        at(last.date() + timedelta(days=1), 14))

@@ -42,6 +42,8 @@ class FileTruth:
     rejected: list[RowIssue] = field(default_factory=list)
     flagged: list[RowIssue] = field(default_factory=list)
     merged_cells: list[dict] = field(default_factory=list)  # body merges: the value applies to every row
+    dropped: list[str] = field(default_factory=list)  # keys a period snapshot leaves out: withdrawn
+    withdraw: str | None = None  # a wrongly delivered file: why a person withdraws it (the truth is after that)
 
     @classmethod
     def from_dict(cls, data: dict) -> FileTruth:
