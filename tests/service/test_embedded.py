@@ -206,6 +206,19 @@ def _held_csv(landing: Path, name: str, seed: int) -> str:
     return f"product_sampling/{name}"
 
 
+def _parked(api, ti: dict, timeout_s: float = 300) -> None:
+    """Until the decision task is parked (awaiting input) and the scheduler has had time to take in its worker's
+    exit. An answer landing in between (seconds after the request appears: only a script is that fast) meets a
+    race in Airflow 3.3.2: the worker's `success` finds the task queued again by the answer, and it is failed."""
+    path = (f"/api/v2/dags/{ti['dag_id']}/dagRuns/{urllib.parse.quote(ti['dag_run_id'], safe='')}"
+            f"/taskInstances/{ti['task_id']}/{ti['map_index']}")
+    deadline = time.monotonic() + timeout_s
+    while api.get(path)["state"] != "awaiting_input":
+        assert time.monotonic() < deadline, api.get(path)
+        time.sleep(2)
+    time.sleep(20)  # several scheduler heartbeats (2 s here)
+
+
 def _decide(api, dag_id: str, run: str, path: str, chosen: str, reason: str) -> dict:
     """Wait for the run's decision about `path`, check what it shows, answer it through the REST API."""
     (request,) = api.wait_for_hitl(dag_id, run, timeout_s=600)
@@ -216,6 +229,7 @@ def _decide(api, dag_id: str, run: str, path: str, chosen: str, reason: str) -> 
     assert "| 10 | 4 | 6 | 0 |" in body  # read, ready to load, rejected, duplicates
     assert "2026-02-30" in body  # a sample of the rejected rows, as written
     assert "validation" in body and "index.html" in body  # where its validation pages are
+    _parked(api, request["task_instance"])
     answered = api.answer_hitl(request, [chosen], {"reason": reason})
     assert answered["chosen_options"] == [chosen] and answered["responded_by"]["name"] == ADMIN_USER
     return request
