@@ -152,8 +152,22 @@ def dagbag():
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Demo:
-    """The demo district generated, ingested and computed once per session; read it, never change it."""
-    return build_demo(tmp_path_factory.mktemp("demo"))
+    """The demo district generated, ingested and computed once per session, shared by the xdist workers (the
+    first to need it builds it, the others wait on a lock and read it); read it, never change it."""
+    import fcntl
+    import pickle
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # the session's folder, not the worker's
+    root, done = shared / "demo", shared / "demo.truth.pickle"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way in another worker
+            built = build_demo(root)
+            done.write_bytes(pickle.dumps(built.truth))
+            return built
+    return Demo(root, pickle.loads(done.read_bytes()))  # noqa: S301 - written by this session's own workers
 
 
 @pytest.fixture
