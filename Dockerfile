@@ -20,12 +20,12 @@ WORKDIR /opt/project
 # Dependencies first (a layer that changes only with the lock file), then the project itself. `uv sync`
 # installs the project editable, so the package finds warehouse/ and expectations/ beside it.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --no-install-project --compile-bytecode
 COPY dags ./dags
 COPY include ./include
 COPY expectations ./expectations
 COPY warehouse ./warehouse
-RUN uv sync --frozen --no-dev \
+RUN uv sync --frozen --no-dev --compile-bytecode \
     && mkdir -p /opt/airflow/logs /opt/airflow/config /data/landing /data/warehouse /data/reports \
     && chown -R airflow:0 /opt/airflow /data \
     && chmod -R g=u /opt/airflow /data

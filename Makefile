@@ -38,15 +38,18 @@ LANDING_ABS := $(abspath $(QUALITY_LANDING_DIR))
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(BIN)/.synced: pyproject.toml uv.lock
+# --compile-bytecode: the packages' .pyc files are written once, here. Without them every Python process
+# compiles what it imports from source whenever .pyc files cannot be written (PYTHONDONTWRITEBYTECODE=1, as
+# many containers set it): 5-20 s of CPU for each process importing Airflow or Great Expectations.
+$(BIN)/.synced-bytecode: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	@echo "installing the locked dependencies into .venv (uv sync --frozen) ..."
-	@uv sync --frozen --quiet --python $(PYTHON)
+	@echo "installing the locked dependencies into .venv (uv sync --frozen --compile-bytecode) ..."
+	@uv sync --frozen --quiet --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-install: $(BIN)/.synced ## Create .venv from the lock file (installs uv with pip if missing)
+install: $(BIN)/.synced-bytecode ## Create .venv from the lock file (installs uv with pip if missing)
 
-$(AIRFLOW_HOME)/.initialized: $(BIN)/.synced
+$(AIRFLOW_HOME)/.initialized: $(BIN)/.synced-bytecode
 	@mkdir -p $(AIRFLOW_HOME)
 	@echo "initialising Airflow metadata DB in $(AIRFLOW_HOME) ..."
 	@$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1)
@@ -109,16 +112,36 @@ lint: install ## ruff
 	$(BIN)/ruff format --check dags
 
 # pytest-xdist, one worker per core, a test file at a time per worker (`--dist loadfile`: a module's fixtures
-# are built once). The service tier starts whole Airflow topologies: it runs afterwards, in one process.
+# are built once). The service tier starts whole Airflow topologies, which mostly wait on Airflow's own loops:
+# `make test` runs it in one process of its own *alongside* the other tiers (its output is printed when it
+# ends, and kept in test-artifacts/service-tier.log); the target fails if either part fails. SERVICE=after runs
+# it afterwards instead, as before (a slower machine, or a service test to watch alone).
+# Hypothesis draws 50 examples per property in test-fast and 300 in make test (HYPOTHESIS_PROFILE).
 # PYTEST_ARGS passes options through: `make test-fast PYTEST_ARGS=--lf`.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
+SERVICE ?= alongside
 PYTEST := $(BIN)/python -m pytest
 PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+SERVICE_LOG := test-artifacts/service-tier.log
+# The service tier keeps its own pytest cache, so two sessions at once never overwrite each other's last failures.
+SERVICE_TIER := $(PYTEST) tests/service -o cache_dir=.pytest_cache/service $(PYTEST_ARGS)
 
-test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile; then service)
-	$(PYTEST) $(PARALLEL) -m "not service" $(PYTEST_ARGS)
-	$(PYTEST) tests/service $(PYTEST_ARGS)
+test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile; service alongside)
+ifeq ($(SERVICE),after)
+	HYPOTHESIS_PROFILE=full $(PYTEST) $(PARALLEL) -m "not service" $(PYTEST_ARGS)
+	$(SERVICE_TIER)
+else
+	@mkdir -p test-artifacts
+	@echo "tests/service: started alongside the other tiers, output in $(SERVICE_LOG) (printed when both end)"
+	@$(SERVICE_TIER) > $(SERVICE_LOG) 2>&1 & service=$$!; \
+	HYPOTHESIS_PROFILE=full $(PYTEST) $(PARALLEL) -m "not service" $(PYTEST_ARGS); tiers=$$?; \
+	wait $$service; services=$$?; \
+	echo "================ tests/service (ran alongside; $(SERVICE_LOG)) ================"; \
+	cat $(SERVICE_LOG); \
+	echo "make test: unit/dags/e2e/hostile exit $$tiers, service exit $$services"; \
+	test $$tiers -eq 0 -a $$services -eq 0
+endif
 
 test-fast: install lint ## ruff, then the unit and DAG-policy tiers (tests/unit, tests/dags) but the slow tests: no DAG run, no service
 	$(PYTEST) $(PARALLEL) -m "not slow" tests/unit tests/dags $(PYTEST_ARGS)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support import ARTIFACTS, DAGS_DIR, TESTS_DIR
 from tests.support.demo import Demo, build_demo, copy_demo, use_folder
@@ -33,6 +35,20 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 for var in ("QUALITY_LANDING_DIR", "QUALITY_WAREHOUSE", "QUALITY_REPORTS_DIR", "QUALITY_REGION_FILE"):
     os.environ.pop(var, None)
+
+
+# `make test` starts the service tier in the background, where a shell starts it with Ctrl-C ignored: take Ctrl-C
+# back, so that it stops that run too, through the fixtures' clean-up (the topologies are stopped, not orphaned).
+if "PYTEST_XDIST_WORKER" not in os.environ and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Property tests: how many examples each property draws. `fast` for the edit-test loop and `make test-fast`;
+# `make test` runs `full` (HYPOTHESIS_PROFILE=full), the depth the properties were written with; `deep` is for a
+# night's search. A failure is replayed from the example Hypothesis prints, not from a database.
+settings.register_profile("fast", max_examples=50, deadline=None, database=None)
+settings.register_profile("full", max_examples=300, deadline=None, database=None)
+settings.register_profile("deep", max_examples=3000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 
 def tier_of(path: Path) -> str | None:
@@ -82,15 +98,44 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+_AIRFLOW_DB_SETUP = (["db", "migrate"], ["pools", "set", "quality_warehouse", "1", "one writer"])
+
+
+def _airflow_db_template(config) -> Path:
+    """A migrated Airflow metadata DB (SQLite, with the warehouse pool), made once and kept in pytest's cache,
+    keyed by the Airflow version and the set-up commands: `airflow db migrate` takes two Airflow imports and
+    most of a minute of CPU, and its result depends on nothing else. Workers wait on a lock while one builds it."""
+    import fcntl
+    import hashlib
+    import importlib.metadata
+
+    key = hashlib.sha256(repr((importlib.metadata.version("apache-airflow"), _AIRFLOW_DB_SETUP)).encode()).hexdigest()
+    folder = (config.cache.mkdir("airflow-db") if getattr(config, "cache", None) else _session_home / "airflow-db")
+    folder.mkdir(parents=True, exist_ok=True)
+    template = folder / f"{key[:16]}.db"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            home = Path(tempfile.mkdtemp(prefix="airflow-db-", dir=folder))
+            env = {**os.environ, "AIRFLOW_HOME": str(home)}
+            env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+            airflow = Path(sys.executable).with_name("airflow")
+            for args in _AIRFLOW_DB_SETUP:
+                done = subprocess.run([str(airflow), *args], capture_output=True, text=True, env=env)
+                assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+            (home / "airflow.db").replace(template.with_suffix(".tmp"))
+            template.with_suffix(".tmp").replace(template)
+            shutil.rmtree(home, ignore_errors=True)
+    return template
+
+
 @pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """`airflow db migrate` once per session (per xdist worker) into this process's temporary AIRFLOW_HOME."""
+def airflow_db(pytestconfig) -> Path:
+    """A migrated Airflow metadata DB in this process's temporary AIRFLOW_HOME (one per xdist worker): a copy of
+    the cached template (`_airflow_db_template`), so `airflow db migrate` runs once per Airflow version."""
     home = Path(os.environ["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    airflow = Path(sys.executable).with_name("airflow")
-    for args in (["db", "migrate"], ["pools", "set", "quality_warehouse", "1", "one writer"]):
-        done = subprocess.run([str(airflow), *args], capture_output=True, text=True, env=os.environ.copy())
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    shutil.copyfile(_airflow_db_template(pytestconfig), home / "airflow.db")
     return home
 
 
@@ -107,8 +152,22 @@ def dagbag():
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Demo:
-    """The demo district generated, ingested and computed once per session; read it, never change it."""
-    return build_demo(tmp_path_factory.mktemp("demo"))
+    """The demo district generated, ingested and computed once per session, shared by the xdist workers (the
+    first to need it builds it, the others wait on a lock and read it); read it, never change it."""
+    import fcntl
+    import pickle
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # the session's folder, not the worker's
+    root, done = shared / "demo", shared / "demo.truth.pickle"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way in another worker
+            built = build_demo(root)
+            done.write_bytes(pickle.dumps(built.truth))
+            return built
+    return Demo(root, pickle.loads(done.read_bytes()))  # noqa: S301 - written by this session's own workers
 
 
 @pytest.fixture

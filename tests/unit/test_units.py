@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from quality_pipeline.feeds import load_feed, unit_families
@@ -125,7 +125,6 @@ _FORMS = ["{h}({u})", "{h}（{u}）", "{h}[{u}]", "{h}【{u}】", "{h}/{u}", "{h
 _UNKNOWN = ["美元", "百元", "角", "港币", "万美元", "USD", "吨", "元/吨"]
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     spelling=st.sampled_from(load_feed("enforcement_cases").column("fine").spellings),
     form=st.sampled_from(_FORMS),

@@ -14,7 +14,7 @@ from quality_pipeline.parsing.uscc import (
     uscc_is_valid,
 )
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
+PROPERTY = settings()  # examples per property: the Hypothesis profile (tests/conftest.py)
 
 # 91350100M000100Y43 by hand: values 9 1 3 5 0 1 0 0 M=21 0 0 0 1 0 0 Y=30 4 times the weights
 # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28 sum to 9+3+27+135+26+420+8+900+112 = 1640;

@@ -29,7 +29,7 @@ from quality_pipeline.parsing.values import (
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
 
-PROPERTY = settings(max_examples=300, deadline=None, database=None)
+PROPERTY = settings()  # examples per property: the Hypothesis profile (tests/conftest.py)
 FULL_WIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 FOREIGN_UNITS = ["美元", "USD", "角", "分", "kg", "吨", "港币", "%", "m²", "个月", "万美元", "元/吨"]
 

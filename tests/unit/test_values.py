@@ -28,7 +28,7 @@ from quality_pipeline.parsing.values import (
     text_list_items,
 )
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
+PROPERTY = settings()  # examples per property: the Hypothesis profile (tests/conftest.py)
 MEASURES = ("控源截污", "内源治理", "生态修复", "活水保质")
 EXCEL_EPOCH = date(1899, 12, 30)
 

@@ -33,11 +33,18 @@ class AirflowApi:
             headers["Authorization"] = f"Bearer {self.token}"
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise ApiError(f"{method} {path}: HTTP {exc.code} {exc.read()[:500]!r}") from None
+        attempts = 3 if method == "GET" else 1  # a read is asked again when a busy api-server misses the timeout
+        for attempt in range(1, attempts + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+                    raw = response.read()
+                break
+            except urllib.error.HTTPError as exc:
+                raise ApiError(f"{method} {path}: HTTP {exc.code} {exc.read()[:500]!r}") from None
+            except (TimeoutError, urllib.error.URLError):
+                if attempt == attempts:
+                    raise
+                time.sleep(2)
         return json.loads(raw) if raw else {}
 
     def get(self, path: str, **query) -> dict:
