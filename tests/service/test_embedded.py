@@ -240,11 +240,14 @@ def test_a_held_file_is_decided_through_the_rest_api(embedded):
     held file, answered `withdraw`, is withdrawn. Who and when are in audit.files."""
     api, dag = embedded.api(), "ingest_product_sampling"
     api.wait_for_dags([dag])
-    api.unpause(dag)
     landing = Path(embedded.env["QUALITY_LANDING_DIR"])
 
     first = _held_csv(landing, "held-1.csv", 100)
-    run = api.trigger(dag)
+    if api.get(f"/api/v2/dags/{dag}")["is_paused"]:  # run alone: tonight's run is ours, the scheduler adds none
+        run = api.trigger(dag, logical_date=latest_night())
+        api.unpause(dag)
+    else:
+        run = api.trigger(dag)
     _decide(api, dag, run, first, PUBLISH, "checked with the lab / 已与检验机构核对")
     assert api.wait_for_run(dag, run, timeout_s=600) == "success"
     row = embedded.warehouse("SELECT status, rows_loaded, decision, decided_by, decided_at IS NOT NULL "
