@@ -56,3 +56,16 @@ def test_make_run_prints_what_check_attention_logged_not_the_traceback(tmp_path)
     logged = [f"[2026-12-01T01:00:03.1+0800] {{tasks.py:71}} ERROR - {tasks.ATTENTION_MARK} {line}" for line in lines]
     log.write_text("\n".join([*logged, *logged, '    raise NeedsAttention(', "held: junk"]) + "\n", encoding="utf-8")
     assert run._attention_lines(log) == lines  # once each, indentation kept, nothing else
+
+
+def test_a_file_another_run_published_is_skipped_not_failed():
+    """Two active runs may both discover a file; the one that publishes second has nothing to do."""
+    discovered = {"run_id": "r", "settled": [], "work": [{"feed": "product_sampling", "path": "product_sampling/a.csv"},
+                                                         {"feed": "product_sampling", "path": "product_sampling/b.csv"}]}
+    skipped = {"feed": "product_sampling", "path": "product_sampling/a.csv", "status": "skipped", "reason": "x"}
+    summary = tasks.run_summary(discovered, [skipped])  # b.csv has no result: its task failed
+    assert [(f["path"], f["status"]) for f in summary["files"]] == [
+        ("product_sampling/a.csv", "skipped"), ("product_sampling/b.csv", "failed")]
+    lines = tasks.attention_lines(summary)
+    assert lines[0].startswith("failed: product_sampling/b.csv") and len(lines) == 2
+    assert tasks.changed_files(summary) == []

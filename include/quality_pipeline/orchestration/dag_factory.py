@@ -233,7 +233,7 @@ def ingest_tasks(source: str) -> None:
         return prepare(item, run_id=run_id)
 
     @task(doc_md=PUBLISH_DOC, map_index_template="{{ file_name }}", **WRITER)
-    def publish_file(prepared: dict, run_id=None) -> dict | None:
+    def publish_file(prepared: dict, run_id=None) -> dict:
         from quality_pipeline.orchestration.tasks import publish_file as publish
 
         name_map_index(prepared["path"])

@@ -123,7 +123,7 @@ def prepare_file(item: dict, *, run_id: str) -> dict:
     return {**prepared, "data_docs": str(docs) if docs else None}
 
 
-def publish_file(prepared: dict, *, run_id: str) -> dict | None:
+def publish_file(prepared: dict, *, run_id: str) -> dict:
     """Publish one staged file on the writer, in one transaction; what became of it."""
     from quality_pipeline.loading.files import publish_work
     from quality_pipeline.settings import load_settings
@@ -131,10 +131,11 @@ def publish_file(prepared: dict, *, run_id: str) -> dict | None:
     settings = load_settings()
     gate = _gate(settings, run_id, prepared, "batch")
     result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate)
-    if result is None:
-        log.info("%s: nothing to publish (left for the next run, or published by another run)",
-                 printable(prepared["path"]))
-        return None
+    if result is None:  # a result all the same: a file without one is taken for a failed task
+        why = prepared.get("left") or "published by another run meanwhile / 已由另一次运行处理"
+        log.info("%s: nothing to publish (%s)", printable(prepared["path"]), printable(why))
+        return {"feed": prepared["feed"], "path": prepared["path"], "status": "skipped",
+                "reason": f"left for the next run: {why}" if prepared.get("left") else why}
     batch_docs = gate.build_docs()
     result.update(data_docs=prepared.get("data_docs"), batch_docs=str(batch_docs) if batch_docs else None)
     log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", result["feed"],
