@@ -103,7 +103,8 @@ def test_every_quarter_gets_a_page_and_a_workbook_under_the_reports_dir(warehous
 def test_the_default_quarter_is_the_latest_and_the_page_says_what_it_is(warehouse, latest):
     assert build_report(None, warehouse, today=TODAY) == latest
     html = latest.html.read_text(encoding="utf-8")
-    assert "<h1>金平区 2026年第三季度 质量强区指标报告</h1>" in html
+    # the warehouse holds the demo generator's files, so the title says they are sample data
+    assert "<h1>金平区 2026年第三季度 质量强区指标报告（示例数据）</h1>" in html
     district = _district_rows(warehouse, latest.quarter)
     table = html.split('<section id="table-district">')[1].split("</section>")[0]
     for indicator, (_value, _target, met) in district.items():
