@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from quality_pipeline.feeds import dag_feeds
 from quality_pipeline.loading.decisions import CannotDecide as CannotRelease
-from quality_pipeline.loading.decisions import relative_path
+from quality_pipeline.loading.decisions import published_file, relative_path
 from quality_pipeline.terminal import printable
 
 NOT_HELD = 2
@@ -29,21 +28,9 @@ def dag_of(feed: str) -> str:
     return next(f"ingest_{source}" for source, feeds in dag_feeds().items() if feed in feeds)
 
 
-def held_file(warehouse: Path, relative: str) -> str:
+def held_file(settings, relative: str) -> str:
     """The feed of the held file at `relative`, or why it cannot be released (in Chinese and English)."""
-    from quality_pipeline.warehouse.writer import open_published
-
-    if not warehouse.exists():
-        raise CannotRelease(f"仓库尚不存在 / no warehouse yet: {printable(warehouse)}")
-    con = open_published(warehouse)
-    try:
-        row = con.execute("SELECT feed, status FROM audit.files WHERE path = ? ORDER BY file_id DESC LIMIT 1",
-                          [relative]).fetchone()
-    finally:
-        con.close()
-    if row is None:
-        raise CannotRelease(f"没有这个文件的记录 / no file with this path in audit.files: {printable(relative)}")
-    feed, status = row
+    _, feed, status = published_file(settings, relative)
     if status != "held":
         raise CannotRelease(f"该文件状态为 {status}，不是 held，无需发布 / the file is {status}, not held: "
                             f"{printable(relative)}")
@@ -66,7 +53,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     settings = load_settings()
     try:
         relative = relative_path(args.file, settings.landing_dir)
-        feed = held_file(settings.warehouse, relative)
+        feed = held_file(settings, relative)
     except CannotRelease as exc:
         print(f"cannot release / 无法发布: {exc}", file=out, flush=True)
         return NOT_HELD

@@ -15,7 +15,7 @@ import json
 import sys
 from typing import TextIO
 
-from quality_pipeline.loading.decisions import WITHDRAWABLE, CannotDecide, find_file, relative_path
+from quality_pipeline.loading.decisions import WITHDRAWABLE, CannotDecide, published_file, relative_path
 from quality_pipeline.release import dag_of
 from quality_pipeline.terminal import printable
 
@@ -24,15 +24,7 @@ REFUSED = 2
 
 def withdrawable(settings, relative: str) -> str:
     """The feed of the file at `relative`, or why it cannot be withdrawn (CannotDecide, in Chinese and English)."""
-    from quality_pipeline.warehouse.writer import open_published
-
-    if not settings.warehouse.exists():
-        raise CannotDecide(f"仓库尚不存在 / no warehouse yet: {printable(settings.warehouse)}")
-    con = open_published(settings.warehouse)
-    try:
-        _, feed, status = find_file(con, relative)
-    finally:
-        con.close()
+    _, feed, status = published_file(settings, relative)
     if status == "withdrawn":
         raise CannotDecide(f"该文件已撤回 / the file is already withdrawn: {printable(relative)}")
     if status not in WITHDRAWABLE:

@@ -80,6 +80,19 @@ def find_file(con, relative: str) -> tuple[int, str, str]:
     return row
 
 
+def published_file(settings: Settings, relative: str) -> tuple[int, str, str]:
+    """`find_file` in the published warehouse (what analysts see), refused when there is no warehouse yet."""
+    from quality_pipeline.warehouse.writer import open_published
+
+    if not settings.warehouse.exists():
+        raise CannotDecide(f"仓库尚不存在 / no warehouse yet: {printable(settings.warehouse)}")
+    con = open_published(settings.warehouse)
+    try:
+        return find_file(con, relative)
+    finally:
+        con.close()
+
+
 def record(con, file_id: int, decision: str, *, actor: str, run_id: str, reason: str | None,
            status: str | None = None) -> datetime:
     """Write the decision columns (and a new status, if given) of one audit.files row; returns the time."""
@@ -156,16 +169,9 @@ def release_file(settings: Settings, path: str, *, actor: str, run_id: str, reas
     decision `released` recorded with who and when, in the same transaction. Returns the ingest results
     (as dicts); refused (CannotDecide) for an unknown path or a file that is not held."""
     from quality_pipeline.loading.ingest import Release, ingest_feed
-    from quality_pipeline.warehouse.writer import open_published
 
     relative = relative_path(path, settings.landing_dir)
-    if not settings.warehouse.exists():
-        raise CannotDecide(f"仓库尚不存在 / no warehouse yet: {printable(settings.warehouse)}")
-    con = open_published(settings.warehouse)
-    try:
-        _, feed, was = find_file(con, relative)
-    finally:
-        con.close()
+    _, feed, was = published_file(settings, relative)
     if was != "held":
         raise CannotDecide(f"该文件状态为 {was}，不是 held，无需发布 / the file is {was}, not held: "
                            f"{printable(relative)}")
