@@ -83,6 +83,19 @@ def quality_env(tmp_path, monkeypatch):
     return load_settings()
 
 
+@pytest.fixture
+def con():
+    """An in-memory warehouse with every migration applied (a test file may define its own `con`)."""
+    import duckdb
+
+    from quality_pipeline.warehouse.migrations import migrate
+
+    connection = duckdb.connect()
+    migrate(connection)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def gate():
     """One Great Expectations context for the whole session (importing GX takes seconds)."""
