@@ -73,14 +73,21 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def quality_env(tmp_path, monkeypatch):
     """Landing, warehouse and reports in a temporary folder, through the real environment variables."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    monkeypatch.setenv("QUALITY_LANDING_DIR", str(landing))
-    monkeypatch.setenv("QUALITY_WAREHOUSE", str(tmp_path / "warehouse" / "quality.duckdb"))
-    monkeypatch.setenv("QUALITY_REPORTS_DIR", str(tmp_path / "reports"))
-    from quality_pipeline.settings import load_settings
+    (tmp_path / "landing").mkdir()
+    return use_folder(monkeypatch, tmp_path)
 
-    return load_settings()
+
+@pytest.fixture
+def con():
+    """An in-memory warehouse with every migration applied (a test file may define its own `con`)."""
+    import duckdb
+
+    from quality_pipeline.warehouse.migrations import migrate
+
+    connection = duckdb.connect()
+    migrate(connection)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from quality_pipeline.feeds import dag_feeds
@@ -37,36 +38,54 @@ def held_file(settings, relative: str) -> str:
     return feed
 
 
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", help="the held file's path, as in audit.files (e.g. product_sampling/2026Q3.xlsx)")
+def decision_parser(prog: str, doc: str | None, *, file_help: str, reason_help: str,
+                    by_help: str) -> argparse.ArgumentParser:
+    """The command line of `make release` and `make withdraw`: FILE, --reason, --by and --no-wait."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", help=file_help)
+    parser.add_argument("--reason", default="", help=reason_help)
+    parser.add_argument("--by", default="", help=by_help)
     parser.add_argument("--no-wait", action="store_true", help="stop at once if a `make run` is in progress")
-    parser.add_argument("--by", default="", help="who releases it (default: $USER)")
-    parser.add_argument("--reason", default="", help="why (recorded with the decision)")
-    args = parser.parse_args(argv)
-    if not args.file.strip():
-        print("usage: make release FILE=<path as in audit.files> [REASON=...] [BY=...]", file=out)
-        return NOT_HELD
+    return parser
+
+
+def decide_through_dag(args: argparse.Namespace, out: TextIO, *, check: Callable[[object, str], str], refusal: str,
+                       announce: Callable[[str, str, str], str], conf: Callable[[str, str, str], dict],
+                       then: tuple[str, ...] = ()) -> int:
+    """Look the file up (`check` gives its feed or raises CannotDecide), then run its ingest DAG with
+    `conf(relative, feed, actor)` under `make run`'s lock, and the DAGs in `then` after it."""
+    from quality_pipeline import run
+    from quality_pipeline.loading.ingest import default_actor
     from quality_pipeline.settings import load_settings
 
     settings = load_settings()
     try:
         relative = relative_path(args.file, settings.landing_dir)
-        feed = held_file(settings, relative)
+        feed = check(settings, relative)
     except CannotRelease as exc:
-        print(f"cannot release / 无法发布: {exc}", file=out, flush=True)
+        print(f"{refusal}: {exc}", file=out, flush=True)
         return NOT_HELD
-    from quality_pipeline import run
-
     dag = dag_of(feed)
-    print(f"releasing {printable(relative)} through {dag} ...", file=out, flush=True)
-    from quality_pipeline.loading.ingest import default_actor
+    actor = args.by.strip() or default_actor()
+    print(announce(printable(relative), dag, printable(actor)), file=out, flush=True)
+    options = [*(["--no-wait"] if args.no_wait else []), "--conf", json.dumps(conf(relative, feed, actor),
+                                                                               ensure_ascii=False)]
+    return run.main([*options, dag, *(arg for name in then for arg in ("--then", name))], out=out)
 
-    conf = {"release": [relative], "feeds": [feed], "by": args.by.strip() or default_actor(),
-            "reason": args.reason.strip()}
-    return run.main([*(["--no-wait"] if args.no_wait else []), "--conf", json.dumps(conf, ensure_ascii=False), dag],
-                    out=out)
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = decision_parser("python -m quality_pipeline.release", __doc__,
+                           file_help="the held file's path, as in audit.files (e.g. product_sampling/2026Q3.xlsx)",
+                           reason_help="why (recorded with the decision)",
+                           by_help="who releases it (default: $USER)").parse_args(argv)
+    if not args.file.strip():
+        print("usage: make release FILE=<path as in audit.files> [REASON=...] [BY=...]", file=out)
+        return NOT_HELD
+    return decide_through_dag(
+        args, out, check=held_file, refusal="cannot release / 无法发布",
+        announce=lambda relative, dag, _actor: f"releasing {relative} through {dag} ...",
+        conf=lambda relative, feed, actor: {"release": [relative], "feeds": [feed], "by": actor,
+                                            "reason": args.reason.strip()})
 
 
 if __name__ == "__main__":

@@ -10,16 +10,14 @@ else $USER.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from typing import TextIO
 
-from quality_pipeline.loading.decisions import WITHDRAWABLE, CannotDecide, published_file, relative_path
-from quality_pipeline.release import dag_of
+from quality_pipeline.loading.decisions import WITHDRAWABLE, CannotDecide, published_file
+from quality_pipeline.release import NOT_HELD, decide_through_dag, decision_parser
 from quality_pipeline.terminal import printable
 
-REFUSED = 2
+REFUSED = NOT_HELD  # the same exit status: refused before any run
 
 
 def withdrawable(settings, relative: str) -> str:
@@ -34,35 +32,20 @@ def withdrawable(settings, relative: str) -> str:
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="python -m quality_pipeline.withdraw", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", help="the file's path, as in audit.files (e.g. enforcement/cases/cases_0405.csv)")
-    parser.add_argument("--reason", default="", help="why it is withdrawn (required)")
-    parser.add_argument("--by", default="", help="who withdraws it (default: $USER)")
-    parser.add_argument("--no-wait", action="store_true", help="stop at once if a `make run` is in progress")
-    args = parser.parse_args(argv)
+    args = decision_parser("python -m quality_pipeline.withdraw", __doc__,
+                           file_help="the file's path, as in audit.files (e.g. enforcement/cases/cases_0405.csv)",
+                           reason_help="why it is withdrawn (required)",
+                           by_help="who withdraws it (default: $USER)").parse_args(argv)
     if not args.file.strip() or not args.reason.strip():
         print("usage: make withdraw FILE=<path as in audit.files> REASON=<why> [BY=<who>]", file=out)
         return REFUSED
-    from quality_pipeline.loading.ingest import default_actor
-    from quality_pipeline.settings import load_settings
-
-    settings = load_settings()
-    try:
-        relative = relative_path(args.file, settings.landing_dir)
-        feed = withdrawable(settings, relative)
-    except CannotDecide as exc:
-        print(f"cannot withdraw / 无法撤回: {exc}", file=out, flush=True)
-        return REFUSED
-    from quality_pipeline import run
-
-    dag = dag_of(feed)
-    actor = args.by.strip() or default_actor()
-    print(f"withdrawing {printable(relative)} through {dag} (by {printable(actor)}), then recomputing the "
-          "indicators ...", file=out, flush=True)
-    conf = {"withdraw": [relative], "reason": args.reason.strip(), "feeds": [feed], "by": actor}
-    return run.main([*(["--no-wait"] if args.no_wait else []), "--conf", json.dumps(conf, ensure_ascii=False), dag,
-                     "--then", "quarterly_indicators"], out=out)
+    return decide_through_dag(
+        args, out, check=withdrawable, refusal="cannot withdraw / 无法撤回",
+        announce=lambda relative, dag, actor: (f"withdrawing {relative} through {dag} (by {actor}), then "
+                                               "recomputing the indicators ..."),
+        conf=lambda relative, feed, actor: {"withdraw": [relative], "reason": args.reason.strip(), "feeds": [feed],
+                                            "by": actor},
+        then=("quarterly_indicators",))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import pytest
 
 from quality_pipeline.cli import show_indicators
 from quality_pipeline.report import build_report
+from tests.support.demo import use_folder
 from tests.support.truth_check import annual, assert_annual_match, assert_indicators_match, close, indicators
 
 FEEDS = ("product_sampling", "enforcement_cases", "enforcement_inspections", "remediation_projects",
@@ -61,16 +62,12 @@ def year(tmp_path_factory, airflow_db):
     from quality_pipeline.demo import generate
     from quality_pipeline.indicators.vintages import publish_vintage
     from quality_pipeline.orchestration.tasks import ingest, refresh_indicators
-    from quality_pipeline.settings import load_settings
     from quality_pipeline.warehouse.writer import write_session
     from tests.support import DAGS_DIR
 
     base = tmp_path_factory.mktemp("year")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QUALITY_LANDING_DIR", str(base / "landing"))
-        mp.setenv("QUALITY_WAREHOUSE", str(base / "warehouse" / "quality.duckdb"))
-        mp.setenv("QUALITY_REPORTS_DIR", str(base / "reports"))
-        settings = load_settings()
+        settings = use_folder(mp, base)
         plain = generate(base / "plain", **DEMO)  # the truth before the correction and the late files
         truth = generate(base / "staging", **DEMO, correct="2026Q2", drop_keys=1, wrong_file=True,
                          small_top_up=True)

@@ -31,6 +31,7 @@ from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import read_extract
 from tests.hostile import builders as xl
+from tests.support.demo import use_folder
 from tests.support.extracts import SAMPLING_HEADER, as_increments, sampling_row, write_sampling_csv
 
 FEED = "product_sampling"
@@ -331,12 +332,7 @@ def hostile_run(tmp_path_factory, gate) -> Run:
     """Every case in one landing folder, one ingest run (a good file first and last)."""
     tmp = tmp_path_factory.mktemp("hostile")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QUALITY_LANDING_DIR", str(tmp / "landing"))
-        mp.setenv("QUALITY_WAREHOUSE", str(tmp / "warehouse" / "quality.duckdb"))
-        mp.setenv("QUALITY_REPORTS_DIR", str(tmp / "reports"))
-        from quality_pipeline.settings import load_settings
-
-        settings = load_settings()
+        settings = use_folder(mp, tmp)
         as_increments(mp)
         folder = settings.landing_dir / FEED
         folder.mkdir(parents=True)

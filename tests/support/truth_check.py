@@ -53,14 +53,19 @@ def assert_files_match(settings, truth) -> None:
             assert read == loaded + rejected + dups
 
 
+def _each_matched(ours: dict, rows: list, period: str, what: str):
+    """(key, truth row, warehouse row) for every truth row, each of which must have its warehouse row."""
+    for t in rows:
+        key = (t[period], t["indicator"], t["scope"])
+        assert key in ours, f"missing {what} row {key}"
+        yield key, t, ours[key]
+
+
 def assert_indicators_match(settings, truth) -> int:
     """Every truth row has a matching warehouse row (value to 0.1) and a right target_met; returns the count."""
-    ours = indicators(settings)
     checked = 0
-    for t in truth.indicators:
-        key = (t["quarter"], t["indicator"], t["scope"])
-        assert key in ours, f"missing indicator row {key}"
-        value, numerator, denominator, target, met = ours[key]
+    for key, t, row in _each_matched(indicators(settings), truth.indicators, "quarter", "indicator"):
+        value, _numerator, denominator, target, met = row
         assert close(value, t["value"]), (key, value, t["value"])
         if t["denominator"] is not None:
             assert close(denominator, t["denominator"]), (key, denominator, t["denominator"])
@@ -113,12 +118,8 @@ def annual(settings) -> dict[tuple, dict]:
 
 def assert_annual_match(settings, truth) -> int:
     """Every annual truth row has a matching warehouse row (value, numerator, denominator to 0.1)."""
-    ours = annual(settings)
     checked = 0
-    for t in truth.annual:
-        key = (t["year"], t["indicator"], t["scope"])
-        assert key in ours, f"missing annual row {key}"
-        row = ours[key]
+    for key, t, row in _each_matched(annual(settings), truth.annual, "year", "annual"):
         assert close(row["value"], t["value"]), (key, row["value"], t["value"])
         if t["denominator"] is not None:
             assert close(row["numerator"], t["numerator"]), (key, row["numerator"], t["numerator"])

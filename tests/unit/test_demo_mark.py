@@ -10,7 +10,7 @@ import pytest
 
 from quality_pipeline.demo import generate
 from quality_pipeline.feeds import load_feed
-from quality_pipeline.loading.ingest import _file_meta
+from quality_pipeline.loading.audit import file_meta
 from quality_pipeline.parsing.headers import GENERATED_BY, GENERATED_MARK
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.report.reference import sample_data_note
@@ -34,7 +34,7 @@ def test_every_generated_file_carries_the_mark_and_the_reader_records_it(tmp_pat
     for path, feed in files:
         raw = read_extract(path, load_feed(feed))
         assert raw.generated_by == GENERATED_BY, path
-        assert json.loads(_file_meta(raw))["generated_by"] == GENERATED_BY
+        assert json.loads(file_meta(raw))["generated_by"] == GENERATED_BY
 
 
 def test_an_office_file_without_the_mark_is_not_taken_for_a_demo_file(tmp_path):
@@ -50,7 +50,7 @@ def test_an_office_file_without_the_mark_is_not_taken_for_a_demo_file(tmp_path):
     for other in (office, title):
         raw = read_extract(other, load_feed(feed))
         assert len(raw.frame) and raw.generated_by is None
-        assert "generated_by" not in json.loads(_file_meta(raw))
+        assert "generated_by" not in json.loads(file_meta(raw))
 
 
 def test_loaded_demo_files_mark_the_report_as_sample_data():

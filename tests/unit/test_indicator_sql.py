@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -18,7 +17,6 @@ from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_INDEX_FILE, DEFAULT_REGION_FILE
-from quality_pipeline.warehouse.migrations import migrate
 
 REGION = load_region(DEFAULT_REGION_FILE)
 STREET_TARGET = 1000 / len(REGION.streets)
@@ -28,14 +26,6 @@ TRADEMARK = "假冒注册商标"
 
 
 # --- building the warehouse -------------------------------------------------------------------
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    migrate(connection)
-    yield connection
-    connection.close()
 
 
 def load(con, feed: str, rows: list[dict], delivery_seq: int = 1) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -19,18 +18,9 @@ from quality_pipeline.indicators.quality_index import load_index_config, part_sc
 from quality_pipeline.region import load_region
 from quality_pipeline.report.data import latest_closed
 from quality_pipeline.settings import DEFAULT_INDEX_FILE
-from quality_pipeline.warehouse.migrations import migrate
 from tests.unit.test_indicator_sql import REGION, batch, body_samples, inspection, load, report
 
 DEC_1 = dt.date(2026, 12, 1)
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    migrate(connection)
-    yield connection
-    connection.close()
 
 
 def annual(con, today=DEC_1, region=REGION) -> pd.DataFrame:

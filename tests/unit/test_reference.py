@@ -11,7 +11,6 @@ import pytest
 
 from quality_pipeline.reference import SEEDS_DIR, SeedError, load_reference, read_seeds, stock_figures
 from quality_pipeline.reference.seeds import SPECS, plus_years
-from quality_pipeline.warehouse.migrations import migrate
 
 TODAY = dt.date(2026, 11, 25)
 COLUMNS = {spec.name: spec.columns for spec in SPECS}
@@ -45,14 +44,6 @@ def write_seeds(directory: Path, version: str = "t1", **tables: list[list[str]])
             writer.writerow(COLUMNS[name])
             writer.writerows(rows)
     return directory
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    migrate(connection)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

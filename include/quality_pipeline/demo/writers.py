@@ -13,6 +13,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from quality_pipeline.demo.layout import Sheet
 from quality_pipeline.demo.mess import Cell, number_text
+from quality_pipeline.fixed_zip import with_fixed_times
 
 FIXED_TIME = datetime(2026, 1, 1, 8, 0, 0)
 ZIP_TIME = (2026, 1, 1, 8, 0, 0)
@@ -58,17 +59,6 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).save()
-    return _normalise_zip(buffer.getvalue())
+    return with_fixed_times(buffer.getvalue(), ZIP_TIME)
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times so equal workbooks give equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()

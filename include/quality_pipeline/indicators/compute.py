@@ -41,6 +41,7 @@ def raw_values(con: duckdb.DuckDBPyConnection, region: Region, period: str = "qu
     indicator, scope, value, numerator, denominator."""
     if period not in ("quarter", "year"):
         raise ValueError(f"period must be 'quarter' or 'year', not {period!r}")
+    con.execute(sql_file(__file__, "period_macros"))
     frames = []
     for path in sorted(INDICATOR_SQL_DIR.glob("*.sql")):
         sql = path.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from quality_pipeline.feeds import load_feed
+from quality_pipeline.loading.audit import seen_files
 from quality_pipeline.loading.discovery import Candidate, FileChanged, discover, take_snapshot, unseen
 from quality_pipeline.loading.ingest import (
     Context,
@@ -28,7 +29,6 @@ from quality_pipeline.loading.ingest import (
     landing_candidate,
     publish_staged,
     screen,
-    seen_files,
     settle_known,
 )
 from quality_pipeline.loading.stage import load_staged, prepare

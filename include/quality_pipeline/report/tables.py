@@ -39,27 +39,49 @@ class Table:
 
 QUARTER = Column("quarter", "季度", "Quarter")
 MET = Column("met", "是否达标", "Target met", "met")
+TARGET_PCT = Column("target", "目标(%)", "Target (%)", "pct")
+
+
+def _in_order(found: dict) -> list[str]:
+    """The indicators in `found`: the known ones in the report's order, then any other by name."""
+    known = [i for i in labels.INDICATORS if i in found]
+    return known + sorted(set(found) - set(known))
+
+
+def _indicator_cells(indicator: str, r: dict) -> dict:
+    """The cells every per-indicator table starts with (its value, unit, numerator, denominator, target)."""
+    return {"label": labels.zh(indicator), "code": indicator, "value": r["value"],
+            "unit": labels.unit_zh(indicator, r["unit"]), "numerator": r["numerator"],
+            "denominator": r["denominator"], "target": r["target"], "_unit": r["unit"]}
+
+
+def _indicator_columns(value: Column, target: Column) -> list[Column]:
+    return [Column("label", "指标", "Indicator"), Column("code", "指标代码", "Code"), value,
+            Column("unit", "单位", "Unit"), Column("numerator", "分子", "Numerator", "int"),
+            Column("denominator", "分母", "Denominator", "int"), target]
+
+
+def _quarter_cells(r: dict, **cells) -> dict:
+    """A row of a by-quarter table: its quarter, `cells`, its target and whether it was met."""
+    return {"quarter": r["quarter"], **cells, "target": r["target"], "met": r["target_met"]}
+
+
+def _by_quarter(key: str, sheet: str, title_zh: str, title_en: str, rows: list[dict], columns: list[Column],
+                target: Column, *, note: str) -> Table:
+    """A table of one row per quarter: the quarter, `columns`, the target and whether it was met."""
+    return Table(key, sheet, title_zh, title_en, [QUARTER, *columns, target, MET], rows, note=note)
 
 
 def district_table(data: ReportData) -> Table:
     rows = []
-    known = [i for i in labels.INDICATORS if i in data.district]
-    for indicator in known + sorted(set(data.district) - set(known)):
+    for indicator in _in_order(data.district):
         r = data.district[indicator]
         change = (None if r["value"] is None or r["previous_value"] is None
                   else round(r["value"] - r["previous_value"], 4))
-        rows.append({"label": labels.zh(indicator), "code": indicator, "value": r["value"],
-                     "unit": labels.unit_zh(indicator, r["unit"]), "numerator": r["numerator"],
-                     "denominator": r["denominator"], "target": r["target"], "met": r["target_met"],
-                     "previous": r["previous_value"], "change": change, "_unit": r["unit"]})
+        rows.append({**_indicator_cells(indicator, r), "met": r["target_met"], "previous": r["previous_value"],
+                     "change": change})
     columns = [
-        Column("label", "指标", "Indicator"),
-        Column("code", "指标代码", "Code"),
-        Column("value", "数值", "Value", "by_unit"),
-        Column("unit", "单位", "Unit"),
-        Column("numerator", "分子", "Numerator", "int"),
-        Column("denominator", "分母", "Denominator", "int"),
-        Column("target", "目标", "Target", "by_unit"),
+        *_indicator_columns(Column("value", "数值", "Value", "by_unit"), Column("target", "目标", "Target", "by_unit")),
         MET,
         Column("previous", "上季度", "Previous quarter", "by_unit"),
         Column("change", "环比变化", "Change", "by_unit"),
@@ -71,36 +93,24 @@ def district_table(data: ReportData) -> Table:
 
 
 def pass_rate_table(data: ReportData) -> Table:
-    rows = [{"quarter": r["quarter"], "passed": r["numerator"], "judged": r["denominator"],
-             "rate": r["value"], "target": r["target"], "met": r["target_met"]}
+    rows = [_quarter_cells(r, passed=r["numerator"], judged=r["denominator"], rate=r["value"])
             for r in data.series("sampling_pass_rate")]
-    columns = [
-        QUARTER,
-        Column("passed", "合格批次", "Passed", "int"),
-        Column("judged", "判定批次（合格+不合格）", "Judged batches", "int"),
-        Column("rate", "合格率(%)", "Pass rate (%)", "pct"),
-        Column("target", "目标(%)", "Target (%)", "pct"),
-        MET,
-    ]
-    return Table("pass_rate", "抽检合格率", "产品质量监督抽查合格率（按季度）",
-                 "Sampling pass rate by quarter", columns, rows,
-                 note="拒检批次不计入分子、分母 / refusals count in neither")
+    return _by_quarter("pass_rate", "抽检合格率", "产品质量监督抽查合格率（按季度）", "Sampling pass rate by quarter",
+                       rows, [Column("passed", "合格批次", "Passed", "int"),
+                              Column("judged", "判定批次（合格+不合格）", "Judged batches", "int"),
+                              Column("rate", "合格率(%)", "Pass rate (%)", "pct")], TARGET_PCT,
+                       note="拒检批次不计入分子、分母 / refusals count in neither")
 
 
 def person_times_table(data: ReportData) -> Table:
     entities = {r["quarter"]: r["value"] for r in data.series("enforcement_entities_inspected")}
-    rows = [{"quarter": r["quarter"], "person_times": r["value"], "entities": entities.get(r["quarter"]),
-             "target": r["target"], "met": r["target_met"]} for r in data.series(PERSON_TIMES)]
-    columns = [
-        QUARTER,
-        Column("person_times", "执法检查人次", "Person-times", "int"),
-        Column("entities", "检查户次", "Entities inspected", "int"),
-        Column("target", "目标", "Target", "int"),
-        MET,
-    ]
-    return Table("person_times", "执法检查人次", "执法检查人次（按季度）",
-                 "Inspection person-times by quarter", columns, rows,
-                 note="目标：每季度 1,000 人次（全年 4,000 人次）/ target 1,000 a quarter")
+    rows = [_quarter_cells(r, person_times=r["value"], entities=entities.get(r["quarter"]))
+            for r in data.series(PERSON_TIMES)]
+    return _by_quarter("person_times", "执法检查人次", "执法检查人次（按季度）", "Inspection person-times by quarter",
+                       rows, [Column("person_times", "执法检查人次", "Person-times", "int"),
+                              Column("entities", "检查户次", "Entities inspected", "int")],
+                       Column("target", "目标", "Target", "int"),
+                       note="目标：每季度 1,000 人次（全年 4,000 人次）/ target 1,000 a quarter")
 
 
 def streets_table(data: ReportData) -> Table:
@@ -191,22 +201,16 @@ def water_table(data: ReportData) -> Table:
     rows = []
     for r in data.series("water_bodies_not_black_rate"):
         assessed, cleared = r["denominator"], r["numerator"]
-        rows.append({"quarter": r["quarter"], "assessed": assessed, "cleared": cleared,
-                     "remaining": None if assessed is None or cleared is None else assessed - cleared,
-                     "rate": r["value"], "target": r["target"], "met": r["target_met"]})
-    columns = [
-        QUARTER,
-        Column("assessed", "评估水体数", "Bodies assessed", "int"),
-        Column("cleared", "不黑不臭水体数", "Not black-odorous", "int"),
-        Column("remaining", "仍黑臭水体数", "Still black-odorous", "int"),
-        Column("rate", "消除黑臭比例(%)", "Share cleared (%)", "pct"),
-        Column("target", "目标(%)", "Target (%)", "pct"),
-        MET,
-    ]
-    return Table("water", "黑臭水体消除", "黑臭水体消除情况（按季度）",
-                 "Water bodies cleared of black-odour by quarter", columns, rows,
-                 note="评估：季度内≥3个点位、≥3个日期采样；黑臭样本≤10% 为不黑不臭 / "
-                      "assessment per the 2015 guide")
+        rows.append(_quarter_cells(r, assessed=assessed, cleared=cleared, rate=r["value"],
+                                   remaining=None if assessed is None or cleared is None else assessed - cleared))
+    return _by_quarter("water", "黑臭水体消除", "黑臭水体消除情况（按季度）",
+                       "Water bodies cleared of black-odour by quarter", rows,
+                       [Column("assessed", "评估水体数", "Bodies assessed", "int"),
+                        Column("cleared", "不黑不臭水体数", "Not black-odorous", "int"),
+                        Column("remaining", "仍黑臭水体数", "Still black-odorous", "int"),
+                        Column("rate", "消除黑臭比例(%)", "Share cleared (%)", "pct")], TARGET_PCT,
+                       note="评估：季度内≥3个点位、≥3个日期采样；黑臭样本≤10% 为不黑不臭 / "
+                            "assessment per the 2015 guide")
 
 
 def stock_table(data: ReportData) -> Table | None:
@@ -242,23 +246,14 @@ def year_share(data: ReportData, through_quarter: str | None) -> float:
 def year_table(data: ReportData) -> Table:
     """The year to date (marts.annual_indicators, district) against the annual and the pro-rated target."""
     rows = []
-    known = [i for i in labels.INDICATORS if i in data.annual]
-    for indicator in known + sorted(set(data.annual) - set(known)):
+    for indicator in _in_order(data.annual):
         r = data.annual[indicator]
         share = year_share(data, r["through_quarter"])
-        rows.append({"label": labels.zh(indicator), "code": indicator, "value": r["value"],
-                     "unit": labels.unit_zh(indicator, r["unit"]), "numerator": r["numerator"],
-                     "denominator": r["denominator"], "target": r["target"], "pace": pace_target(r, share),
-                     "met": r["target_met"], "on_track": r["on_track"], "through": r["through_quarter"],
-                     "status": r["period_status"], "_unit": r["unit"]})
+        rows.append({**_indicator_cells(indicator, r), "pace": pace_target(r, share), "met": r["target_met"],
+                     "on_track": r["on_track"], "through": r["through_quarter"], "status": r["period_status"]})
     columns = [
-        Column("label", "指标", "Indicator"),
-        Column("code", "指标代码", "Code"),
-        Column("value", "年初至今", "Year to date", "by_unit"),
-        Column("unit", "单位", "Unit"),
-        Column("numerator", "分子", "Numerator", "int"),
-        Column("denominator", "分母", "Denominator", "int"),
-        Column("target", "年度目标", "Annual target", "by_unit"),
+        *_indicator_columns(Column("value", "年初至今", "Year to date", "by_unit"),
+                            Column("target", "年度目标", "Annual target", "by_unit")),
         Column("pace", "按进度目标", "Target pro-rated", "by_unit"),
         Column("met", "已达年度目标", "Annual target met", "met"),
         Column("on_track", "进度正常", "On track", "met"),

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from quality_pipeline.fixed_zip import with_fixed_times
 from quality_pipeline.report import fmt
 from quality_pipeline.report.tables import Table
 
@@ -117,18 +118,6 @@ def cover_sheet(wb: Workbook, title: str, lines: list[tuple[str, str]], tables: 
     ws.column_dimensions["B"].width = 80
 
 
-def _deterministic_zip(data: bytes) -> bytes:
-    """The same archive with fixed entry timestamps, so equal content gives equal bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
-
-
 def workbook_bytes(title: str, cover: list[tuple[str, str]], tables: list[Table]) -> bytes:
     wb = Workbook()
     cover_sheet(wb, title, cover, tables)
@@ -141,4 +130,4 @@ def workbook_bytes(title: str, cover: list[tuple[str, str]], tables: list[Table]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
-    return _deterministic_zip(buffer.getvalue())
+    return with_fixed_times(buffer.getvalue(), ZIP_TIME)

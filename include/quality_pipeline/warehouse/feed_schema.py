@@ -15,8 +15,7 @@ import duckdb
 
 from quality_pipeline.feeds import all_feeds
 from quality_pipeline.feeds.schema import render, sql_path
-from quality_pipeline.warehouse.faults import fault_point
-from quality_pipeline.warehouse.migrations import MigrationChanged, migrate
+from quality_pipeline.warehouse.migrations import MigrationChanged, apply_recorded, migrate
 
 
 class FeedSchemaStale(MigrationChanged):
@@ -39,18 +38,9 @@ def apply_feed_schema(con: duckdb.DuckDBPyConnection, directory: Path | None = N
         checksum = hashlib.sha256(sql.encode()).hexdigest()
         if done.get(feed.name) == checksum:
             continue
-        con.execute("BEGIN")
-        try:
-            con.execute(sql)
-            con.execute("INSERT OR REPLACE INTO meta.feed_schema (feed, checksum, applied_at) VALUES (?, ?, now())",
-                        [feed.name, checksum])
-            fault_point(f"feed_schema_{feed.name}")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        fault_point(f"feed_schema_applied_{feed.name}")
-        con.execute("CHECKPOINT")
+        apply_recorded(con, sql, "INSERT OR REPLACE INTO meta.feed_schema (feed, checksum, applied_at) "
+                       "VALUES (?, ?, now())", [feed.name, checksum],
+                       during=f"feed_schema_{feed.name}", after=f"feed_schema_applied_{feed.name}")
         newly.append(feed.name)
     return newly
 

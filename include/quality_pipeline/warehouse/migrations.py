@@ -62,19 +62,25 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
             if done[version] != checksum:
                 raise MigrationChanged(f"migration {path.name} changed after it was applied; add a new one instead")
             continue
-        con.execute("BEGIN")
-        try:
-            con.execute(sql)
-            con.execute(
-                "INSERT INTO meta.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, now())",
-                [version, name, checksum],
-            )
-            fault_point(f"migration_V{version:03d}")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        fault_point(f"migrated_V{version:03d}")
-        con.execute("CHECKPOINT")
+        apply_recorded(con, sql, "INSERT INTO meta.schema_migrations (version, name, checksum, applied_at) "
+                       "VALUES (?, ?, ?, now())", [version, name, checksum],
+                       during=f"migration_V{version:03d}", after=f"migrated_V{version:03d}")
         newly.append(version)
     return newly
+
+
+def apply_recorded(con: duckdb.DuckDBPyConnection, sql: str, record: str, parameters: list, *, during: str,
+                   after: str) -> None:
+    """Run `sql` and the statement `record` that says it ran in one transaction, then checkpoint. The fault
+    points `during` (before the commit) and `after` (before the checkpoint) let tests crash at either."""
+    con.execute("BEGIN")
+    try:
+        con.execute(sql)
+        con.execute(record, parameters)
+        fault_point(during)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    fault_point(after)
+    con.execute("CHECKPOINT")

@@ -12,17 +12,15 @@
 --   Missed transfer: 生产销售伪劣产品, transferred not true, sales_amount ≥ 50,000 or goods_value ≥ 150,000
 --   (the prosecution threshold; exactly met counts). Missing money counts as 0.
 WITH inspections AS (
-    SELECT CASE $period WHEN 'year' THEN year(inspection_date)::VARCHAR
-                ELSE year(inspection_date) || 'Q' || quarter(inspection_date) END AS period,
-           CASE WHEN list_contains($streets, street) THEN street END AS street,
+    SELECT period_label($period, inspection_date) AS period,
+           region_street($streets, street) AS street,
            officers, entities
     FROM core.enforcement_inspections
     WHERE inspection_date IS NOT NULL
 ),
 all_cases AS (
-    SELECT CASE $period WHEN 'year' THEN year(filing_date)::VARCHAR
-                ELSE year(filing_date) || 'Q' || quarter(filing_date) END AS period,
-           CASE WHEN list_contains($streets, street) THEN street END AS street,
+    SELECT period_label($period, filing_date) AS period,
+           region_street($streets, street) AS street,
            * EXCLUDE (street)
     FROM core.enforcement_cases
     WHERE filing_date IS NOT NULL

@@ -31,8 +31,7 @@ latest AS (
     QUALIFY row_number() OVER (PARTITION BY p.period_start, r.project_no ORDER BY r.report_month DESC) = 1
 ),
 totals AS (
-    SELECT CASE $period WHEN 'year' THEN year(period_start)::VARCHAR
-                ELSE year(period_start) || 'Q' || quarter(period_start) END AS period,
+    SELECT period_label($period, period_start) AS period,
            sum(completed_investment)::DOUBLE AS completed,
            sum(planned_investment)::DOUBLE AS planned,
            count(*) FILTER (WHERE actual_finish <= period_end)::DOUBLE AS finished

@@ -3,9 +3,8 @@
 --   street of the region).
 -- Sources: core.product_sampling. Parameters: $period ('quarter' or 'year'), $streets (the region's streets).
 WITH batches AS (
-    SELECT CASE $period WHEN 'year' THEN year(sampling_date)::VARCHAR
-                ELSE year(sampling_date) || 'Q' || quarter(sampling_date) END AS period,
-           CASE WHEN list_contains($streets, street) THEN street END AS street,
+    SELECT period_label($period, sampling_date) AS period,
+           region_street($streets, street) AS street,
            conclusion, followup_status
     FROM core.product_sampling
 ),

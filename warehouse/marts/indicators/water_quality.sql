@@ -10,8 +10,7 @@
 --   dates; it is not black-odorous when ≤ 10% of its samples are. value = not black ÷ assessed × 100; a period with samples
 --   but no assessed body has value NULL, numerator and denominator 0.
 WITH samples AS (
-    SELECT CASE $period WHEN 'year' THEN year(sample_date)::VARCHAR
-                ELSE year(sample_date) || 'Q' || quarter(sample_date) END AS period,
+    SELECT period_label($period, sample_date) AS period,
            water_body, point_id, sample_date,
            coalesce(CASE WHEN depth_cm < 25
                          THEN transparency_cm::DECIMAL(18, 6) < 0.4 * depth_cm::DECIMAL(18, 6)

@@ -1,0 +1,114 @@
+"""Row writes into raw.<feed>: a staged part's rows as Arrow, a period snapshot's tombstones, and the
+queries on keys per period those need. Audit tables are `loading.audit`; the flow is `loading.ingest`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+
+from quality_pipeline.indicators.periods import period_sql
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
+from quality_pipeline.sql_files import sql_file
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from quality_pipeline.feeds import Feed
+    from quality_pipeline.loading.ingest import Context
+    from quality_pipeline.loading.outcomes import RowDecisions
+
+ROW_GROUP = 122_880  # DuckDB's row-group size
+INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table | pd.DataFrame) -> None:
+    """Append rows to a table, matching columns by name. Through a relation, not `register`: a registered
+    object stays referenced until the transaction ends, and a large file is one transaction of many parts."""
+    schema, name = table.split(".")
+    order = [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name]).fetchall()]
+    if isinstance(rows, pd.DataFrame):
+        rows = pa.Table.from_pandas(rows, preserve_index=False)
+    missing = [c for c in order if c not in rows.column_names]
+    if missing:
+        raise ValueError(f"{table}: no values for {missing}")
+    con.from_arrow(rows.select(order)).insert_into(table)
+
+
+def delete_rows(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> None:
+    """Remove every row a file put in raw.<feed>."""
+    con.execute(f"DELETE FROM raw.{feed.name} WHERE _file_id = ?", [file_id])  # noqa: S608
+
+
+def insert_rows(ctx: Context, file_id: int, seq: int, frame: pd.DataFrame, decisions: RowDecisions) -> None:
+    """The part's rows that were not rejected into raw.<feed>."""
+    keep = ~frame.index.isin(list(decisions.rejected))
+    loaded_at = pa.scalar(datetime.now(), pa.timestamp("us"))
+    for start in range(0, len(frame), INSERT_ROWS):  # Arrow copies of the strings, a slice at a time
+        part, mask = frame.iloc[start:start + INSERT_ROWS], keep[start:start + INSERT_ROWS]
+        n, every = int(mask.sum()), bool(mask.all())
+        if not n:
+            continue
+
+        def column(name: str, part=part, mask=mask, every=every) -> pa.Array:
+            return pa.array(part[name] if every else part[name][mask], from_pandas=True)
+
+        # Arrow, not a pandas frame: DuckDB scans object columns of a frame one Python object at a time
+        rows = pa.table({
+            **{name: column(name) for name in ctx.feed.column_names},
+            "_extra": column(EXTRA_COLUMN),
+            "_file_id": pa.repeat(file_id, n),
+            "_run_id": pa.repeat(ctx.run_id, n),
+            "_delivery_seq": pa.repeat(seq, n),
+            "_sheet": column(SHEET_COLUMN),
+            "_row_number": column(ROW_COLUMN),
+            "_loaded_at": pa.repeat(loaded_at, n),
+            "_withdrawn": pa.repeat(False, n),
+        })
+        # In row-group-sized batches: DuckDB scans one Arrow batch per thread (bench/results.md)
+        rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))
+        append(ctx.con, f"raw.{ctx.feed.name}", rows)
+
+
+def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:
+    """{period: keys in core.<feed>} of a period-snapshot feed, as they stand before a file is published."""
+    rows = con.execute(
+        f"SELECT {period_sql(feed.period, feed.event_date)} AS period, count(*) FROM core.{feed.name} "  # noqa: S608
+        f"WHERE {feed.event_date} IS NOT NULL GROUP BY ALL").fetchall()
+    return dict(rows)
+
+
+def restated_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> dict[str, int]:
+    """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
+    keys = ", ".join(feed.key)
+    rows = con.execute(
+        f"SELECT {period_sql(feed.period, feed.event_date)} AS period, count(DISTINCT ({keys})) "  # noqa: S608
+        f"FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL "
+        "GROUP BY ALL", [file_id]).fetchall()
+    return dict(sorted(rows))
+
+
+def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
+    """A tombstone in raw.<feed> for each key of `periods` in core that the file lists nowhere (not even in a
+    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many."""
+    feed, con = ctx.feed, ctx.con
+    keys = list(feed.key)
+    frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame({k: pd.Series(dtype=object)
+                                                                              for k in keys})
+    filled = list(dict.fromkeys([*keys, feed.event_date]))
+    insert = sql_file(__file__, "tombstones").format(
+        table=f"raw.{feed.name}", core=f"core.{feed.name}", columns=", ".join(f"c.{c}" for c in filled),
+        period=period_sql(feed.period, "c." + feed.event_date),
+        match=" AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys))
+    con.register("listed_keys", pa.Table.from_pandas(frame, preserve_index=False))
+    try:
+        before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+        con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods])
+        after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+    finally:
+        con.unregister("listed_keys")
+    return after - before

@@ -1,0 +1,12 @@
+-- Purpose: a tombstone in raw.<feed> for each key of the restated periods in core that the file lists
+--   nowhere: the key is withdrawn from core.* from this delivery on.
+-- Grain: one row per withdrawn key.
+-- Sources: core.<feed>, listed_keys (a registered table). A template: the placeholders table, columns, core, period
+--   and match are identifiers from the feed declaration, filled in by loading.rows; the parameters are
+--   file_id, run_id, delivery_seq, loaded_at, file_id and the list of periods.
+INSERT INTO {table} BY NAME
+SELECT {columns}, ? AS _file_id, ? AS _run_id, ? AS _delivery_seq,
+       0 AS _row_number, ? AS _loaded_at, true AS _withdrawn
+FROM {core} c
+WHERE c._file_id <> ? AND list_contains(?, {period})
+  AND NOT EXISTS (SELECT 1 FROM listed_keys l WHERE {match})
