@@ -29,7 +29,10 @@ def test_each_file_gets_its_own_prepare_and_publish_named_after_it(dags, dag_id)
     dag = dags[dag_id]
     prepare, publish = dag.get_task("prepare_file"), dag.get_task("publish_file")
     assert isinstance(prepare, MappedOperator) and isinstance(publish, MappedOperator)
-    assert prepare.upstream_task_ids == {"discover_files"} and publish.upstream_task_ids == {"prepare_file"}
+    assert prepare.upstream_task_ids == {"discover_files"} and publish.upstream_task_ids == {"in_delivery_order"}
+    # publishing waits for every prepare (done or failed), then goes in delivery order
+    order = dag.get_task("in_delivery_order")
+    assert order.upstream_task_ids == {"discover_files", "prepare_file"} and order.trigger_rule == "all_done"
     for task in (prepare, publish):
         assert task.map_index_template == "{{ file_name }}"
     # reading and checking run anywhere, in parallel; publishing is serialised on the writer

@@ -8,6 +8,7 @@ before (release, reprocess), its file_id and delivery_seq.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -118,9 +119,75 @@ def prepare_work(item: dict, *, run_id: str, settings: Settings, gate, today: da
     return {**item, "staged": str(folder)}
 
 
-def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None = None) -> dict | None:
-    """Publish one prepared item on the writer; its result, or None when there was nothing to do (left for
-    the next run, or published meanwhile by another run)."""
+def in_delivery_order(work: list[dict], prepared) -> list[dict]:
+    """The prepared files to publish, in discovery order, each with `before`: the staged files of its feed
+    discovered before it in this run. Publish tasks start in whatever order their prepares finish; publishing
+    each feed's files in discovery order (a task publishes its earlier siblings first when none has yet) keeps
+    which delivery wins a key, which periods a snapshot restates and which month `never_falls` compares with
+    exactly as one process reading the files in turn. A file whose prepare failed has no entry."""
+    ready = {(p["feed"], p["path"]): p for p in (prepared or []) if p}
+    out, earlier = [], {}
+    for w in work or []:
+        p = ready.get((w["feed"], w["path"]))
+        if p is None:
+            continue
+        siblings = earlier.setdefault(w["feed"], [])
+        out.append({**p, "before": list(siblings)})
+        if p.get("staged"):
+            siblings.append(p)
+    return out
+
+
+_NOT_YET = object()
+
+
+def _marker(settings: Settings, run_id: str, item: dict) -> Path:
+    return run_folder(settings, run_id) / "published" / f"{item['feed']}-{item['sha256'][:16]}.json"
+
+
+def _recorded(settings: Settings, run_id: str, item: dict):
+    """What publishing `item` gave in this run (a result, or None for nothing to do), or _NOT_YET."""
+    marker = _marker(settings, run_id, item)
+    if not marker.exists():
+        return _NOT_YET
+    return json.loads(marker.read_text(encoding="utf-8"))["result"]
+
+
+def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None = None,
+                 gate_of=None) -> dict | None:
+    """Publish one prepared item on the writer, after the earlier files of its feed in this run (`before`) that
+    no sibling task has published yet; its result, or None when there was nothing to do (left for the next
+    run, or published meanwhile by another run). `gate_of(item)` gives an earlier file its own gate."""
+    for earlier in prepared.get("before", ()):
+        if _recorded(settings, run_id, earlier) is _NOT_YET:
+            log.info("%s: published first, as it was delivered before %s", printable(earlier["path"]),
+                     printable(prepared["path"]))
+            own_gate = gate_of(earlier) if gate_of else gate
+            result = _publish_recorded(earlier, run_id=run_id, settings=settings, gate=own_gate, today=today)
+            if gate_of and result is not None:
+                docs = own_gate.build_docs()
+                _record(settings, run_id, earlier, {**result, "batch_docs": str(docs) if docs else None})
+    recorded = _recorded(settings, run_id, prepared)
+    if recorded is not _NOT_YET:
+        return recorded
+    return _publish_recorded(prepared, run_id=run_id, settings=settings, gate=gate, today=today)
+
+
+def _record(settings: Settings, run_id: str, item: dict, result: dict | None) -> None:
+    marker = _marker(settings, run_id, item)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    partial = marker.with_suffix(".part")
+    partial.write_text(json.dumps({"result": result}, ensure_ascii=False, default=str), encoding="utf-8")
+    partial.replace(marker)
+
+
+def _publish_recorded(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None) -> dict | None:
+    result = _publish_one(prepared, run_id=run_id, settings=settings, gate=gate, today=today)
+    _record(settings, run_id, prepared, result)
+    return result
+
+
+def _publish_one(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None) -> dict | None:
     if prepared.get("left"):
         log.warning("%s: %s; left for the next run", printable(prepared["path"]), printable(prepared["left"]))
         return None

@@ -106,6 +106,10 @@ rows, quarantine, flags, validations and the file's audit row. One at a time: th
 `quality_warehouse` pool, on the `warehouse` queue. Retries twice with backoff (a busy writer lock, a full
 disk); a file never lands half-written, so clearing the task is always safe."""
 
+ORDER_DOC = """Waits for every `prepare_file` (done or failed), then hands the staged files to `publish_file` in
+the order they were delivered, each with the earlier files of its feed: whichever publish task runs first
+publishes those before its own file, so a run publishes exactly as one process reading the files in turn."""
+
 SUMMARY_DOC = """What became of every file of the run: those settled by `discover_files` and each mapped
 `publish_file`'s result. Runs even when some files failed (`all_done`): a file without a result is listed as
 failed, and its siblings count as usual."""
@@ -239,6 +243,12 @@ def ingest_tasks(source: str) -> None:
         name_map_index(prepared["path"])
         return publish(prepared, run_id=run_id)
 
+    @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=ORDER_DOC)
+    def in_delivery_order(work: list[dict] | None, prepared) -> list[dict]:
+        from quality_pipeline.loading.files import in_delivery_order as ordered
+
+        return ordered(work, list(prepared or []))
+
     @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=SUMMARY_DOC)
     def summarise(work: list[dict], settled: dict, published, params=None, run_id=None) -> dict:
         from quality_pipeline.orchestration.tasks import run_summary
@@ -265,7 +275,7 @@ def ingest_tasks(source: str) -> None:
         return held_to_decide(summary)
 
     discovered = discover_files()
-    published = publish_file.expand(prepared=prepare_file.expand(item=discovered))
+    published = publish_file.expand(prepared=in_delivery_order(discovered, prepare_file.expand(item=discovered)))
     summary = summarise(discovered, discovered["settled"], published)
     announce_changes(summary)
     check_attention(summary)

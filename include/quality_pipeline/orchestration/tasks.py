@@ -130,14 +130,17 @@ def publish_file(prepared: dict, *, run_id: str) -> dict:
 
     settings = load_settings()
     gate = _gate(settings, run_id, prepared, "batch")
-    result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate)
+    result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate,
+                          gate_of=lambda item: _gate(settings, run_id, item, "batch"))
     if result is None:  # a result all the same: a file without one is taken for a failed task
         why = prepared.get("left") or "published by another run meanwhile / 已由另一次运行处理"
         log.info("%s: nothing to publish (%s)", printable(prepared["path"]), printable(why))
         return {"feed": prepared["feed"], "path": prepared["path"], "status": "skipped",
                 "reason": f"left for the next run: {why}" if prepared.get("left") else why}
-    batch_docs = gate.build_docs()
-    result.update(data_docs=prepared.get("data_docs"), batch_docs=str(batch_docs) if batch_docs else None)
+    if "batch_docs" not in result:  # else an earlier sibling's task published it and built its pages
+        batch_docs = gate.build_docs()
+        result.update(batch_docs=str(batch_docs) if batch_docs else None)
+    result.update(data_docs=prepared.get("data_docs"))
     log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", result["feed"],
              printable(result["path"]), result["status"], result["rows_read"], result["rows_loaded"],
              result["rows_rejected"], result["duplicates_dropped"], result["rows_held"],
