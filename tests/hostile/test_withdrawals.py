@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from quality_pipeline.loading import ingest
-from quality_pipeline.loading.decisions import CannotDecide, keep_held, release_file, withdraw_file
+from quality_pipeline.loading.decisions import CannotDecide, keep_held, withdraw_file
+from quality_pipeline.loading.files import release_one
 from quality_pipeline.orchestration.tasks import attention_lines, changed_files
 from quality_pipeline.orchestration.tasks import withdraw as withdraw_task
 from tests.support.extracts import sampling_row, write_sampling_csv
@@ -96,7 +97,7 @@ def test_a_held_file_withdrawn_is_never_released_and_changes_no_figure(delivered
     done = withdraw_file(env, "product_sampling/held.csv", reason="模板文件", actor="李工", run_id="hitl-2")
     assert (done.previous_status, done.changes_marts) == ("held", False)
     with pytest.raises(CannotDecide, match="not held"):
-        release_file(env, "product_sampling/held.csv", actor="李工", run_id="r", gate=gate)
+        release_one("product_sampling/held.csv", run_id="r", settings=env, actor="李工", reason=None, gate=gate)
     with pytest.raises(CannotDecide, match="already withdrawn"):
         keep_held(env, "product_sampling/held.csv", actor="李工", run_id="r")
     again = ingest.ingest_feed("product_sampling", run_id="r2", settings=env, gate=gate, today=TODAY,

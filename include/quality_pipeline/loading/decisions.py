@@ -161,20 +161,3 @@ def keep_held(settings: Settings, path: str, *, actor: str, run_id: str, reason:
     """Record that a person looked at a held file and left it held (it stays out of the warehouse)."""
     return _decide(settings, path, KEPT_HELD, allowed=("held",), actor=_required(actor, "决定人", "who"),
                    run_id=run_id, reason=(reason or "").strip() or None, status=None)
-
-
-def release_file(settings: Settings, path: str, *, actor: str, run_id: str, reason: str | None = None,
-                 gate=None) -> list[dict]:
-    """Publish a held file anyway: read again, validated, loaded with its batch checks waived, and the
-    decision `released` recorded with who and when, in the same transaction. Returns the ingest results
-    (as dicts); refused (CannotDecide) for an unknown path or a file that is not held."""
-    from quality_pipeline.loading.ingest import Release, ingest_feed
-
-    relative = relative_path(path, settings.landing_dir)
-    _, feed, was = published_file(settings, relative)
-    if was != "held":
-        raise CannotDecide(f"该文件状态为 {was}，不是 held，无需发布 / the file is {was}, not held: "
-                           f"{printable(relative)}")
-    who = Release(actor=_required(actor, "决定人", "who"), reason=(reason or "").strip() or None)
-    results = ingest_feed(feed, run_id=run_id, settings=settings, gate=gate, release=(relative,), released_by=who)
-    return [asdict(r) for r in results]

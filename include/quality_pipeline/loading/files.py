@@ -163,10 +163,11 @@ def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today
             log.info("%s: published first, as it was delivered before %s", printable(earlier["path"]),
                      printable(prepared["path"]))
             own_gate = gate_of(earlier) if gate_of else gate
-            result = _publish_recorded(earlier, run_id=run_id, settings=settings, gate=own_gate, today=today)
+            result = _publish_one(earlier, run_id=run_id, settings=settings, gate=own_gate, today=today)
             if gate_of and result is not None:
                 docs = own_gate.build_docs()
-                _record(settings, run_id, earlier, {**result, "batch_docs": str(docs) if docs else None})
+                result = {**result, "batch_docs": str(docs) if docs else None}
+            _record(settings, run_id, earlier, result)
     recorded = _recorded(settings, run_id, prepared)
     if recorded is not _NOT_YET:
         return recorded
