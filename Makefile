@@ -67,6 +67,9 @@ release: airflow-init ## Publish a held file anyway: make release FILE=product_s
 withdraw: airflow-init ## Withdraw a delivery, then recompute the marts: make withdraw FILE=<path as in audit.files> REASON=… [BY=…]
 	@$(BIN)/python -m quality_pipeline.withdraw $(RUN_ARGS) --by "$(BY)" --reason "$(REASON)" -- "$(FILE)"
 
+sql: install ## The DuckDB CLI on the published warehouse, read-only (also piped: echo "SELECT ..." | make -s sql)
+	@$(BIN)/python -m quality_pipeline.warehouse.shell $(SQL_ARGS)
+
 config: ## Print the settings the targets use (from the environment, .env and the defaults)
 	@$(foreach v,QUALITY_LANDING_DIR QUALITY_WAREHOUSE QUALITY_REPORTS_DIR AIRFLOW_HOME AIRFLOW__CORE__EXECUTOR,echo "$(v)=$($(v))";)
 	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE QUALITY_FEEDS_DIR QUALITY_FEED_SQL_DIR QUALITY_EXPECTATIONS_DIR AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
@@ -146,8 +149,16 @@ endif
 test-fast: install lint ## ruff, then the unit and DAG-policy tiers (tests/unit, tests/dags) but the slow tests: no DAG run, no service
 	$(PYTEST) $(PARALLEL) -m "not slow" tests/unit tests/dags $(PYTEST_ARGS)
 
-bench: install ## Ingest 1M/5M-row CSVs and a 200k-row XLSX against DuckDB's read_csv, DAG imports, indicators on 10M rows; writes bench/results.md (~10 min)
+bench: install ## Ingest vs read_csv (1M, 5M, 200k XLSX), a 120-row delivery on the 3 GB history, a no-op night, DAG imports, indicators; writes bench/results.md (~15 min)
+	$(BIN)/python bench/history.py
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-history: install ## Build (or reuse) the ~3 GB history warehouse and a 120-row delivery under bench/data/history (git-ignored)
+	$(BIN)/python bench/history.py $(HISTORY_ARGS)
+
+bench-storage: install ## The storage prototype (bench/storage_proto.py): whole-file copy vs DuckLake (local and PostgreSQL catalogs)
+	$(BIN)/python bench/history.py
+	$(BIN)/python bench/storage_proto.py $(STORAGE_ARGS)
 
 bench-memory: install ## Peak RSS of ingesting a 1,000,000-row CSV (the 1.5 GB limit)
 	$(BIN)/python bench/memory_1m.py
@@ -158,4 +169,4 @@ bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown in
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run release withdraw config demo up test-fast generate expectations report docs seeds browser lint test bench bench-memory bench-gx clean
+.PHONY: help install airflow-init run release withdraw sql config demo up test-fast generate expectations report docs seeds browser lint test bench bench-history bench-storage bench-memory bench-gx clean
