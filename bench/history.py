@@ -267,13 +267,24 @@ def build_history(out: Path, scale: float = 1.0, force: bool = False) -> dict:
     return record
 
 
+def build_history_locked(out: Path, scale: float = 1.0, force: bool = False) -> dict:
+    """One build at a time: a second `make bench-history` (or `make bench`) waits for the first, then reuses it."""
+    from quality_pipeline.filelock import exclusive
+
+    def busy(holder: str) -> None:
+        print(f"another history build is running ({holder.strip()}); waiting for it ...", flush=True)
+
+    with exclusive(out.parent / f".{out.name}.lock", f"pid {os.getpid()}\n", on_busy=busy, clear_on_release=True):
+        return build_history(out, scale, force)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full row counts (tests: 0.001)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the cached build matches")
     args = parser.parse_args()
-    build_history(args.out, args.scale, args.force)
+    build_history_locked(args.out, args.scale, args.force)
 
 
 if __name__ == "__main__":

@@ -162,8 +162,10 @@ def heal(lake: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------------- delivery
 
-def deliver(lake: Path, csv: Path, *, pg: bool = False, tag: str = "", update_current: bool = True) -> dict:
-    """The writer's storage work for one delivery, then the publish; seconds per step."""
+def deliver(lake: Path, csv: Path, *, pg: bool = False, tag: str = "", update_current: bool = True,
+            correct: bool = False) -> dict:
+    """The writer's storage work for one delivery, then the publish; seconds per step. `correct`: the rows
+    are new versions of 120 keys of the history (the first 120 sample numbers), not new keys."""
     steps: dict[str, float] = {}
     t0 = t = time.perf_counter()
 
@@ -189,7 +191,8 @@ def deliver(lake: Path, csv: Path, *, pg: bool = False, tag: str = "", update_cu
         published = 0.0 if pg else _publish_catalog(lake)
         return {"steps": steps, "publish": round(published, 4), "total": round(time.perf_counter() - t0, 4),
                 "already_committed": True}
-    con.execute(f"""CREATE TEMP TABLE staged AS SELECT 'N{tag}' || 抽样单编号 AS sample_no, 产品类别 AS product_category,
+    key = "'BS' || lpad(CAST(row_number() OVER () - 1 AS VARCHAR), 10, '0')" if correct else f"'N{tag}' || 抽样单编号"
+    con.execute(f"""CREATE TEMP TABLE staged AS SELECT {key} AS sample_no, 产品类别 AS product_category,
         产品名称 AS product_name, 受检单位 AS inspected_unit, 受检单位统一社会信用代码 AS inspected_unit_uscc,
         所在街道 AS street, CAST(抽样日期 AS DATE) AS sampling_date, 检验结论 AS conclusion,
         CAST(row_number() OVER () + 1 AS INTEGER) AS _row_number
@@ -256,7 +259,8 @@ def state(lake: Path, *, pg: bool = False) -> dict:
         (SELECT sum(rows_loaded) FROM lake.audit.files WHERE feed = 'product_sampling'),
         (SELECT count(*) FROM lake.audit.files)""").fetchone()
     con.close()
-    return {"raw_rows": raw, "audited_rows": int(audited), "files": files, "consistent": raw == audited}
+    return {"raw_rows": raw, "audited_rows": int(audited), "files": files, "consistent": raw == audited,
+            "unaudited_rows": raw - int(audited)}
 
 
 # ---------------------------------------------------------------------------------------------------- checks
@@ -343,6 +347,10 @@ def _psql(sql: str) -> None:
 
 
 def _concurrent(lake: Path, csv: Path, update_current: bool, rounds: int = 8) -> dict:
+    """Two writer processes, `rounds` deliveries each, at once: appends of new keys only, or corrections of the
+    same 120 keys (delete + insert in current.product_sampling). Every committed delivery must be whole: the
+    raw rows grow by 120 per committed file, in step with audit.files."""
+    before = state(lake, pg=True)
     t = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, __file__, "--child", "pg-writer", str(lake), str(csv),
                                f"-{w}{update_current:d}-", str(rounds), str(int(update_current))],
@@ -351,7 +359,12 @@ def _concurrent(lake: Path, csv: Path, update_current: bool, rounds: int = 8) ->
     for p in procs:
         out, err = p.communicate()
         results.append(json.loads(out.strip().splitlines()[-1]) if p.returncode == 0 else {"error": err[-300:]})
-    return {"writers": results, "seconds": round(time.perf_counter() - t, 1), "after": state(lake, pg=True)}
+    after = state(lake, pg=True)
+    committed = sum(r.get("committed", 0) for r in results)
+    return {"writers": results, "seconds": round(time.perf_counter() - t, 1), "committed": committed,
+            "raw_rows_added": after["raw_rows"] - before["raw_rows"], "files_added": after["files"] - before["files"],
+            "whole": after["raw_rows"] - before["raw_rows"] == 120 * committed == 120 * (after["files"] - before["files"])
+            and after["unaudited_rows"] == before["unaudited_rows"]}
 
 
 def postgres(history: Path, work: Path, csv: Path, sampling_rows: int) -> dict:
@@ -394,7 +407,8 @@ def child(args: list[str]) -> None:
         ok, errors = 0, []
         for n in range(int(args[4])):
             try:
-                deliver(lake, Path(args[2]), pg=True, tag=f"{args[3]}{n}", update_current=args[5] == "1")
+                deliver(lake, Path(args[2]), pg=True, tag=f"{args[3]}{n}", update_current=args[5] == "1",
+                        correct=args[5] == "1")
                 ok += 1
             except Exception as exc:  # noqa: BLE001 - counted: a conflict is what is measured
                 errors.append(str(exc).splitlines()[0][:200])
@@ -425,6 +439,7 @@ def main() -> None:
         report("b_convert", convert(history, lake))
         report("b_first_delivery", deliver(lake, csv, tag=f"-{time.time_ns()}"))
         report("b_deliveries", [deliver(lake, csv, tag=f"-{time.time_ns()}")["total"] for _ in range(5)])
+        report("b_correction_delivery", deliver(lake, csv, tag=f"-{time.time_ns()}", correct=True))
         report("b_noop_night", [noop_night(lake)["seconds"] for _ in range(3)])
         report("b_reader_isolation", reader_isolation(lake, csv))
         report("b_kill", kill_tests(lake, csv))
