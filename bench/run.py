@@ -21,6 +21,7 @@ passes `--rss-cap-mb` or the time left is killed and reported as such, so the wh
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -47,6 +48,7 @@ from harness import (  # noqa: E402
 BUDGET_S = 15 * 60
 GOAL_RATIO, GOAL_RSS_MB, GOAL_IMPORT_S, GOAL_SMALL_S, GOAL_NOOP_S = 3.0, 1200, 0.5, 1.5, 40.0
 HISTORY = Path(__file__).resolve().parent / "data" / "history"
+NIGHT_CACHE = Path(__file__).resolve().parent / "data" / "night"
 RATIO_PAIRS = 3
 
 _PEAK = """
@@ -174,46 +176,69 @@ def _small_delivery(work: Path, clock: Clock) -> dict:
     return out
 
 
+def _code_version() -> str:
+    """The committed trees the pipeline runs (package, DAGs, SQL, suites), plus a mark if any is edited."""
+    trees = ["include", "dags", "warehouse", "expectations"]
+    head = subprocess.run(["git", "rev-parse", *(f"HEAD:{t}" for t in trees)], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True).stdout.split()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *trees], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return hashlib.sha256(" ".join(head).encode()).hexdigest()[:16] + ("-dirty" if dirty else "")
+
+
 def measure_noop_night(work: Path, timeout_s: float) -> dict:
     """N: `make run` (`python -m quality_pipeline.run <every DAG>`, as the Makefile runs it) on the demo landing
-    folder, a second time, with nothing new: wall time through the DAGs. The demo extracts, an isolated
-    AIRFLOW_HOME (metadata DB migrated, the writer's pool) and the first run that loads them are not timed.
-    Until bench/nights.py's `measure_make_run` is merged, this is it; swap it for that."""
+    folder with nothing new: wall time through the DAGs. The demo extracts, an isolated AIRFLOW_HOME (metadata
+    DB migrated, the writer's pool) and the first night that loads them are not timed; they take minutes, so
+    they are kept under bench/data/night-<code version> and copied for the measured night (rebuilt when the
+    package, DAGs, SQL or suites change). Until bench/nights.py's `measure_make_run` is merged, this is it;
+    swap it for that."""
+    cache = NIGHT_CACHE / _code_version()
     home = work / "night"
     shutil.rmtree(home, ignore_errors=True)
-    env = {**os.environ, "AIRFLOW_HOME": str(home / "airflow"), "QUALITY_LANDING_DIR": str(home / "landing"),
-           "QUALITY_WAREHOUSE": str(home / "warehouse" / "quality.duckdb"), "QUALITY_REPORTS_DIR": str(home / "reports"),
-           "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__EXECUTOR": os.environ.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
-           "GX_ANALYTICS_ENABLED": "false", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    bin_dir = Path(sys.executable).parent
     dags = sorted(p.stem for p in (PROJECT_ROOT / "dags").glob("ingest_*.py")) + ["quarterly_indicators"]
     started = time.perf_counter()
 
-    def call(*args: str) -> subprocess.CompletedProcess:
+    def env_for(root: Path) -> dict:
+        return {**os.environ, "AIRFLOW_HOME": str(root / "airflow"), "QUALITY_LANDING_DIR": str(root / "landing"),
+                "QUALITY_WAREHOUSE": str(root / "warehouse" / "quality.duckdb"),
+                "QUALITY_REPORTS_DIR": str(root / "reports"), "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "GX_ANALYTICS_ENABLED": "false",
+                "AIRFLOW__CORE__EXECUTOR": os.environ.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
+                "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+
+    def call(root: Path, *args: str) -> subprocess.CompletedProcess:
         left = timeout_s - (time.perf_counter() - started)
-        return subprocess.run(list(args), env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+        return subprocess.run(list(args), env=env_for(root), cwd=PROJECT_ROOT, capture_output=True, text=True,
                               timeout=max(30.0, left))
 
+    bin_dir = Path(sys.executable).parent
     try:
-        for args in ([sys.executable, "-m", "quality_pipeline.demo", "--landing", str(home / "landing"), "--seed", "7",
-                      "--quarters", "4", "--rows", "120", "--defect-rate", "0.05"],
-                     [str(bin_dir / "airflow"), "db", "migrate"],
-                     [str(bin_dir / "airflow"), "pools", "set", "quality_warehouse", "1", "The one writer"],
-                     [sys.executable, "-m", "quality_pipeline.run", *dags]):
-            done = call(*args)
-            if done.returncode != 0 and "quality_pipeline.run" not in args:  # a first night may end in attention
-                return {"error": f"{args[1:3]} exit {done.returncode}: {done.stderr.strip()[-300:]}"}
+        if not (cache / "done").exists():
+            shutil.rmtree(cache, ignore_errors=True)
+            building = cache.with_name(cache.name + ".building")
+            shutil.rmtree(building, ignore_errors=True)
+            for args in ([sys.executable, "-m", "quality_pipeline.demo", "--landing", str(building / "landing"),
+                          "--seed", "7", "--quarters", "4", "--rows", "120", "--defect-rate", "0.05"],
+                         [str(bin_dir / "airflow"), "db", "migrate"],
+                         [str(bin_dir / "airflow"), "pools", "set", "quality_warehouse", "1", "The one writer"],
+                         [sys.executable, "-m", "quality_pipeline.run", *dags]):
+                done = call(building, *args)
+                if done.returncode != 0 and "quality_pipeline.run" not in args:  # a first night may need attention
+                    return {"error": f"{args[1:3]} exit {done.returncode}: {done.stderr.strip()[-300:]}"}
+            (building / "done").write_text(f"first night exit {done.returncode}\n")
+            building.rename(cache)
         first = time.perf_counter() - started
+        shutil.copytree(cache, home, symlinks=True)
         load = os.getloadavg()[0]
         t = time.perf_counter()
-        done = call(sys.executable, "-m", "quality_pipeline.run", *dags)
+        done = call(home, sys.executable, "-m", "quality_pipeline.run", *dags)
         seconds = time.perf_counter() - t
     except subprocess.TimeoutExpired:
         return {"error": f"not finished within {timeout_s:.0f} s"}
     shutil.rmtree(home, ignore_errors=True)
     return {"seconds": seconds, "exit": done.returncode, "setup_and_first_night_seconds": first,
-            "load_before": load, "load_after": os.getloadavg()[0], "dags": dags}
+            "load_before": load, "load_after": os.getloadavg()[0], "dags": dags, "cache": cache.name}
 
 
 def _dag_imports() -> list[dict]:
@@ -238,8 +263,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000,5000000", help="CSV row counts (multiples of 1,000,000)")
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--indicator-rows", type=int, default=10_000_000)
+    parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="stop measuring after this (default 15 min)")
     args = parser.parse_args()
-    clock = Clock(BUDGET_S)
+    clock = Clock(args.budget_s)
     info = machine()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
@@ -385,7 +411,8 @@ the whole file today; `bench/storage_proto.py` measures the alternatives (notes 
 ### N: a night with nothing new
 
 `python -m quality_pipeline.run {' '.join(night.get('dags', []))}` on the demo landing folder, after a first
-run loaded it (first night and setup: {_fmt_s(night.get('setup_and_first_night_seconds'))}): {_fmt_s(night_s)},
+night loaded it (demo extracts, Airflow DB and first night, kept in bench/data/night/{night.get('cache', '—')}:
+{_fmt_s(night.get('setup_and_first_night_seconds'))} this run): {_fmt_s(night_s)},
 exit {night.get('exit', '—')}, load {night.get('load_before', 0):.1f} → {night.get('load_after', 0):.1f}.
 
 ### Ingest: parse + validate + publish, one file, fresh warehouse, own process
@@ -412,7 +439,7 @@ the 1M row is the pair with the median ratio):
     final = (f"{FINAL_PREFIX}{_fmt(ratio_1m)} peak_rss_mb={peak_5m if peak_5m else 'nan'} "
              f"small_delivery_3gb_s={_fmt(small_s)} noop_night_s={_fmt(night_s, 1)}")
     path = write_section("run", text, final_line=final)
-    print(f"wrote {path} in {BUDGET_S - clock.left():.0f} s; load average now {os.getloadavg()[0]:.1f}\n{final}")
+    print(f"wrote {path} in {clock.budget - clock.left():.0f} s; load average now {os.getloadavg()[0]:.1f}\n{final}")
 
 
 if __name__ == "__main__":
