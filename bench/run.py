@@ -151,7 +151,7 @@ def _ratio_pairs(path: Path, work: Path, clock: Clock, cap_mb: float) -> list[di
     pairs = []
     for _ in range(RATIO_PAIRS):
         load = os.getloadavg()[0]
-        result = _ingest(path, work, clock, cap_mb, 500.0)
+        result = _ingest(path, work, clock, cap_mb, 200.0)
         bare = _bare(path, work) if "error" not in result else {}
         ratio = result["seconds"] / bare["seconds"] if bare.get("seconds") else None
         pairs.append({"result": result, "bare": bare, "ratio": ratio, "load_before": load,

@@ -105,6 +105,9 @@ def convert(history: Path, lake: Path, *, pg: bool = False, sampling_rows: int |
     else:
         attach_local(con, lake, lake / ".writer" / "catalog.ducklake")
     con.execute(f"ATTACH '{history}' AS hist (READ_ONLY)")
+    # the first 3 GB conversion died without a trace at 5 GB RSS on a machine out of memory: bound it (DuckDB spills)
+    con.execute(f"SET memory_limit = '2GB'; SET preserve_insertion_order = false; "
+                f"SET temp_directory = '{lake / '.writer' / 'spill'}'")
     t = time.perf_counter()
     for schema in ("raw", "audit", "current"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS lake.{schema}")
