@@ -251,7 +251,7 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         snapshot = feed.delivery == PERIOD_SNAPSHOT
         period_keys = rows.keys_per_period(con, feed) if snapshot else {}  # before this file
         totals = _Totals()
-        whole = ctx.gate.has_rules(f"{feed.name}.rows", history=True) or snapshot  # else the decided rows suffice
+        whole = ctx.gate.has_rules(f"{feed.name}.rows", history=True)  # else the decided rows (and keys) suffice
         row_outcomes = [_check_and_insert(ctx, cand, staged.part(n, decided_only=not whole), new_id, seq, totals)
                         for n in range(staged.parts)]
         rows_read = staged.rows_read
@@ -320,7 +320,8 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
-        totals.listed.append(unique[list(ctx.feed.key)].dropna())
+        keyed = part.keys(ctx.feed.key) if part.partial else unique[list(ctx.feed.key)]
+        totals.listed.append(keyed.dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
     if part.path is not None:
         rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)

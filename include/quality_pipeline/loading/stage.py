@@ -29,6 +29,7 @@ from quality_pipeline.feeds import Feed
 from quality_pipeline.loading.discovery import Candidate
 from quality_pipeline.loading.outcomes import Issue, RowDecisions, decide_rows
 from quality_pipeline.loading.partitions import KeyPartitions, parts_for
+from quality_pipeline.loading.rows import ROW_GROUP
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
@@ -78,7 +79,7 @@ class Staged:
         rows = {*decisions.rejected, *decisions.flagged} if decided_only else None
         return StagedPart(_read_frame(self.part_path(n), rows), decisions,
                           {int(k): v for k, v in data["raw_rows"].items()}, [Outcome(**o) for o in data["outcomes"]],
-                          self.part_path(n))
+                          self.part_path(n), partial=decided_only)
 
     def save(self) -> None:
         data = {k: v for k, v in dataclasses.asdict(self).items() if k != "folder"}
@@ -99,7 +100,12 @@ class StagedPart:
     decisions: RowDecisions
     raw_rows: dict[int, str]  # rejected rows as written (JSON), for the quarantine
     outcomes: list[Outcome]  # of the rules without history
-    path: Path | None = None  # the Parquet file of every unique row (`frame` may hold only some of them)
+    path: Path | None = None  # the Parquet file of every unique row
+    partial: bool = False  # `frame` holds only the rejected and flagged rows
+
+    def keys(self, key: tuple[str, ...]) -> pd.DataFrame:
+        """The key columns of every unique row of the part, read from its Parquet file."""
+        return pq.read_table(self.path, columns=list(key)).to_pandas()
 
 
 def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path) -> Staged:
@@ -138,7 +144,8 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
     n = staged.parts
-    pq.write_table(_arrow(unique), staged.folder / f"part-{n}.parquet")
+    # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
+    pq.write_table(_arrow(unique), staged.part_path(n), row_group_size=ROW_GROUP)
     data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
             "raw_rows": {str(idx): raw_row(raw, idx) for idx in decisions.rejected},
             "outcomes": [_outcome_json(o) for o in outcomes]}
