@@ -1,5 +1,5 @@
-"""Row writes into raw.<feed>: a staged part's rows (from its Parquet file, or a frame as Arrow), a period snapshot's tombstones, and the
-queries on keys per period those need. Audit tables are `loading.audit`; the flow is `loading.ingest`."""
+"""Row writes into raw.<feed>: a staged part's rows (from its Parquet file, or a frame as Arrow), a period
+snapshot's tombstones, and the queries on keys per period those need. Audit tables are `loading.audit`; the flow is `loading.ingest`."""
 
 from __future__ import annotations
 

@@ -76,10 +76,13 @@ class Staged:
         and the flags read), the others staying in the Parquet file for `rows.insert_staged`."""
         data = json.loads((self.folder / f"part-{n}.json").read_text(encoding="utf-8"))
         decisions = _decisions_from(data)
+        path = self.part_path(n)
+        if INDEX_COLUMN not in pq.read_schema(path).names:  # staged by an older version: read whole, insert as frame
+            path, decided_only = None, False
         rows = {*decisions.rejected, *decisions.flagged} if decided_only else None
         return StagedPart(_read_frame(self.part_path(n), rows), decisions,
                           {int(k): v for k, v in data["raw_rows"].items()}, [Outcome(**o) for o in data["outcomes"]],
-                          self.part_path(n), partial=decided_only)
+                          path, partial=decided_only)
 
     def save(self) -> None:
         data = {k: v for k, v in dataclasses.asdict(self).items() if k != "folder"}
@@ -100,7 +103,7 @@ class StagedPart:
     decisions: RowDecisions
     raw_rows: dict[int, str]  # rejected rows as written (JSON), for the quarantine
     outcomes: list[Outcome]  # of the rules without history
-    path: Path | None = None  # the Parquet file of every unique row
+    path: Path | None = None  # the Parquet file of every unique row (None: insert `frame`, `rows.insert_rows`)
     partial: bool = False  # `frame` holds only the rejected and flagged rows
 
     def keys(self, key: tuple[str, ...]) -> pd.DataFrame:
@@ -196,14 +199,26 @@ def _missing(value: object) -> bool:
 
 
 def _issues_json(issues: dict[int, list[Issue]]) -> dict:
-    return {str(idx): [[i.column, i.rule, i.reason] for i in found] for idx, found in issues.items()}
+    """{"issues": the distinct issues, "rows": [[index, issue numbers…], …]} in the decisions' order: a rule
+    failing on 60,000 rows writes its reason once, not 60,000 times."""
+    distinct: dict[tuple, int] = {}
+    rows = []
+    for idx, found in issues.items():
+        rows.append([int(idx), *(distinct.setdefault((i.column, i.rule, i.reason), len(distinct)) for i in found)])
+    return {"issues": [list(k) for k in distinct], "rows": rows}
 
 
 def _decisions_from(data: dict) -> RowDecisions:
     decisions = RowDecisions()
     for target, key in ((decisions.rejected, "rejected"), (decisions.flagged, "flagged")):
-        for idx, found in data[key].items():
-            target[int(idx)].extend(Issue(*i) for i in found)
+        stored = data[key]
+        if "rows" not in stored:  # staged before issues were numbered: {index: [[column, rule, reason], …]}
+            for idx, found in stored.items():
+                target[int(idx)].extend(Issue(*i) for i in found)
+            continue
+        issues = [Issue(*i) for i in stored["issues"]]
+        for idx, *numbers in stored["rows"]:
+            target[idx] = [issues[k] for k in numbers]
     return decisions
 
 
