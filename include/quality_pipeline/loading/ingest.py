@@ -251,7 +251,9 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         snapshot = feed.delivery == PERIOD_SNAPSHOT
         period_keys = rows.keys_per_period(con, feed) if snapshot else {}  # before this file
         totals = _Totals()
-        row_outcomes = [_check_and_insert(ctx, cand, staged.part(n), new_id, seq, totals) for n in range(staged.parts)]
+        whole = ctx.gate.has_rules(f"{feed.name}.rows", history=True)  # else the decided rows (and keys) suffice
+        row_outcomes = [_check_and_insert(ctx, cand, staged.part(n, decided_only=not whole), new_id, seq, totals)
+                        for n in range(staged.parts)]
         rows_read = staged.rows_read
         restated = rows.restated_periods(con, feed, new_id) if snapshot else {}
         shrink = period_shrink(restated, period_keys)
@@ -318,9 +320,13 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
-        totals.listed.append(unique[list(ctx.feed.key)].dropna())
+        keyed = part.keys(ctx.feed.key) if part.partial else unique[list(ctx.feed.key)]
+        totals.listed.append(keyed.dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
-    rows.insert_rows(ctx, file_id, seq, unique, decisions)
+    if part.path is not None:
+        rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)
+    else:
+        rows.insert_rows(ctx, file_id, seq, unique, decisions)
     audit.insert_flags(ctx, file_id, cand.relative, unique, decisions)
     return outcomes
 

@@ -1,9 +1,11 @@
-"""Row writes into raw.<feed>: a staged part's rows as Arrow, a period snapshot's tombstones, and the
-queries on keys per period those need. Audit tables are `loading.audit`; the flow is `loading.ingest`."""
+"""Row writes into raw.<feed>: a staged part's rows (from its Parquet file, or a frame as Arrow), a period
+snapshot's tombstones, and the queries on keys per period those need. Audit tables are `loading.audit`; the flow is `loading.ingest`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -72,6 +74,16 @@ def insert_rows(ctx: Context, file_id: int, seq: int, frame: pd.DataFrame, decis
         # In row-group-sized batches: DuckDB scans one Arrow batch per thread (bench/results.md)
         rows = pa.Table.from_batches(rows.to_batches(max_chunksize=ROW_GROUP))
         append(ctx.con, f"raw.{ctx.feed.name}", rows)
+
+
+def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> None:
+    """A staged part's rows that were not rejected into raw.<feed>, by one INSERT … SELECT from its Parquet
+    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads."""
+    columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
+    literal = "'" + str(parquet).replace("'", "''") + "'"
+    insert = sql_file(__file__, "insert_staged_rows").format(table=f"raw.{ctx.feed.name}", columns=columns,
+                                                             parquet=literal)
+    ctx.con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), sorted(int(i) for i in rejected)])
 
 
 def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:

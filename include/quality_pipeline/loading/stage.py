@@ -4,7 +4,9 @@ history, and stage the outcome in a private folder for the writer to publish (`l
 Runs anywhere (in parallel with other files); the writer only adds what needs the warehouse: previous values
 and their rule (`suites.HISTORY_RULES`), the batch suite (it compares with the previous delivery) and the
 one transaction. A staged file is a folder: `manifest.json`, and per part `part-N.parquet` (the unique typed
-rows, index kept) with `part-N.json` (the row decisions, the rejected rows as written, the outcomes).
+rows, the frame's index in the column `__index`) with `part-N.json` (the row decisions, the rejected rows as
+written, the outcomes). The writer inserts a part's rows straight from its Parquet file (`rows.insert_staged`)
+and reads back into pandas only the rows it needs.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from quality_pipeline.feeds import Feed
 from quality_pipeline.loading.discovery import Candidate
 from quality_pipeline.loading.outcomes import Issue, RowDecisions, decide_rows
 from quality_pipeline.loading.partitions import KeyPartitions, parts_for
+from quality_pipeline.loading.rows import ROW_GROUP
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
@@ -34,6 +38,7 @@ from quality_pipeline.region import Region
 from quality_pipeline.validation.gate import Outcome
 
 MANIFEST = "manifest.json"
+INDEX_COLUMN = "__index"  # the frame's index, which the decisions name rows by
 
 
 @dataclass
@@ -63,11 +68,21 @@ class Staged:
                           m.get("rows_skipped", 0), m.get("skipped", {}), skipped_sheets=m.get("skipped_sheets", []),
                           generated_by=m.get("generated_by"))
 
-    def part(self, n: int) -> StagedPart:
-        frame = pq.read_table(self.folder / f"part-{n}.parquet").to_pandas()
+    def part_path(self, n: int) -> Path:
+        return self.folder / f"part-{n}.parquet"
+
+    def part(self, n: int, *, decided_only: bool = False) -> StagedPart:
+        """Part `n`; with `decided_only`, its frame holds only the rows rejected or flagged (what the quarantine
+        and the flags read), the others staying in the Parquet file for `rows.insert_staged`."""
         data = json.loads((self.folder / f"part-{n}.json").read_text(encoding="utf-8"))
-        return StagedPart(frame, _decisions_from(data), {int(k): v for k, v in data["raw_rows"].items()},
-                          [Outcome(**o) for o in data["outcomes"]])
+        decisions = _decisions_from(data)
+        path = self.part_path(n)
+        if INDEX_COLUMN not in pq.read_schema(path).names:  # staged by an older version: read whole, insert as frame
+            path, decided_only = None, False
+        rows = {*decisions.rejected, *decisions.flagged} if decided_only else None
+        return StagedPart(_read_frame(self.part_path(n), rows), decisions,
+                          {int(k): v for k, v in data["raw_rows"].items()}, [Outcome(**o) for o in data["outcomes"]],
+                          path, partial=decided_only)
 
     def save(self) -> None:
         data = {k: v for k, v in dataclasses.asdict(self).items() if k != "folder"}
@@ -88,6 +103,12 @@ class StagedPart:
     decisions: RowDecisions
     raw_rows: dict[int, str]  # rejected rows as written (JSON), for the quarantine
     outcomes: list[Outcome]  # of the rules without history
+    path: Path | None = None  # the Parquet file of every unique row (None: insert `frame`, `rows.insert_rows`)
+    partial: bool = False  # `frame` holds only the rejected and flagged rows
+
+    def keys(self, key: tuple[str, ...]) -> pd.DataFrame:
+        """The key columns of every unique row of the part, read from its Parquet file."""
+        return pq.read_table(self.path, columns=list(key)).to_pandas()
 
 
 def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path) -> Staged:
@@ -120,13 +141,14 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     duplicate = exact_duplicates(raw)
     unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
     params = row_parameters(region, today)
-    outcomes = gate.validate(f"{feed.name}.rows", unique, params, history=False)
+    outcomes = gate.validate_rows(f"{feed.name}.rows", unique, params, history=False)
     decisions = decide_rows(outcomes, params)
     staged.rows_read += len(frame)
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
     n = staged.parts
-    pq.write_table(_arrow(unique), staged.folder / f"part-{n}.parquet")
+    # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
+    pq.write_table(_arrow(unique), staged.part_path(n), row_group_size=ROW_GROUP)
     data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
             "raw_rows": {str(idx): raw_row(raw, idx) for idx in decisions.rejected},
             "outcomes": [_outcome_json(o) for o in outcomes]}
@@ -134,12 +156,32 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.parts += 1
 
 
+def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
+    """A staged part as the frame it was (index restored), or only its rows whose index is in `rows`."""
+    table = pq.read_table(path)
+    if INDEX_COLUMN not in table.column_names:  # staged before the index had its own column
+        frame = table.to_pandas()
+        return frame if rows is None else frame.loc[frame.index.isin(list(rows))]
+    if rows is not None:
+        table = table.filter(pc.is_in(table[INDEX_COLUMN], value_set=pa.array(sorted(rows), pa.int64())))
+    index = pd.Index(table[INDEX_COLUMN].to_numpy(), dtype="int64")
+    frame = table.drop_columns([INDEX_COLUMN]).to_pandas()
+    frame.index = index
+    return frame
+
+
 def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """The frame as Arrow, index kept. A column of values as written may mix numbers, dates and text (xlsx):
+    """The frame as Arrow, its index in the column `__index`."""
+    table = _arrow_columns(frame)
+    return table.append_column(INDEX_COLUMN, pa.array(frame.index.to_numpy(), pa.int64()))
+
+
+def _arrow_columns(frame: pd.DataFrame) -> pa.Table:
+    """The frame's columns as Arrow. A column of values as written may mix numbers, dates and text (xlsx):
     Arrow holds one type per column, so such a column is staged as the text each value prints as, which is
     all that is read of it afterwards (the value as written in the quarantine and the flags)."""
     try:
-        return pa.Table.from_pandas(frame, preserve_index=True)
+        return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
     out = frame.copy()
@@ -149,7 +191,7 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
                 pa.array(out[name], from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
                 out[name] = out[name].map(lambda v: v if _missing(v) else str(v))
-    return pa.Table.from_pandas(out, preserve_index=True)
+    return pa.Table.from_pandas(out, preserve_index=False)
 
 
 def _missing(value: object) -> bool:
@@ -157,14 +199,26 @@ def _missing(value: object) -> bool:
 
 
 def _issues_json(issues: dict[int, list[Issue]]) -> dict:
-    return {str(idx): [[i.column, i.rule, i.reason] for i in found] for idx, found in issues.items()}
+    """{"issues": the distinct issues, "rows": [[index, issue numbers…], …]} in the decisions' order: a rule
+    failing on 60,000 rows writes its reason once, not 60,000 times."""
+    distinct: dict[tuple, int] = {}
+    rows = []
+    for idx, found in issues.items():
+        rows.append([int(idx), *(distinct.setdefault((i.column, i.rule, i.reason), len(distinct)) for i in found)])
+    return {"issues": [list(k) for k in distinct], "rows": rows}
 
 
 def _decisions_from(data: dict) -> RowDecisions:
     decisions = RowDecisions()
     for target, key in ((decisions.rejected, "rejected"), (decisions.flagged, "flagged")):
-        for idx, found in data[key].items():
-            target[int(idx)].extend(Issue(*i) for i in found)
+        stored = data[key]
+        if "rows" not in stored:  # staged before issues were numbered: {index: [[column, rule, reason], …]}
+            for idx, found in stored.items():
+                target[int(idx)].extend(Issue(*i) for i in found)
+            continue
+        issues = [Issue(*i) for i in stored["issues"]]
+        for idx, *numbers in stored["rows"]:
+            target[idx] = [issues[k] for k in numbers]
     return decisions
 
 

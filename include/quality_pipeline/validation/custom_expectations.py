@@ -1,6 +1,7 @@
 """Custom Great Expectations for the rules of extracts.md that GX has no built-in for.
 
-Each is a map expectation, so it reports unexpected rows like every built-in one.
+Each is a map expectation, so it reports unexpected rows like every built-in one; its row condition is a
+plain function of `validation.conditions`, which `validation.fast_rules` calls too.
 Importing this module registers them with GX (it imports great_expectations: only
 import it inside a task).
 """
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-import numpy as np
-import pandas as pd
 from great_expectations.compatibility import pydantic
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
@@ -21,9 +20,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_pair_condition_partial,
 )
 
-from quality_pipeline.parsing.uscc import uscc_is_valid
-from quality_pipeline.parsing.values import text_list_items
-from quality_pipeline.validation.never_falls import not_fallen
+from quality_pipeline.validation import conditions
 
 # --- metrics -----------------------------------------------------------------
 
@@ -33,9 +30,7 @@ class ColumnValuesValidUscc(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, **kwargs):
-        codes, uniques = pd.factorize(column)  # each distinct code checked once
-        valid = np.array([uscc_is_valid(str(u)) for u in uniques] + [True], dtype=bool)
-        return pd.Series(valid[codes], index=column.index)
+        return conditions.valid_uscc(column)
 
 
 class ColumnValuesItemsInSet(ColumnMapMetricProvider):
@@ -44,8 +39,7 @@ class ColumnValuesItemsInSet(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, value_set, **kwargs):
-        allowed = set(value_set)
-        return column.map(lambda v: all(item in allowed for item in text_list_items(str(v))))
+        return conditions.items_in_set(column, value_set)
 
 
 class ColumnValuesInWindow(ColumnMapMetricProvider):
@@ -54,8 +48,7 @@ class ColumnValuesInWindow(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, min_value, max_value, **kwargs):
-        days = pd.to_datetime(column)
-        return (days >= pd.Timestamp(min_value)) & (days <= pd.Timestamp(max_value))
+        return conditions.in_window(column, min_value, max_value)
 
 
 class ColumnPairParsed(ColumnPairMapMetricProvider):
@@ -66,7 +59,7 @@ class ColumnPairParsed(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A, column_B, **kwargs):
-        return column_A.isna() | column_B.notna()
+        return conditions.parsed(column_A, column_B)
 
 
 class ColumnPairAtMostTimes(ColumnPairMapMetricProvider):
@@ -76,7 +69,7 @@ class ColumnPairAtMostTimes(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A, column_B, factor, **kwargs):
-        return pd.to_numeric(column_A) <= pd.to_numeric(column_B) * factor + 1e-9
+        return conditions.at_most_times(column_A, column_B, factor)
 
 
 class ColumnPairInOrder(ColumnPairMapMetricProvider):
@@ -85,7 +78,7 @@ class ColumnPairInOrder(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A, column_B, **kwargs):
-        return column_A <= column_B
+        return conditions.in_order(column_A, column_B)
 
 
 class ColumnPairNotFallen(ColumnPairMapMetricProvider):
@@ -94,7 +87,7 @@ class ColumnPairNotFallen(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A, column_B, **kwargs):
-        return not_fallen(column_A, column_B)
+        return conditions.not_fell(column_A, column_B)
 
 
 # --- expectations ------------------------------------------------------------

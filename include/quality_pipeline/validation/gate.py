@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
 import pandas as pd
 
+from quality_pipeline.validation import fast_rules
 from quality_pipeline.validation.docs import escape_result, localise_assets
 from quality_pipeline.validation.suites import load_suite_dict, needs_history
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from quality_pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+# Rows of a part GX validates besides every row found failing (`Gate.validate_rows`), spread evenly over it.
+SAMPLE_ROWS = 10_000
 
 
 @dataclass
@@ -46,6 +50,9 @@ class Validator(Protocol):
     """What loading needs of a gate: run a named suite over a frame, and render what it ran as Data Docs."""
 
     def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None) -> list[Outcome]: ...
+
+    def validate_rows(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None, *,
+                      history: bool | None = None) -> list[Outcome]: ...
 
     def build_docs(self) -> Path | None: ...
 
@@ -131,6 +138,45 @@ class Gate:
         self._forget_metrics()
         return outcomes
 
+    def validate_rows(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None, *,
+                      history: bool | None = None, sample_rows: int = SAMPLE_ROWS) -> list[Outcome]:
+        """GX's outcomes of a row suite over `frame`, at the cost of validating a sample of it.
+
+        `fast_rules` finds each expectation's unexpected rows on the whole frame; GX then validates those rows
+        plus `sample_rows` rows spread over the frame, and its outcomes are returned when, expectation by
+        expectation, GX found exactly the rows `fast_rules` did (every rule here is per row or, for keys, within
+        the rows that fail it, so GX's verdict on those rows is its verdict on the frame; passing rows left out
+        of the sample are those both found passing, which `tests/hostile/test_gx_agreement.py` checks on the
+        demo deliveries and the hostile files). Anything else — an expectation `fast_rules` does not evaluate,
+        an error, one row of disagreement — and GX validates the whole frame, as `validate` does. The Data Docs
+        of such a validation count the rows GX saw (the sample and the failing rows)."""
+        items = self.suite_items(suite_name, history)
+        params = parameters or {}
+        try:
+            masks = fast_rules.unexpected(items, frame, params)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, GX decides, on everything
+            log.info("%s: validating every row with GX (%s: %s)", suite_name, type(exc).__name__, exc)
+            return self.validate(suite_name, frame, parameters, history=history)
+        picked = _sample(len(frame), sample_rows)
+        for mask in masks:
+            picked |= mask
+        outcomes = self.validate(suite_name, frame if picked.all() else frame[picked], parameters, history=history)
+        found = _by_expectation(items, masks, frame.index)
+        for o in outcomes:
+            key = _expectation_key(o.expectation, o.meta)
+            if o.error or key not in found or set(o.unexpected_index) != found[key]:
+                log.warning("%s: GX and fast_rules disagree on %s (%s); validating every row with GX",
+                            suite_name, o.expectation, o.meta.get("rule"))
+                return self.validate(suite_name, frame, parameters, history=history)
+        if len(outcomes) != len(found):
+            return self.validate(suite_name, frame, parameters, history=history)
+        return outcomes
+
+    def suite_items(self, name: str, history: bool | None = None) -> list[dict]:
+        """The expectations (as in the suite's JSON) that `suite(name, history)` holds."""
+        return [item for item in load_suite_dict(name)["expectations"]
+                if history is None or needs_history(item) == history]
+
     def _forget_metrics(self) -> None:
         """GX keeps the metrics it resolved (row masks, unexpected values) on the datasource's execution engine
         until the next validation; nothing reads them back, so they are dropped at once, before the next part of
@@ -186,6 +232,28 @@ class Gate:
         self.context.build_data_docs(site_names=["reports"])
         localise_assets(self.docs_dir)
         return self.docs_dir / "index.html"
+
+
+def _sample(rows: int, size: int) -> np.ndarray:
+    """A mask of `size` rows spread evenly over `rows` (every row when there are fewer)."""
+    picked = np.zeros(rows, dtype=bool)
+    if rows:
+        picked[np.unique(np.linspace(0, rows - 1, num=min(rows, max(size, 1))).astype(np.int64))] = True
+    return picked
+
+
+def _expectation_key(kind: str, meta: dict) -> tuple:
+    return kind, tuple(sorted((k, str(v)) for k, v in (meta or {}).items()))
+
+
+def _by_expectation(items: list[dict], masks: list[np.ndarray], index: pd.Index) -> dict[tuple, set]:
+    """{expectation: the frame's index labels `fast_rules` found unexpected}; two expectations alike (same type
+    and meta) would be told apart by nothing, so they are merged into a key no outcome matches."""
+    found: dict[tuple, set] = {}
+    for item, mask in zip(items, masks, strict=True):
+        key = _expectation_key(item["type"], item["meta"])
+        found[key] = {object()} if key in found else set(index[mask].tolist())
+    return found
 
 
 def _trim_for_docs(result) -> None:

@@ -1,0 +1,89 @@
+"""A staged part reads back as it was written: its decisions in their order, its frame whole or only the rows
+the writer needs, and its rows inserted from the Parquet file exactly as the frame would have been."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+
+from quality_pipeline.feeds import load_feed
+from quality_pipeline.loading import rows, stage
+from quality_pipeline.loading.outcomes import Issue, RowDecisions
+from quality_pipeline.warehouse.feed_schema import build
+
+
+def _decisions() -> RowDecisions:
+    decisions = RowDecisions()
+    late = Issue("sampling_date", "window", "「抽样日期」不在合理日期范围内 / outside")
+    missing = Issue("sample_no", "required", "必填项为空 / missing")
+    decisions.rejected[7].extend([late, missing])
+    decisions.rejected[2].append(missing)
+    decisions.flagged[40].append(Issue("street", "unknown_street", "不是本区街道 / not a street"))
+    decisions.flagged[3].append(Issue(None, "conflict", "内容不一致 / disagree"))
+    return decisions
+
+
+def test_decisions_come_back_in_their_order_with_each_reason_written_once():
+    decisions = _decisions()
+    data = json.loads(json.dumps({"rejected": stage._issues_json(decisions.rejected),
+                                  "flagged": stage._issues_json(decisions.flagged)}, ensure_ascii=False))
+    back = stage._decisions_from(data)
+    assert list(back.rejected.items()) == list(decisions.rejected.items())
+    assert list(back.flagged.items()) == list(decisions.flagged.items())
+    assert len(data["rejected"]["issues"]) == 2
+
+
+def test_decisions_staged_by_the_previous_version_still_read():
+    old = {"rejected": {"7": [["sample_no", "required", "r"]]}, "flagged": {"3": [[None, "conflict", "c"]]}}
+    back = stage._decisions_from(old)
+    assert dict(back.rejected) == {7: [Issue("sample_no", "required", "r")]}
+    assert dict(back.flagged) == {3: [Issue(None, "conflict", "c")]}
+
+
+def _frame() -> pd.DataFrame:
+    index = pd.Index([0, 2, 3, 7, 40, 41], dtype="int64")
+    return pd.DataFrame({
+        "__sheet": [None] * 6, "__row": [2, 4, 5, 9, 42, 43], "__extra": [None, '{"x": "1"}', None, None, None, None],
+        "sample_no": ["S1", None, "S3", "S7", "S40", "S41"],
+        "sampling_date": pd.to_datetime(["2026-07-01", None, "2026-07-03", "2099-01-01", "2026-07-05", "2026-07-06"]),
+        "sampling_date__raw": ["2026-07-01", None, "2026/7/3", "2099-01-01", "2026-07-05", "2026-07-06"],
+    }, index=index)
+
+
+def test_a_part_reads_back_whole_or_only_the_rows_asked_for(tmp_path):
+    frame = _frame()
+    path = tmp_path / "part-0.parquet"
+    pq.write_table(stage._arrow(frame), path)
+    pd.testing.assert_frame_equal(stage._read_frame(path, None), frame)
+    pd.testing.assert_frame_equal(stage._read_frame(path, {7, 2, 40}), frame.loc[[2, 7, 40]])
+    assert stage._read_frame(path, set()).empty
+
+
+def test_rows_inserted_from_the_parquet_file_are_those_the_frame_gives(tmp_path):
+    """`insert_staged` (INSERT … SELECT from the file) against `insert_rows` (the frame as Arrow)."""
+    feed = load_feed("product_sampling")
+    frame = _frame()
+    for name in feed.column_names:
+        if name not in frame:
+            frame[name] = None
+    path = tmp_path / "part-0.parquet"
+    pq.write_table(stage._arrow(frame), path)
+    decisions = _decisions()
+    con = duckdb.connect()
+    build(con)  # the migrations and the feeds' SQL
+    ctx = SimpleNamespace(con=con, feed=feed, run_id="r")
+    rows.insert_rows(ctx, 1, 1, frame, decisions)
+    rows.insert_staged(ctx, 2, 1, path, decisions.rejected)
+    columns = ", ".join([*feed.column_names, "_extra", "_sheet", "_row_number", "_run_id", "_delivery_seq", "_withdrawn"])
+    query = f"SELECT {columns} FROM raw.product_sampling WHERE _file_id = ? ORDER BY _row_number"  # noqa: S608
+    by_frame, by_file = con.execute(query, [1]).fetchall(), con.execute(query, [2]).fetchall()
+    assert len(by_frame) == 4
+    assert by_file == by_frame
+    loaded = con.execute("SELECT DISTINCT typeof(_loaded_at), _loaded_at <= ? FROM raw.product_sampling WHERE _file_id = 2",
+                         [datetime.now()]).fetchall()
+    assert loaded == [("TIMESTAMP", True)]
