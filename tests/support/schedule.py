@@ -10,18 +10,31 @@ in the collected order. The figures only order the files: a stale one makes a ru
 
 from __future__ import annotations
 
-# Seconds a test file took on one xdist worker of `make test` (2026-12-01, this 2-core machine; the per-test
-# durations summed per file, `--durations=0`). Files below 20 s are left out. Refresh after a big change.
+# Seconds a test file took on one xdist worker of `make test` (the per-test durations of `--durations=0` summed
+# per file; 2026-12-01 on this 2-core machine under a load of 15-20, so several times a quiet machine's figures:
+# only their order matters). Files under 20 s are left out. Refresh after a big change.
 FILE_SECONDS: dict[str, float] = {
-    "tests/e2e/test_demo.py": 1400,
-    "tests/e2e/test_warehouse_safety.py": 670,
-    "tests/e2e/test_orchestration.py": 480,
-    "tests/hostile/test_hostile_input.py": 400,
+    "tests/e2e/test_demo.py": 1403,
+    "tests/e2e/test_make_run.py": 838,
+    "tests/e2e/test_warehouse_safety.py": 671,
+    "tests/e2e/test_orchestration.py": 312,
     "tests/e2e/test_pipeline.py": 300,
-    "tests/e2e/test_year.py": 230,
-    "tests/e2e/test_make_run.py": 220,
-    "tests/e2e/test_new_feed.py": 110,
-    "tests/e2e/test_file_tasks.py": 110,
+    "tests/hostile/test_hostile_input.py": 294,
+    "tests/unit/test_partitions.py": 263,
+    "tests/e2e/test_year.py": 157,
+    "tests/dags/test_dag_integrity.py": 147,
+    "tests/e2e/test_new_feed.py": 111,
+    "tests/e2e/test_file_tasks.py": 107,
+    "tests/hostile/test_withdrawals.py": 96,
+    "tests/e2e/test_data_docs.py": 53,
+    "tests/hostile/test_unseen_and_transitions.py": 49,
+    "tests/unit/test_indicator_sql.py": 47,
+    "tests/unit/test_provisional_quarters.py": 44,
+    "tests/unit/test_values.py": 43,
+    "tests/unit/test_delivery_semantics.py": 39,
+    "tests/unit/test_value_properties.py": 28,
+    "tests/e2e/test_report.py": 22,
+    "tests/unit/test_periods_and_annual.py": 20,
 }
 
 
