@@ -18,7 +18,7 @@ FILE_SECONDS: dict[str, float] = {
     "tests/e2e/test_make_run.py": 838,
     "tests/e2e/test_warehouse_safety.py": 671,
     "tests/e2e/test_orchestration.py": 312,
-    "tests/e2e/test_pipeline.py": 300,
+    "tests/e2e/test_pipeline.py": 300,  # estimated: that run was stopped in this file
     "tests/hostile/test_hostile_input.py": 294,
     "tests/unit/test_partitions.py": 263,
     "tests/e2e/test_year.py": 157,
