@@ -19,13 +19,6 @@ from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
 LOCAL = ZoneInfo(TIMEZONE)
 INGEST = INGEST_DAG_IDS
-# Settings of a test's topology that cut what it spends idle, none of them under test: the DAG files never change
-# while it runs, so the dag-processor parses each once, not every 30 s (a DAG's failure callback jumps its queue
-# whatever the interval); and the API server runs one worker process, not one per core.
-TEST_TOPOLOGY_SETTINGS = {
-    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
-    "AIRFLOW__API__WORKERS": "1",
-}
 
 
 @pytest.fixture(scope="module")

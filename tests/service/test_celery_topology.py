@@ -27,7 +27,6 @@ from quality_pipeline.orchestration.topology.services import (
 )
 from tests.service.conftest import (
     INGEST,
-    TEST_TOPOLOGY_SETTINGS,
     alert_env,
     kill_processes_of,
     last_two_closed_quarters,
@@ -87,7 +86,7 @@ def topology(tmp_path_factory, database, broker, receivers):
     truth = generate(root / "landing", seed=31, end_quarter=quarters[1], quarters=2, rows_per_quarter=30,
                      defect_rate=0, messy=False)  # orchestration is under test here, not the parsers
     home = root / "home"
-    base = {**os.environ, **alert_env(*receivers), **TEST_TOPOLOGY_SETTINGS,
+    base = {**os.environ, **alert_env(*receivers),
             "QUALITY_LANDING_DIR": str(root / "landing"),
             "QUALITY_WAREHOUSE": str(root / "warehouse" / "quality.duckdb"),
             "QUALITY_REPORTS_DIR": str(root / "reports"),

@@ -29,7 +29,6 @@ from quality_pipeline.orchestration.topology.api import AirflowApi
 from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
 from tests.service.conftest import (
     LOCAL,
-    TEST_TOPOLOGY_SETTINGS,
     alert_env,
     kill_processes_of,
     last_two_closed_quarters,
@@ -70,7 +69,7 @@ def embedded(tmp_path_factory, receivers):
     truth = generate(root / "landing", seed=21, end_quarter=quarters[1], quarters=2, rows_per_quarter=30,
                      defect_rate=0, messy=False)  # orchestration is under test here, not the parsers
     port = free_port()
-    env = {**os.environ, **alert_env(*receivers), **TEST_TOPOLOGY_SETTINGS,
+    env = {**os.environ, **alert_env(*receivers),
            "AIRFLOW_HOME": str(root / "home"),
            "QUALITY_LANDING_DIR": str(root / "landing"),
            "QUALITY_WAREHOUSE": str(root / "warehouse" / "quality.duckdb"),
