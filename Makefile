@@ -115,19 +115,21 @@ lint: install ## ruff
 	$(BIN)/ruff format --check dags
 
 # pytest-xdist, one worker per core, a test file at a time per worker (`--dist loadfile`: a module's fixtures
-# are built once). The service tier starts whole Airflow topologies, which mostly wait on Airflow's own loops:
-# `make test` runs it in one process of its own *alongside* the other tiers (its output is printed when it
-# ends, and kept in test-artifacts/service-tier.log); the target fails if either part fails. SERVICE=after runs
-# it afterwards instead, as before (a slower machine, or a service test to watch alone).
+# are built once), the files that take longest first (tests/support/schedule.py; `--no-loadscope-reorder` keeps
+# that order instead of xdist's, by number of tests). The service tier starts whole Airflow topologies, which
+# mostly wait on Airflow's own loops: `make test` runs each of its files (one topology each) in a pytest process
+# of its own *alongside* the other tiers (their output is printed when all end, and kept in
+# test-artifacts/service-<file>.log); the target fails if any part fails. SERVICE=after runs the service tier
+# afterwards instead, in one process (a slower machine, or a service test to watch alone).
 # Hypothesis draws 50 examples per property in test-fast and 300 in make test (HYPOTHESIS_PROFILE).
 # PYTEST_ARGS passes options through: `make test-fast PYTEST_ARGS=--lf`.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 SERVICE ?= alongside
 PYTEST := $(BIN)/python -m pytest
-PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
-SERVICE_LOG := test-artifacts/service-tier.log
-# The service tier keeps its own pytest cache, so two sessions at once never overwrite each other's last failures.
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+SERVICE_FILES := $(sort $(basename $(notdir $(wildcard tests/service/test_*.py))))
+# Each service process keeps its own pytest cache, so sessions at once never overwrite each other's last failures.
 SERVICE_TIER := $(PYTEST) tests/service -o cache_dir=.pytest_cache/service $(PYTEST_ARGS)
 
 test: install browser lint ## The whole suite: ruff, then every tier of pytest (unit, dags, e2e, hostile; service alongside)
@@ -136,12 +138,15 @@ ifeq ($(SERVICE),after)
 	$(SERVICE_TIER)
 else
 	@mkdir -p test-artifacts
-	@echo "tests/service: started alongside the other tiers, output in $(SERVICE_LOG) (printed when both end)"
-	@$(SERVICE_TIER) > $(SERVICE_LOG) 2>&1 & service=$$!; \
+	@echo "tests/service: $(SERVICE_FILES) started alongside the other tiers, each in a process of its own; output in test-artifacts/service-<file>.log (printed when all end)"
+	@pids=; for name in $(SERVICE_FILES); do \
+	  $(PYTEST) tests/service/$$name.py -o cache_dir=.pytest_cache/service-$$name $(PYTEST_ARGS) \
+	    > test-artifacts/service-$$name.log 2>&1 & pids="$$pids $$!"; done; \
 	HYPOTHESIS_PROFILE=full $(PYTEST) $(PARALLEL) -m "not service" $(PYTEST_ARGS); tiers=$$?; \
-	wait $$service; services=$$?; \
-	echo "================ tests/service (ran alongside; $(SERVICE_LOG)) ================"; \
-	cat $(SERVICE_LOG); \
+	services=0; for pid in $$pids; do wait $$pid || services=1; done; \
+	for name in $(SERVICE_FILES); do \
+	  echo "================ tests/service/$$name.py (ran alongside; test-artifacts/service-$$name.log) ================"; \
+	  cat test-artifacts/service-$$name.log; done; \
 	echo "make test: unit/dags/e2e/hostile exit $$tiers, service exit $$services"; \
 	test $$tiers -eq 0 -a $$services -eq 0
 endif

@@ -21,6 +21,7 @@ from hypothesis import settings
 
 from tests.support import ARTIFACTS, DAGS_DIR, TESTS_DIR
 from tests.support.demo import Demo, build_demo, copy_demo, use_folder
+from tests.support.schedule import longest_first
 
 # The folder under tests/ that holds a test file → the tier marker every test in it carries.
 TIER_OF_FOLDER = {"unit": "unit", "dags": "dags", "e2e": "e2e", "hostile": "hostile", "service": "service"}
@@ -61,13 +62,16 @@ def tier_of(path: Path) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test with its folder's tier; a test file outside a tier folder is a usage error."""
+    """Mark every test with its folder's tier (a test file outside a tier folder is a usage error); then put the
+    files that take longest first, so that xdist (`--dist loadfile --no-loadscope-reorder`) starts them first
+    and no worker is left alone with a long file at the end (`tests/support/schedule.py`)."""
     outside = sorted({item.nodeid.split("::")[0] for item in items if tier_of(item.path) is None})
     if outside:
         raise pytest.UsageError(
             f"test files outside a tier folder (tests/{{{','.join(sorted(TIER_OF_FOLDER))}}}/): {outside[:5]}")
     for item in items:
         item.add_marker(getattr(pytest.mark, tier_of(item.path)))
+    items[:] = longest_first(items)
 
 
 @pytest.fixture

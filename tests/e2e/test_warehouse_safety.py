@@ -19,6 +19,7 @@ from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, available, migrate
 from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
 from tests.support.extracts import sampling_row, write_sampling_csv
+from tests.support.forked import Forker
 
 FEED = "product_sampling"
 
@@ -126,10 +127,19 @@ _WRITER = textwrap.dedent("""
 """)
 
 
-def _start_paused_writer(tmp_path, pause_at: str, script: str = _WRITER) -> tuple[subprocess.Popen, object]:
+@pytest.fixture(scope="module")
+def writers():
+    """The writers killed below are forked from one process that imported the pipeline (and Great Expectations,
+    which the ingest writer validates with) once, instead of each starting Python and importing it again: a child
+    is a process of its own, with the test's environment, that runs `_WRITER` or `_SESSION` as `python -c` would."""
+    with Forker("quality_pipeline.loading.ingest", "quality_pipeline.warehouse.writer", "great_expectations") as forker:
+        yield forker
+
+
+def _start_paused_writer(writers: Forker, tmp_path, pause_at: str, script: str = _WRITER):
     signal_file = tmp_path / f"paused-{pause_at}"
     env = dict(os.environ, QUALITY_FAULT_PAUSE_AT=pause_at, QUALITY_FAULT_SIGNAL=str(signal_file))
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
+    proc = writers.start(script, env=env)
     deadline = time.monotonic() + 180
     while not signal_file.exists():
         assert proc.poll() is None, "writer exited before reaching the fault point"
@@ -139,14 +149,14 @@ def _start_paused_writer(tmp_path, pause_at: str, script: str = _WRITER) -> tupl
 
 
 @pytest.mark.parametrize("pause_at", ["before_commit", "before_rename"])
-def test_kill_9_leaves_last_good_state_and_next_run_completes(quality_env, gate, tmp_path, pause_at):
+def test_kill_9_leaves_last_good_state_and_next_run_completes(quality_env, gate, writers, tmp_path, pause_at):
     s = quality_env
     _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
     ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
     good = _fingerprint(s.warehouse)
     _landing_file(s, "second.csv", [sampling_row(100 + i, day=Q2_DAY) for i in range(10)], 2_000)  # adds 2026Q2
 
-    _kill_at(tmp_path, pause_at)
+    _kill_at(writers, tmp_path, pause_at)
     assert _fingerprint(s.warehouse) == good  # the published file never saw the killed run
     if pause_at == "before_commit":
         assert list((s.work_dir / "snapshots").iterdir())  # the killed session's private copy is left behind
@@ -159,8 +169,8 @@ def test_kill_9_leaves_last_good_state_and_next_run_completes(quality_env, gate,
     _assert_no_leftovers(s)
 
 
-def _kill_at(tmp_path, pause_at: str, script: str = _WRITER) -> None:
-    proc, _ = _start_paused_writer(tmp_path, pause_at, script)
+def _kill_at(writers: Forker, tmp_path, pause_at: str, script: str = _WRITER) -> None:
+    proc, _ = _start_paused_writer(writers, tmp_path, pause_at, script)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -185,7 +195,8 @@ _FEED_SCHEMA_POINTS = [f"{step}_{feed}" for feed in (_FEEDS[0], _FEEDS[-1])
 
 
 @pytest.mark.parametrize("pause_at", ["before_commit", "before_rename", *_MIGRATION_POINTS, *_FEED_SCHEMA_POINTS])
-def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, gate, tmp_path, pause_at, caplog):
+def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, gate, writers, tmp_path, pause_at,
+                                                                     caplog):
     """Killed before anything was ever published; the next run must still load everything.
 
     A new warehouse has no `DEFAULT current_timestamp` column and each migration is checkpointed, so the
@@ -193,7 +204,7 @@ def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, 
     """
     s = quality_env
     _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
-    _kill_at(tmp_path, pause_at, _WRITER if pause_at in ("before_commit", "before_rename") else _SESSION)
+    _kill_at(writers, tmp_path, pause_at, _WRITER if pause_at in ("before_commit", "before_rename") else _SESSION)
     assert not s.warehouse.exists()
 
     with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"):
@@ -227,13 +238,14 @@ def _publish_older_warehouse(settings, tmp_path, upto: int) -> None:
 
 
 @pytest.mark.parametrize("pause_at", [p for p in _MIGRATION_POINTS if not p.endswith("V001")])
-def test_an_upgrade_killed_in_any_migration_keeps_the_published_rows(quality_env, tmp_path, pause_at, caplog):
+def test_an_upgrade_killed_in_any_migration_keeps_the_published_rows(quality_env, writers, tmp_path, pause_at,
+                                                                       caplog):
     """On an older warehouse, V006 committed but not checkpointed leaves the log DuckDB 1.5.5 cannot replay:
     that working copy is rebuilt from the published file; at every other point it reopens as it is."""
     s = quality_env
     _publish_older_warehouse(s, tmp_path, upto=int(pause_at[-3:]))
     before = _fingerprint(s.warehouse)
-    _kill_at(tmp_path, pause_at, _SESSION)
+    _kill_at(writers, tmp_path, pause_at, _SESSION)
     assert _fingerprint(s.warehouse) == before
 
     with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s) as con:
@@ -243,8 +255,8 @@ def test_an_upgrade_killed_in_any_migration_keeps_the_published_rows(quality_env
 
 
 @pytest.mark.parametrize("pause_at", _FEED_SCHEMA_POINTS)
-def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finishes(quality_env, tmp_path, pause_at,
-                                                                                    caplog):
+def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finishes(quality_env, writers, tmp_path,
+                                                                                    pause_at, caplog):
     """A warehouse made by V001-V008 (with a loaded row) gets the feeds' SQL on its first session: killed inside
     a feed's transaction or before its checkpoint, the next session finishes it and every row is still there."""
     s = quality_env
@@ -254,7 +266,7 @@ def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finish
                 "_loaded_at) VALUES ('S1', 1, 'old', 1, 2, now())")
     con.close()
     before = _fingerprint(s.warehouse)
-    _kill_at(tmp_path, pause_at, _SESSION)
+    _kill_at(writers, tmp_path, pause_at, _SESSION)
     assert _fingerprint(s.warehouse) == before
 
     with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s) as con:
