@@ -1,0 +1,112 @@
+"""core.<feed>, the current version of each key, kept in step with raw.<feed>; and the quarters that changed.
+
+core.<feed> is a table (V011), not a view that ranks every version of every key on each read. Whatever
+changes which version of a key is current changes it in the same transaction, through `refresh_file`:
+publishing a file (its rows and a period snapshot's tombstones), releasing a held one, withdrawing one (its
+keys' earlier versions come back). The rows of the keys the file touches are taken out of core.<feed> and put
+back from raw.<feed> by the one definition of the current version, `warehouse/templates/core_table.sql`, so
+the table can never disagree with raw.* (the test `tests/unit/test_incremental_marts.py` compares it with a
+rebuild after every step).
+
+The quarters of the versions that left core.<feed> and of those that came in (a key moved from 2026Q2 to
+2026Q3 touches both) are recorded in `marts.dirty_quarters` in that transaction, so `quarterly_indicators`
+recomputes only them, and a crash between the publish and the indicators loses none. For a feed that
+`carries_forward` (a monthly report stands until the next one), a change also touches every later quarter up
+to the feed's last.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from quality_pipeline import calendar
+from quality_pipeline.feeds.schema import current_versions
+from quality_pipeline.indicators.periods import period_sql
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from quality_pipeline.feeds import Feed
+
+DIRTY_TABLE = "marts.dirty_quarters"
+_TOUCHED = "touched_keys"  # a temporary table: the keys being brought up to date
+
+
+def _match(feed: Feed, alias: str) -> str:
+    return " AND ".join(f"{alias}.{k} IS NOT DISTINCT FROM t.{k}" for k in feed.key)
+
+
+def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> list[str]:
+    """Bring core.<feed> in step with raw.<feed> for every key file `file_id` carries: its rows in raw.<feed>
+    now (tombstones included) and the current versions it had in core.<feed> before. Runs in the caller's
+    transaction; records the quarters that changed in marts.dirty_quarters and returns them."""
+    keys = ", ".join(feed.key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS "  # noqa: S608 (identifiers from the declaration)
+        f"SELECT {keys} FROM core.{feed.name} WHERE _file_id = $file "
+        f"UNION SELECT {keys} FROM raw.{feed.name} WHERE _file_id = $file", {"file": file_id})
+    changed = _refresh_touched(con, feed) if con.execute(f"SELECT count(*) FROM {_TOUCHED}").fetchone()[0] else []
+    con.execute(f"DROP TABLE {_TOUCHED}")
+    record(con, feed, changed, file_id)
+    return changed
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
+    """Build core.<feed> again from raw.<feed> whole (for rows written to raw.<feed> some other way than
+    a publish: the benchmark's generated rows, a test's); records every quarter before and after."""
+    before = _quarters(con, feed, "")
+    con.execute(f"DELETE FROM core.{feed.name}")  # noqa: S608
+    con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed)}")  # noqa: S608
+    changed = sorted(set(before) | set(_quarters(con, feed, "")))
+    record(con, feed, changed, None)
+    return changed
+
+
+def _refresh_touched(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
+    touched = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'c')})"
+    last_before = _last_quarter(con, feed) if feed.carries_forward else None
+    before = _quarters(con, feed, touched)
+    con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t WHERE {_match(feed, 'c')}")  # noqa: S608
+    scope = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})"
+    con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)}")  # noqa: S608
+    changed = set(before) | set(_quarters(con, feed, touched))
+    if feed.carries_forward:
+        changed = carried_forward(changed, last_before, _last_quarter(con, feed))
+    return sorted(changed)
+
+
+def _quarters(con: duckdb.DuckDBPyConnection, feed: Feed, condition: str) -> list[str]:
+    """The distinct quarters of the event dates of core.<feed> rows (aliased c) meeting `condition`."""
+    where = f"c.{feed.event_date} IS NOT NULL" + (f" AND {condition}" if condition else "")
+    return [q for (q,) in con.execute(
+        f"SELECT DISTINCT {period_sql('quarter', 'c.' + feed.event_date)} FROM core.{feed.name} c "  # noqa: S608
+        f"WHERE {where}").fetchall()]
+
+
+def _last_quarter(con: duckdb.DuckDBPyConnection, feed: Feed) -> str | None:
+    last = con.execute(f"SELECT max({feed.event_date}) FROM core.{feed.name}").fetchone()[0]  # noqa: S608
+    return None if last is None else calendar.quarter_of(last)
+
+
+def carried_forward(changed: set[str], last_before: str | None, last_after: str | None) -> set[str]:
+    """For a feed whose reports stand until the next one: every quarter from the earliest changed one to the
+    feed's last (before or after the change). When its last quarter moved, the quarters between the two
+    lasts change too (they are filled with, or lose, the latest report before them)."""
+    lasts = {q for q in (last_before, last_after) if q}
+    low = set(changed) | ({min(lasts)} if last_before != last_after and lasts else set())
+    if not low:
+        return set(changed)
+    quarter, high, out = min(low), max(low | lasts), set()
+    while quarter <= high:
+        out.add(quarter)
+        quarter = calendar.shift_quarter(quarter, 1)
+    return out
+
+
+def record(con: duckdb.DuckDBPyConnection, feed: Feed, quarters: list[str], file_id: int | None) -> None:
+    """Add `quarters` to marts.dirty_quarters (in the caller's transaction)."""
+    if quarters:
+        con.execute(f"INSERT INTO {DIRTY_TABLE} (quarter, feed, file_id, recorded_at) "  # noqa: S608
+                    "SELECT unnest($quarters::VARCHAR[]), $feed, $file, $at",
+                    {"quarters": list(quarters), "feed": feed.name, "file": file_id, "at": datetime.now()})
