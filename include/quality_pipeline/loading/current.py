@@ -46,7 +46,7 @@ def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> li
         f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS "  # noqa: S608 (identifiers from the declaration)
         f"SELECT {keys} FROM core.{feed.name} WHERE _file_id = $file "
         f"UNION SELECT {keys} FROM raw.{feed.name} WHERE _file_id = $file", {"file": file_id})
-    changed = _refresh_touched(con, feed) if con.execute(f"SELECT count(*) FROM {_TOUCHED}").fetchone()[0] else []
+    changed = _refresh_touched(con, feed) if con.execute(f"SELECT count(*) FROM {_TOUCHED}").fetchone()[0] else []  # noqa: S608
     con.execute(f"DROP TABLE {_TOUCHED}")
     record(con, feed, changed, file_id)
     return changed
@@ -64,11 +64,11 @@ def rebuild(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
 
 
 def _refresh_touched(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
-    touched = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'c')})"
+    touched = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'c')})"  # noqa: S608
     last_before = _last_quarter(con, feed) if feed.carries_forward else None
     before = _quarters(con, feed, touched)
     con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t WHERE {_match(feed, 'c')}")  # noqa: S608
-    scope = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})"
+    scope = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})"  # noqa: S608
     con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)}")  # noqa: S608
     changed = set(before) | set(_quarters(con, feed, touched))
     if feed.carries_forward:
