@@ -1,6 +1,6 @@
 """Feed declarations: each feed's columns, aliases, rules and descriptions, declared once in `<feed>.yaml`.
 
-They drive header matching, value parsing, the Great Expectations suites, the raw tables, core views and
+They drive header matching, value parsing, the Great Expectations suites, the raw tables, core tables and
 their comments (`feeds/schema.py`), the ingest DAGs' membership, assets, tags and docs, and the data
 dictionary alike. The folder is this package's `feeds/`, or `$QUALITY_FEEDS_DIR`; `units.yaml` always
 comes from the package.
