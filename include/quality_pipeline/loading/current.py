@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import pyarrow.compute as pc
+
 from quality_pipeline import calendar
 from quality_pipeline.feeds.schema import current_versions
 from quality_pipeline.indicators.periods import period_sql
@@ -40,48 +42,63 @@ def _match(feed: Feed, alias: str) -> str:
 def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> list[str]:
     """Bring core.<feed> in step with raw.<feed> for every key file `file_id` carries: its rows in raw.<feed>
     now (tombstones included) and the current versions it had in core.<feed> before. Runs in the caller's
-    transaction; records the quarters that changed in marts.dirty_quarters and returns them."""
+    transaction; records the quarters that changed in marts.dirty_quarters and returns them.
+
+    A new delivery newer than every other version of the feed (the nightly case) only needs its own rows: the
+    last row of each of its keys is that key's current version (or, a tombstone, its absence). Anything else
+    (a release of an older held file, a reprocessed file, a withdrawal) ranks every version of its keys."""
     keys = ", ".join(feed.key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS "  # noqa: S608 (identifiers from the declaration)
-        f"SELECT {keys} FROM core.{feed.name} WHERE _file_id = $file "
-        f"UNION SELECT {keys} FROM raw.{feed.name} WHERE _file_id = $file", {"file": file_id})
-    changed = _refresh_touched(con, feed) if con.execute(f"SELECT count(*) FROM {_TOUCHED}").fetchone()[0] else []  # noqa: S608
+    newest = _newest_delivery(con, feed, file_id)
+    older = "" if newest else f" UNION SELECT {keys} FROM core.{feed.name} WHERE _file_id = $file"  # noqa: S608
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS "  # noqa: S608 (identifiers from the declaration)
+                f"SELECT DISTINCT {keys} FROM raw.{feed.name} WHERE _file_id = $file{older}", {"file": file_id})
+    changed: set[str] = set()
+    if con.execute(f"SELECT count(*) FROM {_TOUCHED}").fetchone()[0]:  # noqa: S608
+        last_before = _last_quarter(con, feed) if feed.carries_forward else None
+        scope = (f"r._file_id = {int(file_id)}" if newest
+                 else f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})")  # noqa: S608
+        changed = _replace(con, feed, scope)
+        if feed.carries_forward:
+            changed = carried_forward(changed, last_before, _last_quarter(con, feed))
     con.execute(f"DROP TABLE {_TOUCHED}")
-    record(con, feed, changed, file_id)
-    return changed
+    record(con, feed, sorted(changed), file_id)
+    return sorted(changed)
+
+
+def _newest_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> bool:
+    """Whether file_id is a delivery not withdrawn, with no current version in core.<feed> yet, whose rows are
+    all newer (delivery_seq) than every row of every other file of the feed."""
+    withdrawn = con.execute("SELECT count(*) FROM audit.files WHERE file_id = ? AND status = 'withdrawn'",
+                            [file_id]).fetchone()[0]
+    if withdrawn or con.execute(f"SELECT count(*) FROM core.{feed.name} WHERE _file_id = ?",  # noqa: S608
+                                [file_id]).fetchone()[0]:
+        return False
+    seqs = (f"SELECT min(_delivery_seq) FILTER (WHERE _file_id = $file), "  # noqa: S608
+            f"max(_delivery_seq) FILTER (WHERE _file_id <> $file) FROM raw.{feed.name}")
+    own_oldest, others_newest = con.execute(seqs, {"file": file_id}).fetchone()
+    return own_oldest is not None and (others_newest is None or own_oldest > others_newest)
+
+
+def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str) -> set[str]:
+    """Take the rows of touched_keys out of core.<feed> and put their current versions (from the raw rows
+    in `scope`) back; returns the quarters of the rows taken out and put back."""
+    gone = con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
+                       f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}").arrow()
+    came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)} "  # noqa: S608
+                       f"RETURNING {period_sql('quarter', feed.event_date)}").arrow()
+    return {q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None}
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
     """Build core.<feed> again from raw.<feed> whole (for rows written to raw.<feed> some other way than
     a publish: the benchmark's generated rows, a test's); records every quarter before and after."""
-    before = _quarters(con, feed, "")
-    con.execute(f"DELETE FROM core.{feed.name}")  # noqa: S608
-    con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed)}")  # noqa: S608
-    changed = sorted(set(before) | set(_quarters(con, feed, "")))
+    quarter = period_sql("quarter", feed.event_date)
+    gone = con.execute(f"DELETE FROM core.{feed.name} RETURNING {quarter}").arrow()  # noqa: S608
+    came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed)} "  # noqa: S608
+                       f"RETURNING {quarter}").arrow()
+    changed = sorted({q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None})
     record(con, feed, changed, None)
     return changed
-
-
-def _refresh_touched(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
-    touched = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'c')})"  # noqa: S608
-    last_before = _last_quarter(con, feed) if feed.carries_forward else None
-    before = _quarters(con, feed, touched)
-    con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t WHERE {_match(feed, 'c')}")  # noqa: S608
-    scope = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})"  # noqa: S608
-    con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)}")  # noqa: S608
-    changed = set(before) | set(_quarters(con, feed, touched))
-    if feed.carries_forward:
-        changed = carried_forward(changed, last_before, _last_quarter(con, feed))
-    return sorted(changed)
-
-
-def _quarters(con: duckdb.DuckDBPyConnection, feed: Feed, condition: str) -> list[str]:
-    """The distinct quarters of the event dates of core.<feed> rows (aliased c) meeting `condition`."""
-    where = f"c.{feed.event_date} IS NOT NULL" + (f" AND {condition}" if condition else "")
-    return [q for (q,) in con.execute(
-        f"SELECT DISTINCT {period_sql('quarter', 'c.' + feed.event_date)} FROM core.{feed.name} c "  # noqa: S608
-        f"WHERE {where}").fetchall()]
 
 
 def _last_quarter(con: duckdb.DuckDBPyConnection, feed: Feed) -> str | None:
