@@ -83,9 +83,9 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str) -> set[str]
     """Take the rows of touched_keys out of core.<feed> and put their current versions (from the raw rows
     in `scope`) back; returns the quarters of the rows taken out and put back."""
     gone = con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
-                       f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}").arrow()
+                       f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}").to_arrow_table()
     came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)} "  # noqa: S608
-                       f"RETURNING {period_sql('quarter', feed.event_date)}").arrow()
+                       f"RETURNING {period_sql('quarter', feed.event_date)}").to_arrow_table()
     return {q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None}
 
 
@@ -93,9 +93,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
     """Build core.<feed> again from raw.<feed> whole (for rows written to raw.<feed> some other way than
     a publish: the benchmark's generated rows, a test's); records every quarter before and after."""
     quarter = period_sql("quarter", feed.event_date)
-    gone = con.execute(f"DELETE FROM core.{feed.name} RETURNING {quarter}").arrow()  # noqa: S608
+    gone = con.execute(f"DELETE FROM core.{feed.name} RETURNING {quarter}").to_arrow_table()  # noqa: S608
     came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed)} "  # noqa: S608
-                       f"RETURNING {quarter}").arrow()
+                       f"RETURNING {quarter}").to_arrow_table()
     changed = sorted({q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None})
     record(con, feed, changed, None)
     return changed
