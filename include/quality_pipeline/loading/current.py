@@ -92,13 +92,18 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str) -> set[str]
 def rebuild(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
     """Build core.<feed> again from raw.<feed> whole (for rows written to raw.<feed> some other way than
     a publish: the benchmark's generated rows, a test's); records every quarter before and after."""
-    quarter = period_sql("quarter", feed.event_date)
-    gone = con.execute(f"DELETE FROM core.{feed.name} RETURNING {quarter}").to_arrow_table()  # noqa: S608
-    came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed)} "  # noqa: S608
-                       f"RETURNING {quarter}").to_arrow_table()
-    changed = sorted({q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None})
+    before = _quarters(con, feed)
+    con.execute(f"DELETE FROM core.{feed.name}")  # noqa: S608
+    con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed)}")  # noqa: S608
+    changed = sorted(before | _quarters(con, feed))
     record(con, feed, changed, None)
     return changed
+
+
+def _quarters(con: duckdb.DuckDBPyConnection, feed: Feed) -> set[str]:
+    quarter = period_sql("quarter", feed.event_date)
+    return {q for (q,) in con.execute(f"SELECT DISTINCT {quarter} FROM core.{feed.name} "  # noqa: S608
+                                      f"WHERE {feed.event_date} IS NOT NULL").fetchall()}
 
 
 def _last_quarter(con: duckdb.DuckDBPyConnection, feed: Feed) -> str | None:
