@@ -22,7 +22,7 @@ EXAMPLES_DIR = WAREHOUSE_SQL_DIR / "examples"
 # DuckDB cannot comment a schema, so the layers are described here, in data-flow order.
 SCHEMAS = {
     "raw": "原始层 / Every version of every row of each feed, as delivered, with the file and run that brought it",
-    "core": "当前层 / The current version of each key: views over raw, the newest delivery wins",
+    "core": "当前层 / The current version of each key: tables kept in step with raw, the newest delivery wins",
     "audit": "审计 / What became of every file and every rejected or flagged row, and every validation result",
     "marts": "指标 / The published quarterly and annual (year-to-date) indicators, their vintages and restatements; definitions in docs/indicators.md",
     "ref": "参考数据 / Reference data kept by hand, loaded from the versioned seeds in warehouse/seeds/",

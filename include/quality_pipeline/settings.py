@@ -40,7 +40,7 @@ def expectations_dir() -> Path:
 
 
 def feed_sql_dir() -> Path:
-    """The raw tables and core views generated from the feeds: `$QUALITY_FEED_SQL_DIR`, else `warehouse/feeds/`."""
+    """The raw and core tables generated from the feeds: `$QUALITY_FEED_SQL_DIR`, else `warehouse/feeds/`."""
     return setting_path("QUALITY_FEED_SQL_DIR", str(WAREHOUSE_SQL_DIR / "feeds"))
 
 

@@ -93,6 +93,6 @@ def test_a_sixth_feed_declared_in_a_temporary_folder_runs_end_to_end(quality_env
     finally:
         con.close()
     text = dictionary()
-    assert "### raw.noise_complaints (table)" in text and "### core.noise_complaints (view)" in text
+    assert "### raw.noise_complaints (table)" in text and "### core.noise_complaints (table)" in text
     assert "Complaint number; the key of the feed." in text
     assert _project_status() == before

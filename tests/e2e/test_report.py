@@ -43,6 +43,8 @@ TODAY = date(2026, 12, 1)  # the day the reports judge quarter status and the ye
 @pytest.fixture(scope="module")
 def warehouse(demo, tmp_path_factory):
     """A copy of the session's demo warehouse (3 quarters up to 2026Q3) with hostile project names added."""
+    from quality_pipeline.feeds import load_feed
+    from quality_pipeline.loading import current
     from quality_pipeline.warehouse.writer import write_session
 
     root = copy_demo(demo, tmp_path_factory.mktemp("report") / "demo")
@@ -58,6 +60,7 @@ def warehouse(demo, tmp_path_factory):
                     "SELECT * REPLACE (? AS water_body, _delivery_seq + 1000000 AS _delivery_seq) "
                     "FROM core.remediation_projects WHERE project_no = ? "
                     "QUALIFY row_number() OVER (ORDER BY report_month DESC) = 1", [name, project])
+            current.rebuild(con, load_feed("remediation_projects"))  # rows written around a publish
         yield settings
 
 

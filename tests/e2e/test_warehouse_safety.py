@@ -272,7 +272,8 @@ def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finish
     with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s) as con:
         assert con.execute("SELECT count(*) FROM meta.feed_schema").fetchall() == [(len(_FEEDS),)]
         assert con.execute("SELECT sample_no FROM core.product_sampling").fetchall() == [("S1",)]
-        comment = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'water_quality'").fetchone()[0]
+        comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = 'core' "
+                              "AND table_name = 'water_quality'").fetchone()[0]
     assert comment.startswith("水质监测：每个主键的当前版本")
     assert "could not be opened" not in caplog.text
 

@@ -1,4 +1,4 @@
-"""Each feed's raw table, core view and comments come from its declaration: the committed SQL is current, it
+"""Each feed's raw table, core table and comments come from its declaration: the committed SQL is current, it
 leaves the tables the migrations made as they were, and it runs again (adding columns) only when it changed."""
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def test_the_check_fails_on_a_missing_or_edited_file(tmp_path):
 
 
 def test_on_a_warehouse_the_migrations_made_it_changes_nothing_but_keeps_every_row(tmp_path):
-    """V002 made the feed tables, V006 commented them and V009 added withdrawals by hand: the generated SQL must agree
-    to the letter."""
+    """V002 made the feed tables, V006 commented them, V009 added withdrawals and V011 made core.* tables by hand:
+    the generated SQL must agree to the letter, and the current versions of the old views are kept."""
     old = tmp_path / "migrations"
     old.mkdir()
     for version, _, path in available():
@@ -49,10 +49,28 @@ def test_on_a_warehouse_the_migrations_made_it_changes_nothing_but_keeps_every_r
     con.execute("INSERT INTO raw.water_quality (point_id, sample_date, _file_id, _run_id, _delivery_seq, _row_number, "
                 "_loaded_at) VALUES ('P1', DATE '2026-05-01', 1, 'r', 1, 2, now()), "
                 "('P1', DATE '2026-05-01', 2, 'r', 2, 2, now())")
-    before = con.execute(CATALOG).fetchall()
     migrate(con, MIGRATIONS_DIR)
+    before = con.execute(CATALOG).fetchall()
+    assert con.execute("SELECT _file_id FROM core.water_quality").fetchall() == [(2,)]  # the view's rows, kept
     assert sorted(apply_feed_schema(con)) == sorted(f.name for f in all_feeds())
     assert con.execute(CATALOG).fetchall() == before
+    assert con.execute("SELECT _file_id FROM core.water_quality").fetchall() == [(2,)]
+
+
+def test_a_core_view_of_a_feed_declared_elsewhere_becomes_a_table_of_its_current_versions(tmp_path, monkeypatch):
+    """A feed outside the repository had its core view made by its generated SQL (before V011): the new SQL
+    drops the view in its transaction and builds the table from raw."""
+    own_feeds(tmp_path, monkeypatch)
+    con = duckdb.connect()
+    build(con)
+    con.execute("DROP TABLE core.water_quality")
+    con.execute("CREATE VIEW core.water_quality AS SELECT * EXCLUDE (_withdrawn) FROM raw.water_quality WHERE false")
+    con.execute("INSERT INTO raw.water_quality (point_id, sample_date, _file_id, _run_id, _delivery_seq, _row_number, "
+                "_loaded_at) VALUES ('P1', DATE '2026-05-01', 1, 'r', 1, 2, now()), "
+                "('P1', DATE '2026-05-01', 2, 'r', 2, 2, now())")
+    con.execute("DELETE FROM meta.feed_schema WHERE feed = 'water_quality'")
+    assert apply_feed_schema(con) == ["water_quality"]
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'water_quality'").fetchone() == (0,)
     assert con.execute("SELECT _file_id FROM core.water_quality").fetchall() == [(2,)]
 
 

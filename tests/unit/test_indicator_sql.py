@@ -1,6 +1,6 @@
 """Each indicator SQL file on small in-memory inputs, checked against hand-computed figures.
 
-Rows go into `raw.<feed>` (so the `core` views pick the newest delivery of each key) and
+Rows go into `raw.<feed>` (and `core.<feed>` picks the newest delivery of each key, as a publish has it) and
 the whole indicator computation runs, as the DAG runs it: SQL files, index, targets.
 """
 
@@ -13,6 +13,7 @@ import pytest
 
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.indicators.compute import compute
+from quality_pipeline.loading import current
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
@@ -29,12 +30,13 @@ TRADEMARK = "假冒注册商标"
 
 
 def load(con, feed: str, rows: list[dict], delivery_seq: int = 1) -> None:
-    """Insert rows into raw.<feed> as one delivery; columns not given are NULL."""
+    """Insert rows into raw.<feed> as one delivery, columns not given NULL, and bring core.<feed> up to date."""
     table = con.table("raw." + feed)
     for number, values in enumerate(rows, start=1):
         row = {"_file_id": delivery_seq, "_run_id": f"run-{delivery_seq}", "_delivery_seq": delivery_seq,
                "_row_number": number, "_loaded_at": dt.datetime(2026, 1, 1), **values}
         table.insert([row.get(column) for column in table.columns])
+    current.refresh_file(con, load_feed(feed), delivery_seq)
 
 
 def day(text: str) -> dt.date:

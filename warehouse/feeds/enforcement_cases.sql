@@ -1,6 +1,6 @@
 -- Purpose: raw.enforcement_cases and core.enforcement_cases (行政处罚案件台账, enforcement cases) with their comments.
 -- Grain: raw: one row per one case per delivery; core: one row per key (case_no).
--- Sources: generated from feeds/enforcement_cases.yaml and warehouse/templates/core_view.sql by `make generate`;
+-- Sources: generated from feeds/enforcement_cases.yaml and warehouse/templates/core_table.sql by `make generate`;
 --   do not edit. The writer runs it after the migrations whenever it changed.
 
 CREATE TABLE IF NOT EXISTS raw.enforcement_cases (
@@ -47,17 +47,35 @@ ALTER TABLE raw.enforcement_cases ADD COLUMN IF NOT EXISTS confiscation   DECIMA
 ALTER TABLE raw.enforcement_cases ADD COLUMN IF NOT EXISTS transferred    BOOLEAN;
 ALTER TABLE raw.enforcement_cases ADD COLUMN IF NOT EXISTS status         VARCHAR;
 
-CREATE OR REPLACE VIEW core.enforcement_cases AS
+-- The current versions, built from raw when the table does not exist (a new feed); kept in step since.
+CREATE TABLE IF NOT EXISTS core.enforcement_cases AS
 SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
     SELECT *, row_number() OVER (PARTITION BY case_no ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
-    FROM raw.enforcement_cases
+    FROM raw.enforcement_cases r
     WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
+      AND true
 )
 WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS case_no        VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS decision_no    VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS case_source    VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS filing_date    DATE;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS decision_date  DATE;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS closing_date   DATE;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS violation_type VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS party_name     VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS party_uscc     VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS street         VARCHAR;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS goods_value    DECIMAL(18,2);
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS sales_amount   DECIMAL(18,2);
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS fine           DECIMAL(18,2);
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS confiscation   DECIMAL(18,2);
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS transferred    BOOLEAN;
+ALTER TABLE core.enforcement_cases ADD COLUMN IF NOT EXISTS status         VARCHAR;
 
 COMMENT ON TABLE raw.enforcement_cases IS '行政处罚案件台账：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one case per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.enforcement_cases IS '行政处罚案件台账：每个主键的当前版本 / The current version of each key (case_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
+COMMENT ON TABLE core.enforcement_cases IS '行政处罚案件台账：每个主键的当前版本 / The current version of each key (case_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md). Kept in step with raw.* in the transaction that publishes, releases or withdraws a delivery';
 COMMENT ON COLUMN raw.enforcement_cases.case_no IS '案件编号 / Case number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.enforcement_cases.decision_no IS '处罚决定书文号 / Number of the administrative penalty decision.';
 COMMENT ON COLUMN raw.enforcement_cases.case_source IS '案件来源 / Where the case came from. 规则：取值 监督检查、投诉举报、抽检不合格、上级交办、部门移送、其他 / Rules: one of the listed values.';

@@ -1,6 +1,6 @@
 -- Purpose: raw.enforcement_inspections and core.enforcement_inspections (执法检查记录, enforcement inspections) with their comments.
 -- Grain: raw: one row per one inspection action per delivery; core: one row per key (inspection_no).
--- Sources: generated from feeds/enforcement_inspections.yaml and warehouse/templates/core_view.sql by `make generate`;
+-- Sources: generated from feeds/enforcement_inspections.yaml and warehouse/templates/core_table.sql by `make generate`;
 --   do not edit. The writer runs it after the migrations whenever it changed.
 
 CREATE TABLE IF NOT EXISTS raw.enforcement_inspections (
@@ -31,17 +31,27 @@ ALTER TABLE raw.enforcement_inspections ADD COLUMN IF NOT EXISTS entities       
 ALTER TABLE raw.enforcement_inspections ADD COLUMN IF NOT EXISTS issues_found    INTEGER;
 ALTER TABLE raw.enforcement_inspections ADD COLUMN IF NOT EXISTS cases_opened    INTEGER;
 
-CREATE OR REPLACE VIEW core.enforcement_inspections AS
+-- The current versions, built from raw when the table does not exist (a new feed); kept in step since.
+CREATE TABLE IF NOT EXISTS core.enforcement_inspections AS
 SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
     SELECT *, row_number() OVER (PARTITION BY inspection_no ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
-    FROM raw.enforcement_inspections
+    FROM raw.enforcement_inspections r
     WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
+      AND true
 )
 WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS inspection_no   VARCHAR;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS inspection_date DATE;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS campaign        VARCHAR;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS street          VARCHAR;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS officers        INTEGER;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS entities        INTEGER;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS issues_found    INTEGER;
+ALTER TABLE core.enforcement_inspections ADD COLUMN IF NOT EXISTS cases_opened    INTEGER;
 
 COMMENT ON TABLE raw.enforcement_inspections IS '执法检查记录：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one inspection action per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.enforcement_inspections IS '执法检查记录：每个主键的当前版本 / The current version of each key (inspection_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
+COMMENT ON TABLE core.enforcement_inspections IS '执法检查记录：每个主键的当前版本 / The current version of each key (inspection_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md). Kept in step with raw.* in the transaction that publishes, releases or withdraws a delivery';
 COMMENT ON COLUMN raw.enforcement_inspections.inspection_no IS '检查编号 / Inspection record number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.enforcement_inspections.inspection_date IS '检查日期 / Inspection date; event date of the inspection indicators. 规则：必填；须为日期 / Rules: required; must parse as date.';
 COMMENT ON COLUMN raw.enforcement_inspections.campaign IS '检查类型 / Type of inspection or campaign.';

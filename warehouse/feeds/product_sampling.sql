@@ -1,6 +1,6 @@
 -- Purpose: raw.product_sampling and core.product_sampling (产品质量监督抽查结果, product sampling) with their comments.
 -- Grain: raw: one row per one sampled batch per delivery; core: one row per key (sample_no).
--- Sources: generated from feeds/product_sampling.yaml and warehouse/templates/core_view.sql by `make generate`;
+-- Sources: generated from feeds/product_sampling.yaml and warehouse/templates/core_table.sql by `make generate`;
 --   do not edit. The writer runs it after the migrations whenever it changed.
 
 CREATE TABLE IF NOT EXISTS raw.product_sampling (
@@ -53,17 +53,38 @@ ALTER TABLE raw.product_sampling ADD COLUMN IF NOT EXISTS conclusion          VA
 ALTER TABLE raw.product_sampling ADD COLUMN IF NOT EXISTS failed_items        VARCHAR;
 ALTER TABLE raw.product_sampling ADD COLUMN IF NOT EXISTS followup_status     VARCHAR;
 
-CREATE OR REPLACE VIEW core.product_sampling AS
+-- The current versions, built from raw when the table does not exist (a new feed); kept in step since.
+CREATE TABLE IF NOT EXISTS core.product_sampling AS
 SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
     SELECT *, row_number() OVER (PARTITION BY sample_no ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
-    FROM raw.product_sampling
+    FROM raw.product_sampling r
     WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
+      AND true
 )
 WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS sample_no           VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS report_no           VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS plan_level          VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS sampling_stage      VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS product_category    VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS industry_code       VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS product_name        VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS trademark           VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS spec_model          VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS batch               VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS inspected_unit      VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS inspected_unit_uscc VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS manufacturer        VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS street              VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS sampling_date       DATE;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS agency              VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS conclusion          VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS failed_items        VARCHAR;
+ALTER TABLE core.product_sampling ADD COLUMN IF NOT EXISTS followup_status     VARCHAR;
 
 COMMENT ON TABLE raw.product_sampling IS '产品质量监督抽查结果：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one sampled batch per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.product_sampling IS '产品质量监督抽查结果：每个主键的当前版本 / The current version of each key (sample_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
+COMMENT ON TABLE core.product_sampling IS '产品质量监督抽查结果：每个主键的当前版本 / The current version of each key (sample_no): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md). Kept in step with raw.* in the transaction that publishes, releases or withdraws a delivery';
 COMMENT ON COLUMN raw.product_sampling.sample_no IS '抽样单编号 / Sampling form number; the key of the feed. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.product_sampling.report_no IS '检验报告编号 / Test report number.';
 COMMENT ON COLUMN raw.product_sampling.plan_level IS '抽查级别 / Level of the sampling plan: national, provincial, municipal or district. 规则：取值 国抽、省抽、市抽、区抽 / Rules: one of the listed values.';

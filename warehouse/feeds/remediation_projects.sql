@@ -1,6 +1,6 @@
 -- Purpose: raw.remediation_projects and core.remediation_projects (黑臭水体整治项目月报, remediation projects) with their comments.
 -- Grain: raw: one row per one project in one report month per delivery; core: one row per key (project_no, report_month).
--- Sources: generated from feeds/remediation_projects.yaml and warehouse/templates/core_view.sql by `make generate`;
+-- Sources: generated from feeds/remediation_projects.yaml and warehouse/templates/core_table.sql by `make generate`;
 --   do not edit. The writer runs it after the migrations whenever it changed.
 
 CREATE TABLE IF NOT EXISTS raw.remediation_projects (
@@ -43,17 +43,33 @@ ALTER TABLE raw.remediation_projects ADD COLUMN IF NOT EXISTS actual_finish     
 ALTER TABLE raw.remediation_projects ADD COLUMN IF NOT EXISTS progress_pct         DOUBLE;
 ALTER TABLE raw.remediation_projects ADD COLUMN IF NOT EXISTS status               VARCHAR;
 
-CREATE OR REPLACE VIEW core.remediation_projects AS
+-- The current versions, built from raw when the table does not exist (a new feed); kept in step since.
+CREATE TABLE IF NOT EXISTS core.remediation_projects AS
 SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
     SELECT *, row_number() OVER (PARTITION BY project_no, report_month ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
-    FROM raw.remediation_projects
+    FROM raw.remediation_projects r
     WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
+      AND true
 )
 WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS project_no           VARCHAR;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS report_month         DATE;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS water_body           VARCHAR;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS street               VARCHAR;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS river_chief          VARCHAR;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS baseline_grade       VARCHAR;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS measures             VARCHAR;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS planned_investment   DECIMAL(18,2);
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS completed_investment DECIMAL(18,2);
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS start_date           DATE;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS planned_finish       DATE;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS actual_finish        DATE;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS progress_pct         DOUBLE;
+ALTER TABLE core.remediation_projects ADD COLUMN IF NOT EXISTS status               VARCHAR;
 
 COMMENT ON TABLE raw.remediation_projects IS '黑臭水体整治项目月报：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one project in one report month per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.remediation_projects IS '黑臭水体整治项目月报：每个主键的当前版本 / The current version of each key (project_no, report_month): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
+COMMENT ON TABLE core.remediation_projects IS '黑臭水体整治项目月报：每个主键的当前版本 / The current version of each key (project_no, report_month): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md). Kept in step with raw.* in the transaction that publishes, releases or withdraws a delivery';
 COMMENT ON COLUMN raw.remediation_projects.project_no IS '项目编号 / Project code; the key of the feed with report_month. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.remediation_projects.report_month IS '报告期 / Report month, stored as its first day; the key with project_no. 规则：主键；必填；须为年月 / Rules: key; required; must parse as month.';
 COMMENT ON COLUMN raw.remediation_projects.water_body IS '水体名称 / Black-and-odorous water body remediated. 规则：必填 / Rules: required.';

@@ -1,6 +1,6 @@
 -- Purpose: raw.water_quality and core.water_quality (水质监测, water quality) with their comments.
 -- Grain: raw: one row per one sample at one point on one day per delivery; core: one row per key (point_id, sample_date).
--- Sources: generated from feeds/water_quality.yaml and warehouse/templates/core_view.sql by `make generate`;
+-- Sources: generated from feeds/water_quality.yaml and warehouse/templates/core_table.sql by `make generate`;
 --   do not edit. The writer runs it after the migrations whenever it changed.
 
 CREATE TABLE IF NOT EXISTS raw.water_quality (
@@ -31,17 +31,27 @@ ALTER TABLE raw.water_quality ADD COLUMN IF NOT EXISTS orp_mv          DOUBLE;
 ALTER TABLE raw.water_quality ADD COLUMN IF NOT EXISTS nh3n_mg_l       DOUBLE;
 ALTER TABLE raw.water_quality ADD COLUMN IF NOT EXISTS depth_cm        DOUBLE;
 
-CREATE OR REPLACE VIEW core.water_quality AS
+-- The current versions, built from raw when the table does not exist (a new feed); kept in step since.
+CREATE TABLE IF NOT EXISTS core.water_quality AS
 SELECT * EXCLUDE (_version_rank, _withdrawn)
 FROM (
     SELECT *, row_number() OVER (PARTITION BY point_id, sample_date ORDER BY _delivery_seq DESC, _withdrawn DESC, _row_number DESC) AS _version_rank
-    FROM raw.water_quality
+    FROM raw.water_quality r
     WHERE _file_id NOT IN (SELECT file_id FROM audit.files WHERE status = 'withdrawn')
+      AND true
 )
 WHERE _version_rank = 1 AND _withdrawn IS NOT TRUE;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS water_body      VARCHAR;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS point_id        VARCHAR;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS sample_date     DATE;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS transparency_cm DOUBLE;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS do_mg_l         DOUBLE;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS orp_mv          DOUBLE;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS nh3n_mg_l       DOUBLE;
+ALTER TABLE core.water_quality ADD COLUMN IF NOT EXISTS depth_cm        DOUBLE;
 
 COMMENT ON TABLE raw.water_quality IS '水质监测：历次交付的全部版本，违反规则的行进入隔离表（标记规则除外）/ Every version of every row ever loaded: one row per one sample at one point on one day per delivery, with the file and run that delivered it. A row breaking a rule of its columns is rejected to audit.quarantine, unless the rule says flagged (audit.row_flags). Columns, aliases, units and rules: docs/extracts.md';
-COMMENT ON VIEW core.water_quality IS '水质监测：每个主键的当前版本 / The current version of each key (point_id, sample_date): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md)';
+COMMENT ON TABLE core.water_quality IS '水质监测：每个主键的当前版本 / The current version of each key (point_id, sample_date): the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is left out (docs/extracts.md). Kept in step with raw.* in the transaction that publishes, releases or withdraws a delivery';
 COMMENT ON COLUMN raw.water_quality.water_body IS '水体名称 / Water body sampled. 规则：必填 / Rules: required.';
 COMMENT ON COLUMN raw.water_quality.point_id IS '监测点位 / Monitoring point; the key of the feed with sample_date. 规则：主键；必填 / Rules: key; required.';
 COMMENT ON COLUMN raw.water_quality.sample_date IS '采样日期 / Sampling date; event date of the water-body assessment. 规则：主键；必填；须为日期 / Rules: key; required; must parse as date.';

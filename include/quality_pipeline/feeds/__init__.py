@@ -1,6 +1,6 @@
 """Feed declarations: each feed's columns, aliases, rules and descriptions, declared once in `<feed>.yaml`.
 
-They drive header matching, value parsing, the Great Expectations suites, the raw tables, core views and
+They drive header matching, value parsing, the Great Expectations suites, the raw tables, core tables and
 their comments (`feeds/schema.py`), the ingest DAGs' membership, assets, tags and docs, and the data
 dictionary alike. The folder is this package's `feeds/`, or `$QUALITY_FEEDS_DIR`; `units.yaml` always
 comes from the package.
@@ -82,6 +82,9 @@ class Feed:
     tags: tuple[str, ...] = ()  # extra tags of its DAG (besides ingest, nightly and the DAG's name)
     delivery: str = INCREMENT
     period: str | None = None  # the grain a period snapshot restates (month or quarter of event_date)
+    # A row states its key's situation as of event_date, standing for every later period until the next report
+    # (monthly reports of cumulative figures): a change touches its quarter and every quarter after it.
+    carries_forward: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -156,6 +159,7 @@ def _load(path: Path, _mtime_ns: int) -> Feed:
         dag=raw["dag"], grain=raw["grain"], key=tuple(raw["key"]), event_date=raw["event_date"],
         columns=columns, tags=tuple(str(t) for t in raw.get("tags", ())),
         delivery=raw.get("delivery", INCREMENT), period=raw.get("period"),
+        carries_forward=_flag(raw, "carries_forward"),
     )
     if feed.name != path.stem:
         raise ValueError(f"{path.name} declares feed {feed.name!r}: name the file after the feed")
@@ -170,6 +174,13 @@ def _load(path: Path, _mtime_ns: int) -> Feed:
     if undescribed:
         raise ValueError(f"{feed.name}: columns without an English description (en:): {undescribed}")
     return feed
+
+
+def _flag(raw: dict, name: str) -> bool:
+    value = raw.get(name, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{raw.get('feed')}: {name} must be true or false, not {value!r}")
+    return value
 
 
 def feed_names() -> list[str]:

@@ -1,10 +1,12 @@
 """Render each feed's warehouse objects from its declaration: `warehouse/feeds/<feed>.sql`.
 
 One file per feed creates `raw.<feed>` (every version of every row, with the file and run that delivered
-it), adds the columns its declaration gained since, replaces the view `core.<feed>` (the current version
-of each key, from `warehouse/templates/core_view.sql`) and comments the table, the view and every column
-in Chinese and English. Every statement is idempotent; the writer runs a file after the migrations
-whenever its checksum changed (`quality_pipeline.warehouse.feed_schema`).
+it), builds the table `core.<feed>` (the current version of each key, from
+`warehouse/templates/core_table.sql`) from it when it does not exist, adds the columns its declaration gained
+since to both, and comments the tables and every column in Chinese and English. Every statement is
+idempotent; the writer runs a file after the migrations whenever its checksum changed
+(`quality_pipeline.warehouse.feed_schema`). `loading.current` keeps core.<feed> in step with raw.<feed>
+afterwards, from the same template.
 
 `python -m quality_pipeline.feeds.schema` rewrites the files; `--check` exits 1 when one is stale.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from quality_pipeline.feeds import TYPE_EN, TYPE_ZH, Column, Feed, all_feeds
 from quality_pipeline.settings import WAREHOUSE_SQL_DIR, feed_sql_dir
 
-VIEW_TEMPLATE = WAREHOUSE_SQL_DIR / "templates" / "core_view.sql"
+CORE_TEMPLATE = WAREHOUSE_SQL_DIR / "templates" / "core_table.sql"
 SQL_TYPES = {
     "date": "DATE", "month": "DATE", "money": "DECIMAL(18,2)", "integer": "INTEGER", "number": "DOUBLE",
     "percent": "DOUBLE", "bool": "BOOLEAN",
@@ -101,28 +103,32 @@ def table_comment(feed: Feed) -> str:
             "(audit.row_flags). Columns, aliases, units and rules: docs/extracts.md")
 
 
-def view_comment(feed: Feed) -> str:
+def core_comment(feed: Feed) -> str:
     return (f"{feed.title_zh}：每个主键的当前版本 / The current version of each key ({', '.join(feed.key)}): "
             "the newest delivery of a file not withdrawn wins; a key withdrawn by a period-snapshot delivery is "
-            "left out (docs/extracts.md)")
+            "left out (docs/extracts.md). Kept in step with raw.* in the transaction that publishes, releases or "
+            "withdraws a delivery")
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def core_view(feed: Feed) -> str:
-    body = [ln for ln in VIEW_TEMPLATE.read_text(encoding="utf-8").splitlines() if not ln.startswith("--")]
-    return "\n".join(body).replace("{feed}", feed.name).replace("{key}", ", ".join(feed.key))
+def current_versions(feed: Feed, scope: str = "true") -> str:
+    """The SELECT of the current version of each key of `feed` within `scope` (an SQL condition on raw.<feed>
+    aliased `r`): the template `warehouse/templates/core_table.sql`, filled in."""
+    body = [ln for ln in CORE_TEMPLATE.read_text(encoding="utf-8").splitlines() if not ln.startswith("--")]
+    return ("\n".join(body).replace("{feed}", feed.name).replace("{key}", ", ".join(feed.key))
+            .replace("{scope}", scope))
 
 
 def render(feed: Feed) -> str:
-    """The SQL of one feed's raw table, core view and comments."""
+    """The SQL of one feed's raw table, core table and comments."""
     width = max(len(c.name) for c in feed.columns)
     lines = [
         f"-- Purpose: raw.{feed.name} and core.{feed.name} ({feed.title_zh}, {feed.title_en}) with their comments.",
         f"-- Grain: raw: one row per {feed.grain} per delivery; core: one row per key ({', '.join(feed.key)}).",
-        f"-- Sources: generated from feeds/{feed.name}.yaml and warehouse/templates/core_view.sql by `make generate`;",
+        f"-- Sources: generated from feeds/{feed.name}.yaml and warehouse/templates/core_table.sql by `make generate`;",
         "--   do not edit. The writer runs it after the migrations whenever it changed.",
         "",
         f"CREATE TABLE IF NOT EXISTS raw.{feed.name} (",
@@ -134,10 +140,14 @@ def render(feed: Feed) -> str:
         *[f"ALTER TABLE raw.{feed.name} ADD COLUMN IF NOT EXISTS {c.name:<{width}} {sql_type(c)};"
           for c in feed.columns],
         "",
-        core_view(feed),
+        "-- The current versions, built from raw when the table does not exist (a new feed); kept in step since.",
+        f"CREATE TABLE IF NOT EXISTS core.{feed.name} AS",
+        current_versions(feed) + ";",
+        *[f"ALTER TABLE core.{feed.name} ADD COLUMN IF NOT EXISTS {c.name:<{width}} {sql_type(c)};"
+          for c in feed.columns],
         "",
         f"COMMENT ON TABLE raw.{feed.name} IS {_quote(table_comment(feed))};",
-        f"COMMENT ON VIEW core.{feed.name} IS {_quote(view_comment(feed))};",
+        f"COMMENT ON TABLE core.{feed.name} IS {_quote(core_comment(feed))};",
     ]
     comments = [(c.name, column_comment(feed, c)) for c in feed.columns]
     comments += [(name, text) for name, _, text in LOAD_COLUMNS]

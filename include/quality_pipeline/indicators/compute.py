@@ -1,8 +1,15 @@
 """Compute `marts.quarterly_indicators` and `marts.annual_indicators` from the warehouse, and replace them.
 
 One set of SQL files (`warehouse/marts/indicators/*.sql`) computes both: each is bound with `$period`
-('quarter' or 'year'), so a year's rate is over the year's events, never an average of quarters. Every
-row carries its period's status (provisional or closed) as of `today`, the run's day, which tests set.
+('quarter' or 'year'), so a year's rate is over the year's events, never an average of quarters, and with
+`$periods`, the periods to compute (NULL: all). Every row carries its period's status (provisional or closed)
+as of `today`, the run's day, which tests set.
+
+`refresh` is incremental: it recomputes the quarters recorded in `marts.dirty_quarters` (those whose current
+versions changed, `loading.current`) and any it is asked for, their years and the years still provisional
+(a year to date is judged against the elapsed share of the year, which moves with `today`), and does nothing
+when there are none; `full=True` recomputes everything. Either way it gives the rows a full recomputation
+would (tests/unit/test_incremental_marts.py).
 """
 
 from __future__ import annotations
@@ -36,9 +43,10 @@ def indicator_config(path: Path = INDICATORS_FILE) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def raw_values(con: duckdb.DuckDBPyConnection, region: Region, period: str = "quarter") -> pd.DataFrame:
-    """Every indicator SQL file's rows for `period` ('quarter' or 'year'): the period column, then
-    indicator, scope, value, numerator, denominator."""
+def raw_values(con: duckdb.DuckDBPyConnection, region: Region, period: str = "quarter",
+               periods: list[str] | None = None) -> pd.DataFrame:
+    """Every indicator SQL file's rows for `period` ('quarter' or 'year'), of the periods labelled `periods`
+    (default: all): the period column, then indicator, scope, value, numerator, denominator."""
     if period not in ("quarter", "year"):
         raise ValueError(f"period must be 'quarter' or 'year', not {period!r}")
     con.execute(sql_file(__file__, "period_macros"))
@@ -46,6 +54,8 @@ def raw_values(con: duckdb.DuckDBPyConnection, region: Region, period: str = "qu
     for path in sorted(INDICATOR_SQL_DIR.glob("*.sql")):
         sql = path.read_text(encoding="utf-8")
         params = {"period": period} if "$period" in sql else {}
+        if "$periods" in sql:
+            params["periods"] = None if periods is None else [str(p) for p in periods]
         if "$streets" in sql:
             params["streets"] = list(region.streets)
         frames.append(con.execute(sql, params).df().rename(columns={"period": period}))
@@ -88,10 +98,11 @@ def _check_known(values: pd.DataFrame, config: dict) -> None:
 
 
 def compute(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
-            today: date | None = None) -> pd.DataFrame:
-    """Every quarter with data: one row per quarter × indicator × scope, with its status as of `today`."""
+            today: date | None = None, quarters: list[str] | None = None) -> pd.DataFrame:
+    """Every quarter with data (or those of `quarters` that have data): one row per quarter × indicator ×
+    scope, with its status as of `today`."""
     today = today or calendar.local_today()
-    values = raw_values(con, region)
+    values = raw_values(con, region, "quarter", quarters)
     index = index_rows(values, load_index_config(index_file), len(region.streets))
     values = pd.concat([values, index], ignore_index=True) if len(index) else values
     config = indicator_config()
@@ -123,13 +134,14 @@ def _on_track(row, config: dict, share: float) -> bool | None:
 
 
 def compute_annual(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
-                   today: date | None = None, quarterly: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every year with data, to date: one row per year × indicator × scope (`quarterly`: this run's
-    quarterly table, which says which quarter each year runs through)."""
+                   today: date | None = None, quarterly: pd.DataFrame | None = None,
+                   years: list[int] | None = None) -> pd.DataFrame:
+    """Every year with data (or those of `years`), to date: one row per year × indicator × scope (`quarterly`:
+    the quarterly table, or at least its `quarter` column, which says which quarter each year runs through)."""
     today = today or calendar.local_today()
     if quarterly is None:
         quarterly = compute(con, region, index_file, today)
-    values = raw_values(con, region, "year")
+    values = raw_values(con, region, "year", None if years is None else [str(y) for y in years])
     if not len(values):
         return pd.DataFrame(columns=ANNUAL_COLUMNS)
     through = _through(quarterly["quarter"])
@@ -148,11 +160,12 @@ def compute_annual(con: duckdb.DuckDBPyConnection, region: Region, index_file: P
     return out[ANNUAL_COLUMNS].sort_values(["year", "indicator", "scope"]).reset_index(drop=True)
 
 
-_REPLACE_QUARTERS = "DELETE FROM marts.quarterly_indicators WHERE list_contains(?, quarter)"
-_CLEAR_QUARTERS = "DELETE FROM marts.quarterly_indicators"
+_DELETE_QUARTERS = "DELETE FROM marts.quarterly_indicators WHERE $all OR list_contains($quarters, quarter)"
 _INSERT_QUARTERS = "INSERT INTO marts.quarterly_indicators BY NAME SELECT * FROM fresh_quarters"
-_CLEAR_YEARS = "DELETE FROM marts.annual_indicators"
+_DELETE_YEARS = "DELETE FROM marts.annual_indicators WHERE $all OR list_contains($years, year)"
 _INSERT_YEARS = "INSERT INTO marts.annual_indicators BY NAME SELECT * FROM fresh_years"
+_DIRTY = "SELECT DISTINCT quarter FROM marts.dirty_quarters ORDER BY quarter"
+_CONSUME_DIRTY = "DELETE FROM marts.dirty_quarters WHERE $all OR list_contains($quarters, quarter)"
 
 
 def _restamp(con: duckdb.DuckDBPyConnection, region: Region, today: date) -> None:
@@ -170,26 +183,51 @@ def _restamp(con: duckdb.DuckDBPyConnection, region: Region, today: date) -> Non
         con.unregister("quarter_stamps")
 
 
+def dirty_quarters(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The quarters whose current versions changed since the marts last recomputed them."""
+    return [q for (q,) in con.execute(_DIRTY).fetchall()]
+
+
+def _years_to_recompute(con: duckdb.DuckDBPyConnection, quarters: list[str]) -> list[int]:
+    """The years of `quarters`, and every stored year still provisional: its year to date is judged against
+    the share of the year elapsed by today, and its status closes with time."""
+    stored = con.execute("SELECT DISTINCT year FROM marts.annual_indicators "
+                         "WHERE period_status IS DISTINCT FROM 'closed'").fetchall()
+    return sorted({calendar.parse_quarter(q)[0] for q in quarters} | {int(y) for (y,) in stored})
+
+
 def refresh(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
-            quarters: list[str] | None = None, today: date | None = None) -> pd.DataFrame:
-    """Replace the rows of `quarters` (default: every quarter with data) with freshly computed ones, and
-    every year's rows, in one transaction. Returns the quarterly rows written."""
+            quarters: list[str] | None = None, today: date | None = None, *, full: bool = False) -> pd.DataFrame:
+    """Recompute the dirty quarters (marts.dirty_quarters) and `quarters`, their years and the years still
+    provisional, or with `full` every quarter and year; replace their rows, bring every other quarter's status
+    up to `today` and clear what was dirty, in one transaction. Nothing at all when no quarter is dirty or
+    asked for. Returns the quarterly rows written."""
     today = today or calendar.local_today()
-    full = compute(con, region, index_file, today)
-    annual = compute_annual(con, region, index_file, today, quarterly=full)
-    table = full[full["quarter"].isin(quarters)] if quarters else full
+    dirty = dirty_quarters(con)
+    wanted = None if full else sorted(set(dirty) | set(quarters or ()))
+    if wanted is not None and not wanted:
+        return pd.DataFrame(columns=COLUMNS)
+    table = compute(con, region, index_file, today, wanted)
+    if wanted is None:
+        years, shown = None, table
+    else:  # each year runs through its latest quarter with any figures, computed now or kept
+        kept = con.execute("SELECT DISTINCT quarter FROM marts.quarterly_indicators "
+                           "WHERE NOT list_contains($q, quarter)", {"q": wanted}).df()
+        years = _years_to_recompute(con, wanted)
+        shown = pd.concat([kept, table[["quarter"]]], ignore_index=True)
+    annual = compute_annual(con, region, index_file, today, quarterly=shown, years=years) if years != [] \
+        else pd.DataFrame(columns=ANNUAL_COLUMNS)
     con.register("fresh_quarters", table)
     con.register("fresh_years", annual)
+    everything = {"all": wanted is None, "quarters": wanted or [], "years": years or []}
     con.execute("BEGIN TRANSACTION")
     try:
-        if quarters:
-            con.execute(_REPLACE_QUARTERS, [quarters])
-        else:
-            con.execute(_CLEAR_QUARTERS)
+        con.execute(_DELETE_QUARTERS, {k: everything[k] for k in ("all", "quarters")})
         con.execute(_INSERT_QUARTERS)
-        con.execute(_CLEAR_YEARS)
+        con.execute(_DELETE_YEARS, {k: everything[k] for k in ("all", "years")})
         con.execute(_INSERT_YEARS)
         _restamp(con, region, today)
+        con.execute(_CONSUME_DIRTY, {"all": wanted is None, "quarters": dirty})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -4,9 +4,10 @@ Each decision is recorded on the file's `audit.files` row (`decision`, `decided_
 `decision_reason`, `decided_run_id`), whoever takes it: the ingest DAG's `withdraw` / `release` params, the
 held-file decision of the workbench, `make withdraw` and `make release`. Nothing here imports Airflow.
 
-Withdrawing never deletes: the file's rows stay in `raw.<feed>`, its status becomes `withdrawn`, and the
-`core.*` views leave out the rows of withdrawn files, so earlier versions of its keys come back. The marts
-change only when they are recomputed (the ingest run announces the change; `make withdraw` recomputes).
+Withdrawing never deletes: the file's rows stay in `raw.<feed>`, its status becomes `withdrawn`, and in the
+same transaction `core.*` leaves out its rows, so earlier versions of its keys come back (`loading.current`,
+which also records the quarters that changed in `marts.dirty_quarters`). The marts change only when they are
+recomputed (the ingest run announces the change; `make withdraw` recomputes).
 """
 
 from __future__ import annotations
@@ -122,12 +123,23 @@ def _decide(settings: Settings, spec: str, decision: str, *, allowed: tuple[str,
         con.execute("BEGIN TRANSACTION")
         try:
             when = record(con, file_id, decision, actor=actor, run_id=run_id, reason=reason, status=status)
+            if status == WITHDRAWN:
+                _withdraw_current_versions(con, feed, file_id)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     return FileDecision(file_id, feed, relative, decision, was, status or was, actor, when.isoformat(" ", "seconds"),
                         reason, run_id)
+
+
+def _withdraw_current_versions(con, feed: str, file_id: int) -> None:
+    """core.<feed> without the withdrawn file: its keys' earlier versions (and keys it withdrew) come back,
+    and the quarters that changed are recorded for the marts (`loading.current`)."""
+    from quality_pipeline.feeds import load_feed
+    from quality_pipeline.loading.current import refresh_file
+
+    refresh_file(con, load_feed(feed), file_id)
 
 
 def _same_run(con, file_id: int, decision: str, run_id: str) -> FileDecision | None:

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from quality_pipeline.feeds import PERIOD_SNAPSHOT, Feed, load_feed
-from quality_pipeline.loading import audit, rows
+from quality_pipeline.loading import audit, current, rows
 from quality_pipeline.loading.discovery import (
     REFUSALS,
     Candidate,
@@ -246,6 +246,7 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         if file_id is not None:
             audit.delete_issues(con, file_id)
             rows.delete_rows(con, feed, file_id)
+            current.refresh_file(con, feed, file_id)  # its earlier versions leave core.* before it is read
         new_id = file_id if file_id is not None else audit.next_file_id(con)
         seq = delivery_seq if delivery_seq is not None else audit.next_delivery_seq(con)
         snapshot = feed.delivery == PERIOD_SNAPSHOT
@@ -295,6 +296,7 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
             record(con, new_id, RELEASED, actor=who.actor, run_id=ctx.run_id, reason=who.reason)
         outcomes = [("rows", o) for o in merge_outcomes(row_outcomes)] + [("batch", o) for o in batch_outcomes]
         audit.insert_validations(ctx, new_id, cand.relative, outcomes)
+        current.refresh_file(con, feed, new_id)  # core.<feed> and marts.dirty_quarters, in this transaction
         fault_point("before_commit")
         con.execute("COMMIT")
     except BaseException:

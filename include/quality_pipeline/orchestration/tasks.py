@@ -328,8 +328,9 @@ def plan_quarterly_run(*, run_type: str, logical_date: datetime | None, quarters
       (`closed_at`, the local day of the close, goes to `publish_vintages`).
     - a `backfill` run: the quarter that had closed at its logical date (2026-07-01 → 2026Q2); published
       only with `publish_vintage` in the backfill's run conf.
-    - an asset-triggered or manual run without quarters: every quarter with data, no vintage unless asked
-      (then of the quarters named, or else of the last closed quarter).
+    - an asset-triggered or manual run without quarters: the quarters the deliveries and decisions since the
+      last run touched (`marts.dirty_quarters`; they are recomputed in every case), no vintage unless asked
+      (then of the quarters named, or else of the last closed quarter). The `full` param recomputes all.
     """
     from quality_pipeline.indicators.vintages import quarters_to_publish_at_close
 
@@ -352,14 +353,16 @@ def plan_quarterly_run(*, run_type: str, logical_date: datetime | None, quarters
         recompute = []  # every quarter with data
     plan = {"run_type": run_type, "quarters": recompute, "vintage_quarters": vintage,
             "closed_at": closed_at.isoformat() if closed_at else None}
-    log.info("plan: recompute %s; vintage of %s%s", recompute or "every quarter with data", vintage or "none",
+    log.info("plan: recompute %s; vintage of %s%s", recompute or "the quarters changed since the last run",
+             vintage or "none",
              f", and of the quarter closed on {closed_at}" if closed_at else "")
     return plan
 
 
-def refresh_indicators(quarters: list[str] | None = None, today: date | None = None) -> dict:
-    """Recompute the quarterly rows of `quarters` (default: all) and every year to date, with each period's
-    status as of `today` (default: today in the district)."""
+def refresh_indicators(quarters: list[str] | None = None, today: date | None = None, *, full: bool = False) -> dict:
+    """Recompute the quarters whose current versions changed (`marts.dirty_quarters`) and `quarters`, their
+    years and the years still provisional, or with `full` every quarter and year, with each period's status as
+    of `today` (default: today in the district). Nothing when nothing changed and no quarter is asked for."""
     from quality_pipeline.indicators.compute import refresh
     from quality_pipeline.region import load_region
     from quality_pipeline.settings import load_settings
@@ -367,9 +370,11 @@ def refresh_indicators(quarters: list[str] | None = None, today: date | None = N
 
     settings = load_settings()
     with write_session(settings) as con:
-        table = refresh(con, load_region(settings.region_file), settings.index_file, quarters or None, today)
+        table = refresh(con, load_region(settings.region_file), settings.index_file, quarters or None, today,
+                        full=full)
     done = sorted(table["quarter"].unique().tolist())
-    log.info("indicators refreshed for %s (%d rows)", done or "no quarter", len(table))
+    log.info("indicators %s for %s (%d rows)", "recomputed in full" if full else "refreshed",
+             done or "no quarter (nothing changed)", len(table))
     return {"quarters": done, "rows": len(table)}
 
 

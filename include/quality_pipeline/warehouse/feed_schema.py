@@ -1,7 +1,9 @@
 """Apply each feed's generated SQL (`warehouse/feeds/<feed>.sql`) after the migrations, when it changed.
 
-A feed's file is idempotent (CREATE TABLE IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, CREATE OR REPLACE VIEW,
-COMMENT ON), so a warehouse made by the migrations alone ends up with the same tables. Its SHA-256 is
+A feed's file is idempotent (CREATE TABLE IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, COMMENT ON), so a
+warehouse made by the migrations alone ends up with the same tables. A feed whose `core.<feed>` is still the
+view of the warehouses before V011 (a feed declared outside this repository: V011 turned the repository's
+own into tables) has the view dropped in the same transaction, so its file builds the table from raw. Its SHA-256 is
 recorded in `meta.feed_schema` in the same transaction, then checkpointed, as a migration is: a crash at
 any point leaves either the old or the new version, and the next session finishes the job.
 """
@@ -38,11 +40,18 @@ def apply_feed_schema(con: duckdb.DuckDBPyConnection, directory: Path | None = N
         checksum = hashlib.sha256(sql.encode()).hexdigest()
         if done.get(feed.name) == checksum:
             continue
-        apply_recorded(con, sql, "INSERT OR REPLACE INTO meta.feed_schema (feed, checksum, applied_at) "
+        apply_recorded(con, _drop_old_view(con, feed.name) + sql, "INSERT OR REPLACE INTO meta.feed_schema (feed, checksum, applied_at) "
                        "VALUES (?, ?, now())", [feed.name, checksum],
                        during=f"feed_schema_{feed.name}", after=f"feed_schema_applied_{feed.name}")
         newly.append(feed.name)
     return newly
+
+
+def _drop_old_view(con: duckdb.DuckDBPyConnection, feed: str) -> str:
+    """`DROP VIEW core.<feed>;` when core.<feed> is still a view (before V011), else nothing."""
+    found = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'core' AND view_name = ?",
+                        [feed]).fetchone()[0]
+    return f"DROP VIEW core.{feed};\n" if found else ""
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:

@@ -5,7 +5,8 @@
 --   street of the region for person-times, entities, cases and anti-counterfeiting cases; the other three are
 --   district only).
 -- Sources: core.enforcement_inspections, core.enforcement_cases.
--- Parameters: $period ('quarter' or 'year'), $streets (the region's streets).
+-- Parameters: $period ('quarter' or 'year'), $periods (the periods to compute, NULL for all), $streets (the
+--   region's streets).
 -- Rules: a period with any enforcement row (an inspection or a case, even a revoked one) has rows for every
 --   indicator, zero when nothing happened; every street of $streets has a row in each such period; a street
 --   outside $streets counts for the district only. Cases with status 撤销 count in no case indicator.
@@ -16,14 +17,14 @@ WITH inspections AS (
            region_street($streets, street) AS street,
            officers, entities
     FROM core.enforcement_inspections
-    WHERE inspection_date IS NOT NULL
+    WHERE inspection_date IS NOT NULL AND in_periods($periods, $period, inspection_date)
 ),
 all_cases AS (
     SELECT period_label($period, filing_date) AS period,
            region_street($streets, street) AS street,
            * EXCLUDE (street)
     FROM core.enforcement_cases
-    WHERE filing_date IS NOT NULL
+    WHERE filing_date IS NOT NULL AND in_periods($periods, $period, filing_date)
 ),
 cases AS (
     SELECT period, street,

@@ -1,7 +1,8 @@
 -- Purpose: remediation-project indicators: investment completion rate (Σ completed ÷ Σ planned × 100, yuan)
 --   and projects completed (actual_finish on or before the period's end).
 -- Grain: one row per period (quarter 2026Q3, or year 2026 to date) × indicator, scope district only.
--- Sources: core.remediation_projects. Parameters: $period ('quarter' or 'year').
+-- Sources: core.remediation_projects. Parameters: $period ('quarter' or 'year'), $periods (the periods to
+--   compute, NULL for all: every report is still read, since a period carries earlier reports forward).
 -- Rules: every period from the first to the last with any report; in each, every project that has reported
 --   by the period's end counts at its latest report month on or before that end, so a project carries
 --   forward through periods without new reports (a year to date: each project at its latest month so far).
@@ -26,7 +27,7 @@ periods AS (
 ),
 latest AS (
     SELECT p.period_start, p.period_end, r.*
-    FROM periods p
+    FROM (SELECT * FROM periods WHERE in_periods($periods, $period, period_start)) p
     JOIN reports r ON r.report_month <= p.period_end
     QUALIFY row_number() OVER (PARTITION BY p.period_start, r.project_no ORDER BY r.report_month DESC) = 1
 ),

@@ -1,12 +1,14 @@
 -- Purpose: product-sampling indicators (batches, pass rate, refusals, open follow-ups).
 -- Grain: one row per period (quarter 2026Q3, or year 2026 to date) × indicator × scope (district, or a
 --   street of the region).
--- Sources: core.product_sampling. Parameters: $period ('quarter' or 'year'), $streets (the region's streets).
+-- Sources: core.product_sampling. Parameters: $period ('quarter' or 'year'), $periods (the periods to compute,
+--   NULL for all), $streets (the region's streets).
 WITH batches AS (
     SELECT period_label($period, sampling_date) AS period,
            region_street($streets, street) AS street,
            conclusion, followup_status
     FROM core.product_sampling
+    WHERE in_periods($periods, $period, sampling_date)
 ),
 scoped AS (
     SELECT period, 'district' AS scope, * EXCLUDE (period, street) FROM batches

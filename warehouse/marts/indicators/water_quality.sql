@@ -1,6 +1,7 @@
 -- Purpose: share of water bodies assessed not black-odorous (城市黑臭水体整治工作指南, 2015).
 -- Grain: one row per period (quarter 2026Q3, or year 2026 to date) × indicator, scope district only.
--- Sources: core.water_quality. Parameters: $period ('quarter' or 'year').
+-- Sources: core.water_quality. Parameters: $period ('quarter' or 'year'), $periods (the periods to compute,
+--   NULL for all).
 -- Rules: a sample is black-odorous when any measure is light or heavy. Each band's limit on the clean side
 --   belongs to the cleaner grade (as the heavy limits do: transparency 10, DO 0.2, ORP −200, NH3-N 15 are
 --   light), so black is transparency < 25 cm, DO < 2.0 mg/L, ORP < 50 mV, NH3-N > 8.0 mg/L; exactly 25 / 2.0 /
@@ -19,7 +20,7 @@ WITH samples AS (
            OR coalesce(orp_mv < 50, false)
            OR coalesce(nh3n_mg_l > 8.0, false) AS black
     FROM core.water_quality
-    WHERE sample_date IS NOT NULL
+    WHERE sample_date IS NOT NULL AND in_periods($periods, $period, sample_date)
 ),
 bodies AS (
     SELECT period, water_body,
