@@ -4,7 +4,8 @@
   is the peak of that ingest) of 1,000,000- and 5,000,000-row product-sampling CSVs and a 200,000-row XLSX,
   beside DuckDB's bare `read_csv -> table` of the same file: the ratio, rows per second, peak RSS;
 - the import time of every DAG file (after `airflow.sdk`, as the DagBag sees it);
-- `quarterly_indicators` (`indicators.compute.refresh`) over 10,000,000 sampling rows built in SQL.
+- `quarterly_indicators` (`indicators.compute.refresh`) over 10,000,000 sampling rows built in SQL;
+- `make run` on the demo landing folder, every file new and then nothing new (bench/nights.py).
 
 Goals (reported, not asserted): ratio <= 3 for CSV, peak RSS <= 1,500 MB at 5M rows, every DAG file < 0.5 s.
 The extracts are generated into a temporary folder (`--keep DIR` keeps and reuses them). A child that
@@ -33,6 +34,8 @@ from harness import (  # noqa: E402
     table,
     write_section,
 )
+from nights import measure_make_run  # noqa: E402
+from nights import section as nights_section  # noqa: E402
 
 BUDGET_S = 14 * 60
 GOAL_RATIO, GOAL_RSS_MB, GOAL_IMPORT_S = 3.0, 1500, 0.5
@@ -180,6 +183,12 @@ def main() -> None:
     dags = _dag_imports()
     timings["DAG imports"] = time.perf_counter() - t
     print("DAG imports:", {d["file"]: d["best"] for d in dags}, flush=True)
+
+    t = time.perf_counter()
+    nights = measure_make_run()  # `make run` on the demo landing folder: every file new, then nothing new
+    timings["make run (small nights)"] = time.perf_counter() - t
+    print("make run, small nights:", json.dumps(nights), flush=True)
+    write_section("nights", nights_section(nights))
 
     t = time.perf_counter()
     indicators = run_child(["-c", _INDICATORS, str(work / "indicators.duckdb"), str(args.indicator_rows)],
