@@ -94,17 +94,30 @@ def _same_home() -> None:
                            "run `python -m quality_pipeline.run` in a process of its own")
 
 
+_FD_STREAMS: list[TextIO] = []  # text streams on file descriptors 1 and 2, opened once, never closed
+
+
+def _fd_streams() -> list[TextIO]:
+    if not _FD_STREAMS:
+        _FD_STREAMS.extend(open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                                closefd=False) for fd in (1, 2))
+    return _FD_STREAMS
+
+
 @contextlib.contextmanager
 def _output_to(log: Path) -> Iterator[None]:
     """Send everything this process writes to stdout and stderr to `log` while the block runs.
 
-    The file descriptors are redirected, not `sys.stdout`: Airflow's log handlers keep the stream they were
-    configured with (during the first DAG), and each DAG's lines must reach that DAG's file through it.
+    File descriptors 1 and 2 are pointed at the file, so a stream made before (Airflow's log handlers keep
+    the stream they were configured with, during the first DAG) and a child process write there too; and
+    sys.stdout / sys.stderr are streams on those descriptors meanwhile, never closed, so a handler configured
+    during a DAG keeps writing to whatever descriptors 1 and 2 are: the next DAG's file, then the terminal.
     """
     streams = (sys.stdout, sys.stderr)
+    fd_streams = _fd_streams()
 
-    def flush() -> None:  # a handler may have buffered lines for the file it wrote to until now
-        for stream in streams:
+    def flush() -> None:  # a stream may hold lines for the file it wrote to until now
+        for stream in (*streams, *fd_streams):
             with contextlib.suppress(ValueError, OSError):
                 stream.flush()
 
@@ -114,10 +127,12 @@ def _output_to(log: Path) -> Iterator[None]:
         with open(log, "wb") as fh:
             os.dup2(fh.fileno(), 1)
             os.dup2(fh.fileno(), 2)
+            sys.stdout, sys.stderr = fd_streams
             try:
                 yield
             finally:
                 flush()
+                sys.stdout, sys.stderr = streams
     finally:
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
