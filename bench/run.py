@@ -5,12 +5,13 @@
 - M: the peak RSS (VmHWM) of the 5M-row ingest;
 - S: a 120-row delivery against the ~3 GB history of `make bench-history` (bench/history.py), in its own
   process, interpreter start and the GX import not counted (bench/ingest_once.py --history);
-- N: `make run` on the demo landing folder with nothing new, wall time through the DAGs (`measure_noop_night`);
+- N: `make run` on the demo landing folder with nothing new, wall time through the DAGs (`bench/nights.py`);
 - ingest (parse + validate + publish, one file into a fresh warehouse, in a child process so its ru_maxrss
   is the peak of that ingest) of 1,000,000- and 5,000,000-row product-sampling CSVs and a 200,000-row XLSX,
   beside DuckDB's bare `read_csv -> table` of the same file: the ratio, rows per second, peak RSS;
 - the import time of every DAG file (after `airflow.sdk`, as the DagBag sees it);
-- `quarterly_indicators` (`indicators.compute.refresh`) over 10,000,000 sampling rows built in SQL.
+- `quarterly_indicators` (`indicators.compute.refresh`) over 10,000,000 sampling rows built in SQL;
+- `make run` on the demo landing folder, every file new and then nothing new (bench/nights.py).
 
 Goals (reported, not asserted): R <= 3, M <= 1,200 MB, S <= 1.5 s, N <= 40 s, every DAG file < 0.5 s. The last
 line printed is `ratio_vs_duckdb=R peak_rss_mb=M small_delivery_3gb_s=S noop_night_s=N`.
@@ -21,12 +22,10 @@ passes `--rss-cap-mb` or the time left is killed and reported as such, so the wh
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,11 +43,12 @@ from harness import (  # noqa: E402
     table,
     write_section,
 )
+from nights import measure_make_run  # noqa: E402
+from nights import section as nights_section  # noqa: E402
 
 BUDGET_S = 15 * 60
 GOAL_RATIO, GOAL_RSS_MB, GOAL_IMPORT_S, GOAL_SMALL_S, GOAL_NOOP_S = 3.0, 1200, 0.5, 1.5, 40.0
 HISTORY = Path(__file__).resolve().parent / "data" / "history"
-NIGHT_CACHE = Path(__file__).resolve().parent / "data" / "night"
 RATIO_PAIRS = 3
 
 _PEAK = """
@@ -179,69 +179,12 @@ def _small_delivery(work: Path, clock: Clock) -> dict:
     return out
 
 
-def _code_version() -> str:
-    """The committed trees the pipeline runs (package, DAGs, SQL, suites), plus a mark if any is edited."""
-    trees = ["include", "dags", "warehouse", "expectations"]
-    head = subprocess.run(["git", "rev-parse", *(f"HEAD:{t}" for t in trees)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True).stdout.split()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", *trees], cwd=PROJECT_ROOT,
-                           capture_output=True, text=True).stdout.strip()
-    return hashlib.sha256(" ".join(head).encode()).hexdigest()[:16] + ("-dirty" if dirty else "")
-
-
-def measure_noop_night(work: Path, timeout_s: float) -> dict:
-    """N: `make run` (`python -m quality_pipeline.run <every DAG>`, as the Makefile runs it) on the demo landing
-    folder with nothing new: wall time through the DAGs. The demo extracts, an isolated AIRFLOW_HOME (metadata
-    DB migrated, the writer's pool) and the first night that loads them are not timed; they take minutes, so
-    they are kept under bench/data/night-<code version> and copied for the measured night (rebuilt when the
-    package, DAGs, SQL or suites change). Until bench/nights.py's `measure_make_run` is merged, this is it;
-    swap it for that."""
-    cache = NIGHT_CACHE / _code_version()
-    home = work / "night"
-    shutil.rmtree(home, ignore_errors=True)
-    dags = sorted(p.stem for p in (PROJECT_ROOT / "dags").glob("ingest_*.py")) + ["quarterly_indicators"]
-    started = time.perf_counter()
-
-    def env_for(root: Path) -> dict:
-        return {**os.environ, "AIRFLOW_HOME": str(root / "airflow"), "QUALITY_LANDING_DIR": str(root / "landing"),
-                "QUALITY_WAREHOUSE": str(root / "warehouse" / "quality.duckdb"),
-                "QUALITY_REPORTS_DIR": str(root / "reports"), "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-                "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "GX_ANALYTICS_ENABLED": "false",
-                "AIRFLOW__CORE__EXECUTOR": os.environ.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
-                "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-
-    def call(root: Path, *args: str) -> subprocess.CompletedProcess:
-        left = timeout_s - (time.perf_counter() - started)
-        return subprocess.run(list(args), env=env_for(root), cwd=PROJECT_ROOT, capture_output=True, text=True,
-                              timeout=max(30.0, left))
-
-    bin_dir = Path(sys.executable).parent
-    try:
-        if not (cache / "done").exists():
-            shutil.rmtree(cache, ignore_errors=True)
-            building = cache.with_name(cache.name + ".building")
-            shutil.rmtree(building, ignore_errors=True)
-            for args in ([sys.executable, "-m", "quality_pipeline.demo", "--landing", str(building / "landing"),
-                          "--seed", "7", "--quarters", "4", "--rows", "120", "--defect-rate", "0.05"],
-                         [str(bin_dir / "airflow"), "db", "migrate"],
-                         [str(bin_dir / "airflow"), "pools", "set", "quality_warehouse", "1", "The one writer"],
-                         [sys.executable, "-m", "quality_pipeline.run", *dags]):
-                done = call(building, *args)
-                if done.returncode != 0 and "quality_pipeline.run" not in args:  # a first night may need attention
-                    return {"error": f"{args[1:3]} exit {done.returncode}: {done.stderr.strip()[-300:]}"}
-            (building / "done").write_text(f"first night exit {done.returncode}\n")
-            building.rename(cache)
-        first = time.perf_counter() - started
-        shutil.copytree(cache, home, symlinks=True)
-        load = os.getloadavg()[0]
-        t = time.perf_counter()
-        done = call(home, sys.executable, "-m", "quality_pipeline.run", *dags)
-        seconds = time.perf_counter() - t
-    except subprocess.TimeoutExpired:
-        return {"error": f"not finished within {timeout_s:.0f} s"}
-    shutil.rmtree(home, ignore_errors=True)
-    return {"seconds": seconds, "exit": done.returncode, "setup_and_first_night_seconds": first,
-            "load_before": load, "load_after": os.getloadavg()[0], "dags": dags, "cache": cache.name}
+def _noop_night(nights: dict) -> dict:
+    """N for the summary line: the night with nothing new that `bench/nights.py` measured (wall, through the DAGs)."""
+    if nights.get("nothing_new_exit") != 0:
+        return {"error": f"make run with nothing new exited {nights.get('nothing_new_exit')}"}
+    before, after = nights["load_nothing_new"]
+    return {"seconds": nights["nothing_new_s"], "load_before": before, "load_after": after, "exit": 0}
 
 
 def _dag_imports() -> list[dict]:
@@ -295,9 +238,11 @@ def main() -> None:
     print("small delivery on the 3 GB history:", json.dumps(small, ensure_ascii=False), flush=True)
 
     t = time.perf_counter()
-    night = measure_noop_night(work, timeout_s=max(120.0, clock.left() - 420))
-    timings["no-op night"] = time.perf_counter() - t
-    print("no-op night:", json.dumps(night, ensure_ascii=False), flush=True)
+    nights = measure_make_run()  # `make run` on the demo landing folder: every file new, then nothing new
+    timings["make run (small nights)"] = time.perf_counter() - t
+    print("make run, small nights:", json.dumps(nights), flush=True)
+    write_section("nights", nights_section(nights))
+    night = _noop_night(nights)
 
     t = time.perf_counter()
     pairs = _ratio_pairs(csvs[sizes[0]], work, clock, args.rss_cap_mb)
@@ -413,10 +358,9 @@ the whole file today; `bench/storage_proto.py` measures the alternatives (notes 
 
 ### N: a night with nothing new
 
-`python -m quality_pipeline.run {' '.join(night.get('dags', []))}` on the demo landing folder, after a first
-night loaded it (demo extracts, Airflow DB and first night, kept in bench/data/night/{night.get('cache', '—')}:
-{_fmt_s(night.get('setup_and_first_night_seconds'))} this run): {_fmt_s(night_s)},
-exit {night.get('exit', '—')}, load {night.get('load_before', 0):.1f} → {night.get('load_after', 0):.1f}.
+`make run` on the demo landing folder after a night that loaded it, as `bench/nights.py` measures it (its own
+section, "nights", has both nights): {_fmt_s(night_s)}, exit {night.get('exit', '—')},
+load {night.get('load_before', 0):.1f} → {night.get('load_after', 0):.1f}.
 
 ### Ingest: parse + validate + publish, one file, fresh warehouse, own process
 

@@ -1,10 +1,16 @@
-"""`make run`: each DAG once with `airflow dags test`, one run at a time, each run with its own logs.
+"""`make run`: each DAG once through Airflow's own test runner, all in one process, one run at a time.
+
+Each DAG runs as `airflow dags test <dag>` does, but in this process (the CLI's own `dags test` command,
+called in turn for each DAG): Airflow, the DAGs and Great Expectations are imported once per `make run`
+instead of once per DAG, which on a small night was most of its time. Each DAG's output (its task logs,
+Airflow's own lines, a traceback) goes to its own log file, `$AIRFLOW_HOME/logs/make-run/<UTC time>-<pid>/<dag>.log`,
+by pointing the process's stdout and stderr at that file while the DAG runs; the terminal gets one line
+per DAG and, for a DAG that failed, what `check_attention` logged.
 
 Two `make run` at once would both write the warehouse's DAG runs and the same log files,
 interleaving their tracebacks. A run holds an exclusive lock on `$AIRFLOW_HOME/make-run.lock`
 for its whole length; a second one says that a run is in progress (whose, since when, where
-its logs are) and waits for it, or with `--no-wait` stops at once. Each run writes its logs
-under `$AIRFLOW_HOME/logs/make-run/<UTC time>-<pid>/<dag>.log`. A scheduler run started
+its logs are) and waits for it, or with `--no-wait` stops at once. A scheduler run started
 meanwhile waits on the warehouse's own writer lock, as it always does.
 """
 
@@ -13,8 +19,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,13 +63,104 @@ def _attention_lines(log: Path, limit: int = 60) -> list[str]:
     return [printable(line) for line in list(hits)[:limit]]
 
 
+class _Airflow:
+    """The `airflow` command line, imported once per process, for the one sub-command we use: `dags test`."""
+
+    _parser = None
+
+    @classmethod
+    def dags_test(cls, dag: str, conf: str | None) -> None:
+        """What `airflow dags test <dag> [--conf <conf>]` does, in this process (raises as the CLI exits)."""
+        if cls._parser is None:
+            _same_home()
+            from airflow.cli import cli_parser
+            from airflow.configuration import write_default_airflow_configuration_if_needed
+
+            write_default_airflow_configuration_if_needed()
+            cls._parser = cli_parser.get_parser()
+        args = cls._parser.parse_args(["dags", "test", dag, *(["--conf", conf] if conf else [])])
+        args.func(args)
+
+
+def _same_home() -> None:
+    """Airflow reads $AIRFLOW_HOME once, when first imported: a process that imported it for another home
+    would run our DAGs against someone else's metadata DB, so refuse instead."""
+    if "airflow.configuration" not in sys.modules:
+        return
+    from airflow.configuration import AIRFLOW_HOME
+
+    if Path(AIRFLOW_HOME).resolve() != _home().resolve():
+        raise RuntimeError(f"Airflow was imported for AIRFLOW_HOME={AIRFLOW_HOME}, not {_home()}: "
+                           "run `python -m quality_pipeline.run` in a process of its own")
+
+
+_FD_STREAMS: list[TextIO] = []  # text streams on file descriptors 1 and 2, opened once, never closed
+
+
+def _fd_streams() -> list[TextIO]:
+    if not _FD_STREAMS:
+        _FD_STREAMS.extend(open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                                closefd=False) for fd in (1, 2))
+    return _FD_STREAMS
+
+
+@contextlib.contextmanager
+def _output_to(log: Path) -> Iterator[None]:
+    """Send everything this process writes to stdout and stderr to `log` while the block runs.
+
+    File descriptors 1 and 2 are pointed at the file, so a stream made before (Airflow's log handlers keep
+    the stream they were configured with, during the first DAG) and a child process write there too; and
+    sys.stdout / sys.stderr are streams on those descriptors meanwhile, never closed, so a handler configured
+    during a DAG keeps writing to whatever descriptors 1 and 2 are: the next DAG's file, then the terminal.
+    """
+    streams = (sys.stdout, sys.stderr)
+    fd_streams = _fd_streams()
+
+    def flush() -> None:  # a stream may hold lines for the file it wrote to until now
+        for stream in (*streams, *fd_streams):
+            with contextlib.suppress(ValueError, OSError):
+                stream.flush()
+
+    flush()
+    saved = os.dup(1), os.dup(2)
+    try:
+        with open(log, "wb") as fh:
+            os.dup2(fh.fileno(), 1)
+            os.dup2(fh.fileno(), 2)
+            sys.stdout, sys.stderr = fd_streams
+            try:
+                yield
+            finally:
+                flush()
+                sys.stdout, sys.stderr = streams
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+def _dags_test(dag: str, conf: str | None) -> bool:
+    """Run the DAG as `airflow dags test` would; whether it succeeded (what failed is printed, as the CLI would)."""
+    try:
+        _Airflow.dags_test(dag, conf)
+    except SystemExit as exc:  # the CLI's way of saying "DagRun failed" (or a bad --conf)
+        if exc.code in (None, 0):
+            return True
+        print(exc.code if isinstance(exc.code, str) else f"exit status {exc.code}", file=sys.stderr)
+        return False
+    except Exception:  # an unknown DAG, a DAG that failed to parse, a broken metadata DB
+        traceback.print_exc()
+        return False
+    return True
+
+
 def run_dag(dag: str, log: Path, out: TextIO, conf: str | None = None) -> bool:
-    """`airflow dags test <dag>` with its output in `log`; print one line, and on failure why (escaped)."""
-    airflow = Path(sys.executable).with_name("airflow")
-    command = [str(airflow), "dags", "test", dag, *(["--conf", conf] if conf else [])]
-    with open(log, "wb") as fh:
-        done = subprocess.run(command, stdout=fh, stderr=subprocess.STDOUT, check=False)
-    if done.returncode == 0:
+    """The DAG once (`airflow dags test`, in this process) with its output in `log`; print one line, and on
+    failure why (escaped)."""
+    with _output_to(log):
+        ok = _dags_test(dag, conf)
+    if ok:
         print(f"  {printable(dag)}: success", file=out, flush=True)
         return True
     print(f"  {printable(dag)}: FAILED — see {printable(log)}", file=out, flush=True)

@@ -3,6 +3,7 @@ the warehouse exactly as the one-process ingest does."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from dataclasses import asdict, replace
@@ -22,7 +23,9 @@ from quality_pipeline.loading.files import (
 )
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.warehouse.writer import writer_lock
+from tests.support.extracts import sampling_row, write_sampling_csv
 
+FEED = "product_sampling"
 FEEDS = tuple(f.name for f in all_feeds() if f.name != "units")
 AUDIT = ("SELECT feed, path, status, reason_code, rows_read, rows_loaded, rows_held, rows_rejected, duplicates_dropped, "
          "rows_flagged, details FROM audit.files ORDER BY path")
@@ -91,3 +94,56 @@ def test_file_tasks_leave_the_warehouse_as_one_process_does(quality_env, gate, l
     assert _tables(split) == _tables(in_one)
     statuses = {r["status"] for r in results}
     assert "loaded" in statuses and len(results) == len(_tables(split)["audit.files"])
+    for settings in (split, in_one):  # each file read is recorded as it is on disk, so it is not hashed again
+        assert _disk_identity(settings) == _recorded_identity(settings)
+
+
+def _recorded_identity(settings) -> dict[str, tuple]:
+    """(size, mtime_ns, inode) of every file whose bytes were hashed, as audit.files records them."""
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return {path: tuple(rest) for path, *rest in con.execute(
+            "SELECT path, size_bytes, mtime_ns, inode FROM audit.files "
+            "WHERE sha256 NOT LIKE 'refused:%' AND sha256 NOT LIKE 'ignored:%'").fetchall()}
+    finally:
+        con.close()
+
+
+def _disk_identity(settings) -> dict[str, tuple]:
+    out = {}
+    for path in _recorded_identity(settings):
+        info = os.stat(settings.landing_dir / path)
+        out[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return out
+
+
+def test_a_file_seen_with_the_same_path_size_mtime_and_inode_is_not_hashed_again(quality_env, gate):
+    """A night hashes only what changed on disk. The price, by design: a file rewritten in place to the same
+    size with its modification time put back is taken for the one already seen."""
+    s = quality_env
+    path = write_sampling_csv(s.landing_dir / FEED / "a.csv", [sampling_row(1)], mtime=1_000)
+    assert [r.status for r in ingest_feed(FEED, run_id="r1", settings=s, gate=gate)] == ["loaded"]
+    first = os.stat(path)
+
+    write_sampling_csv(path, [sampling_row(2)], mtime=1_000)  # other bytes, same inode, size and mtime
+    again = os.stat(path)
+    assert (again.st_ino, again.st_size, again.st_mtime_ns) == (first.st_ino, first.st_size, first.st_mtime_ns)
+    assert discover_work((FEED,), run_id="r2", settings=s) == ([], [])  # not hashed: nothing to read
+
+    # one nanosecond later: hashed again, and read as the new delivery it is
+    os.utime(path, ns=(first.st_mtime_ns + 1, first.st_mtime_ns + 1))
+    assert [w["path"] for w in discover_work((FEED,), run_id="r3", settings=s)[1]] == [f"{FEED}/a.csv"]
+
+    # the same bytes under a new inode (copied over, same size and mtime): hashed again, seen, nothing to read,
+    # and its new inode recorded, so the night after does not hash it either
+    write_sampling_csv(path, [sampling_row(1)], mtime=1_000)
+    replacement = path.with_name(".a.csv.new")
+    shutil.copy2(path, replacement)
+    os.replace(replacement, path)
+    moved = os.stat(path)
+    assert moved.st_ino != first.st_ino and moved.st_mtime_ns == first.st_mtime_ns
+    assert discover_work((FEED,), run_id="r4", settings=s) == ([], [])
+    assert _recorded_identity(s) == {f"{FEED}/a.csv": (moved.st_size, moved.st_mtime_ns, moved.st_ino)}
+    published = os.stat(s.warehouse).st_ino
+    assert discover_work((FEED,), run_id="r5", settings=s) == ([], [])
+    assert os.stat(s.warehouse).st_ino == published  # a night with nothing new publishes nothing

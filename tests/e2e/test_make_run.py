@@ -34,11 +34,13 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
     write_sampling_csv(s.landing_dir / "product_sampling" / ANSI_NAME, [["S1", "插座"]])
     first = _start("ingest_product_sampling")
     _wait_for_lock_holder(airflow_db, first)
-    second = _start("no_such_dag")
+    second = _start("no_such_dag", "ingest_remediation")  # a DAG that cannot run, then one that can
     first_out, _ = first.communicate(timeout=600)
     second_out, _ = second.communicate(timeout=600)
 
     assert f"in progress (pid {first.pid}" in second_out and "waiting" in second_out
+    assert "no_such_dag: FAILED" in second_out and "ingest_remediation: success" in second_out
+    assert second.returncode == 1 and first.returncode == 1
     assert "ingest_product_sampling: FAILED" in first_out  # the file is held: a person must look
     assert ESC not in first_out
     assert "raise NeedsAttention" not in first_out  # the reason and the action, not the traceback's source line
@@ -46,9 +48,15 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
     assert "\\x1b[2K\\x1b[1A\\x1b[31mclean.csv" in first_out  # the rejection line names the file, visibly
     ours = (f"-{first.pid}", f"-{second.pid}")  # the worker's Airflow home also holds other tests' runs
     runs = sorted(p for p in (airflow_db / "logs" / "make-run").iterdir() if p.name.endswith(ours))
-    logs = {p.name for run in runs for p in run.iterdir()}
-    assert len(runs) == 2 and logs == {"ingest_product_sampling.log", "no_such_dag.log"}
-    assert all(len(list(run.iterdir())) == 1 for run in runs)
+    assert len(runs) == 2
+    assert {run.name.rsplit("-", 1)[1]: sorted(p.name for p in run.iterdir()) for run in runs} == {
+        str(first.pid): ["ingest_product_sampling.log"], str(second.pid): ["ingest_remediation.log", "no_such_dag.log"]}
+    # both DAGs of the second run ran in one process, each one's output in its own file and only there
+    second_run = next(run for run in runs if run.name.endswith(f"-{second.pid}"))
+    missing = (second_run / "no_such_dag.log").read_text(encoding="utf-8")
+    remediation = (second_run / "ingest_remediation.log").read_text(encoding="utf-8")
+    assert "'no_such_dag' could not be found" in missing and "ingest_remediation" not in missing
+    assert "task_id=discover_files" in remediation and "no_such_dag" not in remediation
     con = duckdb.connect(str(s.warehouse), read_only=True)
     try:
         assert con.execute("SELECT path, status FROM audit.files").fetchall() == [

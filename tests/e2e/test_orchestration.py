@@ -155,7 +155,10 @@ def test_a_night_with_nothing_new_is_a_visible_no_op_without_an_asset_event(qual
     dag = dagbag.dags["ingest_enforcement"]
     first = dag.test(run_conf={"feeds": ["enforcement_cases"]})
     assert _states(first)["announce_changes"] == "success" and _asset_events(first) == 1
+    published = quality_env.warehouse.stat()
     second = dag.test(run_conf={"feeds": ["enforcement_cases"]})  # the same files: nothing new
+    again = quality_env.warehouse.stat()  # and nothing published: not one copy of the warehouse
+    assert (again.st_ino, again.st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
     assert str(second.state) in ("success", "DagRunState.SUCCESS")
     assert _states(second) == {"discover_files": "success", "prepare_file": "skipped",
                                "in_delivery_order": "success", "publish_file": "skipped",

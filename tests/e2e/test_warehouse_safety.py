@@ -396,3 +396,64 @@ def test_an_analyst_who_wrote_to_the_published_file_and_died_changes_nothing_rea
 
     with pytest.raises(WarehouseReadOnly, match=r"read-only.*duckdb -readonly.*read_only=True"):
         open_published(s.warehouse, read_only=False)
+
+
+def _published_identity(settings) -> tuple[int, int]:
+    info = settings.warehouse.stat()
+    return info.st_ino, info.st_mtime_ns
+
+
+_AUDIT_ROW = ("INSERT INTO audit.validations (run_id, feed, file_id, path, suite, expectation, success, validated_at) "
+              "VALUES ('r', 'product_sampling', 1, 'p', 's', 'e', true, now())")
+
+
+def test_a_session_that_changed_nothing_publishes_nothing_and_any_commit_publishes(quality_env):
+    """A no-op night must not copy the whole warehouse: reads, a rolled-back write and a write that touches
+    no row leave the published file as it was (the same inode: not even renamed over); one committed audit
+    row, or a published file someone replaced, publishes."""
+    s = quality_env
+    with write_session(s):
+        pass  # the first session migrates a new warehouse: that is a change, published
+    assert s.warehouse.exists()
+    before = _published_identity(s)
+    with write_session(s) as con:
+        con.execute("SELECT count(*) FROM audit.files").fetchall()
+        con.execute("DELETE FROM audit.validations WHERE run_id = 'no such run'")
+        con.execute("BEGIN")
+        con.execute(_AUDIT_ROW)
+        con.execute("ROLLBACK")
+    assert _published_identity(s) == before
+
+    with write_session(s) as con:
+        con.execute(_AUDIT_ROW)
+    assert _published_identity(s) != before
+    assert _count(s, "SELECT count(*) FROM audit.validations") == [(1,)]
+
+    published = _published_identity(s)
+    with write_session(s):
+        pass
+    assert _published_identity(s) == published
+
+    os.chmod(s.warehouse, 0o644)
+    s.warehouse.unlink()  # someone removed (or replaced) the published file: the next session publishes again
+    with write_session(s):
+        pass
+    assert _count(s, "SELECT count(*) FROM audit.validations") == [(1,)]
+
+
+def test_a_commit_whose_publish_was_killed_is_published_by_the_next_session_that_changes_nothing(quality_env,
+                                                                                                   tmp_path):
+    s = quality_env
+    with write_session(s):
+        pass
+    script = textwrap.dedent(f"""
+        from quality_pipeline.warehouse.writer import write_session
+        with write_session() as con:
+            con.execute({_AUDIT_ROW!r})
+    """)
+    _kill_at(tmp_path, "before_rename", script)
+    assert _count(s, "SELECT count(*) FROM audit.validations") == [(0,)]
+    with write_session(s):
+        pass  # no write of its own, but the killed session's commit was never published
+    assert _count(s, "SELECT count(*) FROM audit.validations") == [(1,)]
+    _assert_no_leftovers(s)

@@ -20,3 +20,45 @@ def test_no_wait_stops_at_once_and_names_the_run_in_progress(tmp_path, monkeypat
     assert "in progress (pid 4242" in said and "not starting a second one" in said
     assert "\x1b" not in said and "\\x1b[2K" in said
     assert not (tmp_path / "logs").exists()  # nothing of this run was written
+
+
+_TWO_DAGS = """
+import logging, os, subprocess, sys
+from pathlib import Path
+from quality_pipeline import run
+
+logs = Path(sys.argv[1])
+before = logging.StreamHandler(sys.stderr)  # as Airflow's handlers: holding the stream they were given
+logging.getLogger("early").addHandler(before)
+late = None
+for dag in ("first", "second"):
+    with run._output_to(logs / f"{dag}.log"):
+        if late is None:  # configured while the first DAG runs, like Airflow's task logging
+            late = logging.StreamHandler(sys.stdout)
+            logging.getLogger("late").addHandler(late)
+        print(f"print {dag}")
+        logging.getLogger("early").warning("early %s", dag)
+        logging.getLogger("late").warning("late %s", dag)
+        os.write(2, f"fd2 {dag}\\n".encode())
+        subprocess.run([sys.executable, "-c", f"print('child {dag}')"], check=True)
+    print(f"terminal after {dag}", flush=True)
+logging.getLogger("late").warning("late after")
+"""
+
+
+def test_each_dags_output_goes_to_its_own_log_and_only_there(tmp_path):
+    """`make run` runs every DAG in one process: whatever writes to stdout or stderr while a DAG runs (Python,
+    a log handler made before or during the first DAG, a child process) lands in that DAG's log and only
+    there; between and after the DAGs the terminal has them back."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _TWO_DAGS, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    for dag, other in (("first", "second"), ("second", "first")):
+        text = (tmp_path / f"{dag}.log").read_text()
+        assert all(f"{what} {dag}" in text for what in ("print", "early", "late", "fd2", "child")), text
+        assert other not in text and "terminal" not in text
+    assert done.stdout.splitlines() == ["terminal after first", "terminal after second", "late after"]
+    assert done.stderr == ""

@@ -44,6 +44,25 @@ def known(con: duckdb.DuckDBPyConnection, feed: Feed, relative: str,
     return False, other
 
 
+def unchanged_since_seen(con: duckdb.DuckDBPyConnection, feed: Feed, cand: Candidate) -> bool:
+    """Whether this path was seen with exactly this size, modification time (ns) and inode: its bytes are those
+    recorded, so it is not hashed again. A candidate without them (not from the landing folder) never is."""
+    if cand.mtime_ns is None or cand.inode is None:
+        return False
+    return bool(con.execute(sql_file(__file__, "unchanged_since_seen"),
+                            [feed.name, cand.relative, cand.size, cand.mtime_ns, cand.inode]).fetchone()[0])
+
+
+def remember_landing_file(con: duckdb.DuckDBPyConnection, feed: str, relative: str, sha: str, size: int,
+                          mtime_ns: int | None, inode: int | None) -> None:
+    """Record the landing file's modification time (ns) and inode on the audit rows of its path and bytes
+    (nothing is written when they already say so, or when they are not known)."""
+    if mtime_ns is None or inode is None:
+        return
+    con.execute(sql_file(__file__, "remember_landing_file"),
+                [mtime_ns, inode, feed, relative, sha, size, mtime_ns, inode])
+
+
 def ignored_before(con: duckdb.DuckDBPyConnection, relative: str, reason_code: str | None) -> bool:
     """Whether a file or folder no feed reads was already recorded as `ignored` for the same reason."""
     return bool(con.execute("SELECT count(*) FROM audit.files WHERE path = ? AND status = 'ignored' "

@@ -7,6 +7,9 @@ reader forever), is refused; a name that is not valid UTF-8 (unzipped from a GBK
 shown with `\\x` escapes. Hidden files and folders (`.x`, including `..foo`) and Office lock files
 (`~$…`) are partial uploads or system folders and are left alone.
 
+A candidate carries its size, modification time (ns) and inode: a file already seen at the same path with
+the same three is not hashed again (`audit.unchanged_since_seen`); any difference and it is hashed again.
+
 `take_snapshot` copies a file into a private folder while hashing it, so the SHA-256
 recorded and the bytes parsed are the same bytes even if an office is still writing the
 file; a file that changes while it is copied is left for the next run.
@@ -34,6 +37,8 @@ class Candidate:
     size: int
     modified_at: datetime
     refused: str | None = None  # why the file is refused without being opened
+    mtime_ns: int | None = None  # with size and inode: a file seen before exactly so is not hashed again
+    inode: int | None = None
 
 
 log = logging.getLogger(__name__)
@@ -132,7 +137,7 @@ def _candidate(path: Path, landing_dir: Path) -> Candidate | None:
         return Candidate(path, relative, 0, when, refused="not_regular")
     if not decodable:
         log.warning("%s: the file name is not valid UTF-8; shown with \\x escapes", printable(relative))
-    return Candidate(path, relative, info.st_size, when)
+    return Candidate(path, relative, info.st_size, when, mtime_ns=info.st_mtime_ns, inode=info.st_ino)
 
 
 def _symlinked(landing_dir: Path, folder: str) -> bool:

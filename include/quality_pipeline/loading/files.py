@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from quality_pipeline.feeds import load_feed
-from quality_pipeline.loading.audit import seen_files
+from quality_pipeline.loading.audit import remember_landing_file, seen_files
 from quality_pipeline.loading.discovery import Candidate, FileChanged, discover, take_snapshot, unseen
 from quality_pipeline.loading.ingest import (
     Context,
@@ -88,8 +88,8 @@ def discover_work(feeds: tuple[str, ...], *, run_id: str, settings: Settings, re
 def _item(feed: str, cand: Candidate, sha: str, *, file_id: int | None = None, delivery_seq: int | None = None,
           releasing: bool = False) -> dict:
     return {"feed": feed, "path": cand.relative, "sha256": sha, "size": cand.size,
-            "modified_at": cand.modified_at.isoformat(), "file_id": file_id, "delivery_seq": delivery_seq,
-            "releasing": releasing}
+            "modified_at": cand.modified_at.isoformat(), "mtime_ns": cand.mtime_ns, "inode": cand.inode,
+            "file_id": file_id, "delivery_seq": delivery_seq, "releasing": releasing}
 
 
 def prepare_work(item: dict, *, run_id: str, settings: Settings, gate, today: date | None = None) -> dict:
@@ -205,6 +205,9 @@ def _publish_one(prepared: dict, *, run_id: str, settings: Settings, gate, today
                 return None if settled is None else asdict(settled)
         result = publish_staged(ctx, staged, file_id=prepared["file_id"], delivery_seq=prepared["delivery_seq"],
                                 releasing=prepared["releasing"])
+        # what the file was on disk when discovery hashed it, so the next run need not hash it again
+        remember_landing_file(con, feed.name, prepared["path"], prepared["sha256"], prepared["size"],
+                              prepared.get("mtime_ns"), prepared.get("inode"))
     staged.remove()
     return asdict(result)
 

@@ -149,6 +149,8 @@ def screen(ctx: Context, cand: Candidate) -> FileResult | str | None:
         result = FileResult(ctx.feed.name, cand.relative, "rejected", f"{zh} / {en}")
         audit.write_file_row(ctx, cand, "refused:" + cand.relative, result, reason_code=cand.refused)
         return result
+    if audit.unchanged_since_seen(ctx.con, ctx.feed, cand):  # seen exactly so before: not hashed again
+        return None
     try:
         sha = sha256_of(cand.path)
     except OSError as exc:  # removed or made unreadable since discovery: the next run sees it again
@@ -161,7 +163,8 @@ def settle_known(ctx: Context, cand: Candidate, sha: str) -> FileResult | str | 
     """None when this path with these bytes was seen before; the recorded result when the bytes are those of
     another loaded or held file; else `sha` (the file is to be read)."""
     seen, duplicate_of = audit.known(ctx.con, ctx.feed, cand.relative, sha)
-    if seen:
+    if seen:  # hashed again (touched, copied over, or seen before its mtime and inode were recorded): record them
+        _remember(ctx, cand, sha)
         return None
     if duplicate_of is not None:
         other, status = duplicate_of
@@ -172,8 +175,14 @@ def settle_known(ctx: Context, cand: Candidate, sha: str) -> FileResult | str | 
             reason = f"与已收文件内容完全相同（file_id {other}） / identical bytes to file {other}"
         result = FileResult(ctx.feed.name, cand.relative, "duplicate", reason)
         audit.write_file_row(ctx, cand, sha, result, reason_code="identical", duplicate_of=other)
+        _remember(ctx, cand, sha)
         return result
     return sha
+
+
+def _remember(ctx: Context, cand: Candidate, sha: str) -> None:
+    """Record the landing file's mtime (ns) and inode on its audit rows, so the next run need not hash it."""
+    audit.remember_landing_file(ctx.con, ctx.feed.name, cand.relative, sha, cand.size, cand.mtime_ns, cand.inode)
 
 
 def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
@@ -184,7 +193,9 @@ def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
         if copy is None:
             log.warning("%s: left for the next run", printable(cand.relative))
             return None
-        return process_file(ctx, copy, screened)
+        result = process_file(ctx, copy, screened)
+    _remember(ctx, cand, screened)
+    return result
 
 
 @contextmanager

@@ -9,6 +9,14 @@ the writer; new opens see the new version whole. A crash (even `kill -9`) leaves
 published file at its last good state and the working copy at its last committed
 transaction; the next session publishes again.
 
+A session that changed nothing publishes nothing: after each publish the writer records what the working
+copy, its log and the published file were on disk (inode, size, modification time in ns) in
+`.writer/published.json`; a session that ends with all of them exactly as recorded (no transaction
+committed anything: no row, no audit row, no migration, no sequence step; DuckDB leaves an unchanged
+database file untouched) skips the copy. Anything else publishes: a commit, a crash after a commit and
+before its publish (the working copy differs from the record), a published file replaced or written by
+someone else, a lost or unreadable record.
+
 Whatever else a crash leaves is cleared by the next session under the lock, so nothing
 ever needs a person: publish temporaries and private snapshots are removed (only a
 session holding the lock makes them, so under the lock they are all dead), and a working
@@ -26,6 +34,7 @@ someone else's changes onto what the pipeline published.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -47,6 +56,7 @@ log = logging.getLogger(__name__)
 WORKING_NAME = "working.duckdb"
 LOCK_NAME = "writer.lock"
 SNAPSHOTS_NAME = "snapshots"
+PUBLISHED_STATE_NAME = "published.json"
 BROKEN_PREFIX = "broken-"
 PUBLISHED_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 READ_ONLY_ADVICE = (
@@ -205,8 +215,46 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        if publish_after:
-            publish(settings)
+        if not publish_after:
+            return
+        if _unchanged_since_published(settings):
+            log.info("nothing changed in this session: %s not published again", settings.warehouse)
+            return
+        publish(settings)
+        _record_published(settings)
+
+
+def _disk_state(path: Path) -> list[int] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def _states(settings: Settings) -> dict[str, list[int] | None]:
+    """What the working copy, its log, the published file and a log beside it are on disk now."""
+    working = _working_path(settings)
+    return {"working": _disk_state(working), "working_wal": _disk_state(_wal(working)),
+            "published": _disk_state(settings.warehouse), "published_wal": _disk_state(_wal(settings.warehouse))}
+
+
+def _unchanged_since_published(settings: Settings) -> bool:
+    """Whether the working copy and the published file are exactly as the last publish left them."""
+    try:
+        recorded = json.loads((settings.work_dir / PUBLISHED_STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    now = _states(settings)
+    return recorded == now and now["published"] is not None and now["published_wal"] is None
+
+
+def _record_published(settings: Settings) -> None:
+    """Record the state just published (written whole, then renamed in; losing it only costs one more copy)."""
+    target = settings.work_dir / PUBLISHED_STATE_NAME
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(json.dumps(_states(settings)), encoding="utf-8")
+    os.replace(partial, target)
 
 
 class WarehouseReadOnly(PermissionError):
