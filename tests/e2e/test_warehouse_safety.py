@@ -442,7 +442,7 @@ def test_a_session_that_changed_nothing_publishes_nothing_and_any_commit_publish
 
 
 def test_a_commit_whose_publish_was_killed_is_published_by_the_next_session_that_changes_nothing(quality_env,
-                                                                                                   tmp_path):
+                                                                                                   writers, tmp_path):
     s = quality_env
     with write_session(s):
         pass
@@ -451,7 +451,7 @@ def test_a_commit_whose_publish_was_killed_is_published_by_the_next_session_that
         with write_session() as con:
             con.execute({_AUDIT_ROW!r})
     """)
-    _kill_at(tmp_path, "before_rename", script)
+    _kill_at(writers, tmp_path, "before_rename", script)
     assert _count(s, "SELECT count(*) FROM audit.validations") == [(0,)]
     with write_session(s):
         pass  # no write of its own, but the killed session's commit was never published

@@ -173,7 +173,10 @@ def test_backfill_replays_a_past_quarter_close(embedded):
 
     plan = api.xcom("quarterly_indicators", backfill["dag_run_id"], "plan_quarters")
     assert plan["quarters"] == [previous] and plan["vintage_quarters"] == [] and plan["closed_at"] is None
-    assert api.xcom("quarterly_indicators", backfill["dag_run_id"], "compute_indicators")["quarters"] == [previous]
+    # Any indicators run also recomputes the quarters a delivery left dirty (marts.dirty_quarters): here `last`,
+    # when the backfill runs before the scheduled close. Nothing else.
+    computed = api.xcom("quarterly_indicators", backfill["dag_run_id"], "compute_indicators")["quarters"]
+    assert previous in computed and set(computed) <= {previous, last}, computed
     close_plan = api.xcom("quarterly_indicators", close_run["dag_run_id"], "plan_quarters")
     assert close_plan["quarters"] == [last] and close_plan["closed_at"] == quarter_close(last).isoformat()
     published = api.xcom("quarterly_indicators", close_run["dag_run_id"], "publish_vintage")
