@@ -12,14 +12,21 @@ interleaving their tracebacks. A run holds an exclusive lock on `$AIRFLOW_HOME/m
 for its whole length; a second one says that a run is in progress (whose, since when, where
 its logs are) and waits for it, or with `--no-wait` stops at once. A scheduler run started
 meanwhile waits on the warehouse's own writer lock, as it always does.
+
+SIGTERM stops a run as Ctrl-C does, also while a DAG runs: Airflow's task runner puts a handler of its own on
+SIGTERM for each task (it only calls the task's `on_kill`) and leaves it there, which in this one process would
+swallow the signal. The warehouse is safe against a run stopped anywhere; the next run picks up.
 """
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +38,8 @@ from quality_pipeline.terminal import printable
 
 LOCK_NAME = "make-run.lock"
 BUSY = 75  # EX_TEMPFAIL: try again later
+TERMINATED = 128 + signal.SIGTERM
+INTERRUPTED = 128 + signal.SIGINT
 # What `check_attention` logs for each file (see `quality_pipeline.orchestration.tasks.ATTENTION_MARK`), kept free of imports
 # of the task module so that `make run` starts fast.
 ATTENTION_MARK = "需处理 / attention:"
@@ -155,10 +164,11 @@ def _dags_test(dag: str, conf: str | None) -> bool:
     return True
 
 
-def run_dag(dag: str, log: Path, out: TextIO, conf: str | None = None) -> bool:
+def run_dag(dag: str, log: Path, out: TextIO, conf: str | None = None, termination: _Termination | None = None
+            ) -> bool:
     """The DAG once (`airflow dags test`, in this process) with its output in `log`; print one line, and on
     failure why (escaped)."""
-    with _output_to(log):
+    with _output_to(log), (termination.dag_running() if termination else contextlib.nullcontext()):
         ok = _dags_test(dag, conf)
     if ok:
         print(f"  {printable(dag)}: success", file=out, flush=True)
@@ -167,6 +177,61 @@ def run_dag(dag: str, log: Path, out: TextIO, conf: str | None = None) -> bool:
     for line in _attention_lines(log):
         print(f"      {line}", file=out, flush=True)
     return False
+
+
+class _Termination:
+    """Turn SIGTERM into the KeyboardInterrupt Ctrl-C raises, whoever's handler is on SIGTERM at the time.
+
+    Python writes the number of every signal that reaches a Python-level handler to the wakeup file
+    descriptor, so a thread reading it sees a SIGTERM even when Airflow's task handler took it, and interrupts
+    the main thread. An interrupt that lands inside a task only fails that task (Airflow's runner catches it
+    and `dags test` goes on), so while a DAG runs the main thread is interrupted again each second until the
+    DAG's test runner lets go. Outside the main thread (no signal handling there) it does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self.in_dag = False
+        self._done = threading.Event()
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # the watcher acts on it
+        watcher = threading.Thread(target=self._watch, args=(read_fd,), name="make-run-sigterm", daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            self._done.set()
+            signal.set_wakeup_fd(previous_fd)
+            signal.signal(signal.SIGTERM, previous)
+            os.close(write_fd)  # a watcher still reading gets end-of-file and stops
+            watcher.join(timeout=5)
+            os.close(read_fd)
+
+    @contextlib.contextmanager
+    def dag_running(self) -> Iterator[None]:
+        self.in_dag = True
+        try:
+            yield
+        finally:
+            self.in_dag = False
+
+    def _watch(self, read_fd: int) -> None:
+        while data := os.read(read_fd, 64):
+            if signal.SIGTERM in data:
+                self.received = True
+                _thread.interrupt_main()
+                while not self._done.wait(1.0):
+                    if self.in_dag:
+                        _thread.interrupt_main()
+                return
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
@@ -179,16 +244,23 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = parser.parse_args(argv)
     home = _home()
     log_dir = home / "logs" / "make-run" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
-    with run_lock(home, log_dir, wait=not args.no_wait, out=out) as held:
-        if not held:
-            return BUSY
-        log_dir.mkdir(parents=True, exist_ok=True)
-        ok = [run_dag(dag, log_dir / f"{dag}.log", out, args.conf) for dag in args.dags]
-        ok += [run_dag(dag, log_dir / f"{dag}.log", out) for dag in args.then]
-        print("audit.files:", file=out, flush=True)
-        from quality_pipeline.cli import run_summary
+    termination = _Termination()
+    try:
+        with termination.watching(), run_lock(home, log_dir, wait=not args.no_wait, out=out) as held:
+            if not held:
+                return BUSY
+            log_dir.mkdir(parents=True, exist_ok=True)
+            ok = [run_dag(dag, log_dir / f"{dag}.log", out, args.conf, termination) for dag in args.dags]
+            ok += [run_dag(dag, log_dir / f"{dag}.log", out, None, termination) for dag in args.then]
+            print("audit.files:", file=out, flush=True)
+            from quality_pipeline.cli import run_summary
 
-        run_summary(None)
+            run_summary(None)
+    except KeyboardInterrupt:
+        what = "terminated (SIGTERM)" if termination.received else "interrupted"
+        print(f"make run {what}: the DAGs after this point did not run; the next run picks up, logs in "
+              f"{printable(str(log_dir))}", file=out, flush=True)
+        return TERMINATED if termination.received else INTERRUPTED
     return 0 if all(ok) else 1
 
 

@@ -9,7 +9,7 @@ import time
 
 import duckdb
 
-from tests.support.extracts import write_sampling_csv
+from tests.support.extracts import sampling_row, write_sampling_csv
 
 ESC = "\x1b"
 ANSI_NAME = f"抽检{ESC}[2K{ESC}[1A{ESC}[31mclean.csv"
@@ -115,3 +115,37 @@ def test_make_release_publishes_a_held_file_through_its_dag(quality_env, airflow
         con.close()
     twice = _withdraw(name, "--reason", "again")
     assert twice.returncode == 2 and "already withdrawn" in twice.stdout
+
+
+def test_sigterm_stops_a_run_while_a_dag_runs_and_the_next_run_finishes(quality_env, airflow_db):
+    """Airflow's task runner puts its own handler on SIGTERM (it only calls the task's on_kill): in make run's one
+    process that would swallow the signal. SIGTERM sent while a task runs stops the run, later DAGs do not start,
+    the lock is free, and the next run loads the file."""
+    s = quality_env
+    write_sampling_csv(s.landing_dir / "product_sampling" / "2026Q3.csv", [sampling_row(1), sampling_row(2)])
+    run = _start("ingest_product_sampling", "ingest_remediation", "quarterly_indicators")
+    _wait_for_lock_holder(airflow_db, run)
+    (logs,) = [p for p in (airflow_db / "logs" / "make-run").iterdir() if p.name.endswith(f"-{run.pid}")]
+    log = logs / "ingest_product_sampling.log"
+    deadline = time.monotonic() + 300
+    # once discover_files has run, Airflow's handler sits on SIGTERM (the old make run then swallowed the signal)
+    while not (log.exists() and "task_id=prepare_file" in log.read_text(encoding="utf-8", errors="replace")):
+        assert run.poll() is None and time.monotonic() < deadline, "the first DAG never reached prepare_file"
+        time.sleep(0.1)
+    run.terminate()
+    out, _ = run.communicate(timeout=120)
+
+    assert run.returncode == 143, out[-3000:]
+    assert "make run terminated (SIGTERM)" in out
+    assert sorted(p.name for p in logs.iterdir()) == ["ingest_product_sampling.log"]  # nothing after it started
+    assert (airflow_db / "make-run.lock").read_text() == ""  # released, and cleared as a finished run leaves it
+
+    again = _start("ingest_product_sampling")
+    again_out, _ = again.communicate(timeout=600)
+    assert again.returncode == 0, again_out[-3000:]
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT status FROM audit.files").fetchall() == [("loaded",)]
+        assert con.execute("SELECT count(*) FROM core.product_sampling").fetchone() == (2,)
+    finally:
+        con.close()
