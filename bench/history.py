@@ -225,6 +225,10 @@ def build_history(out: Path, scale: float = 1.0, force: bool = False) -> dict:
     region = load_region(DEFAULT_REGION_FILE)
     started = time.perf_counter()
     con = duckdb.connect(str(tmp))
+    # DuckDB's default buffer pool is 80 % of RAM: the core rebuild of 50M rows held 19 GB and was killed
+    # beside other work; a cap makes it spill to disk instead
+    con.execute("SET memory_limit = '4GB'")
+    con.execute("SET temp_directory = ?", [str(out / "spill")])
     build(con)
     con.execute("CREATE TEMP MACRO h(x, k) AS CAST(hash(x, k) >> 1 AS BIGINT)")
     first_file_id, first_seq, built = 1, 1, {}
