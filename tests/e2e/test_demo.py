@@ -1,5 +1,6 @@
 """`make demo`'s steps for real (`python -m quality_pipeline.demo.tour`, which the Makefile calls): seeds, every
-DAG, a reported quarter and its correction; then every example query has rows and the last quarter is intact."""
+DAG, a reported quarter and its correction; then the warehouse the DAGs left is the generator's ground truth,
+every example query has rows and the last quarter is intact."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import duckdb
 import pytest
 
+from quality_pipeline.demo.truth import Truth
 from quality_pipeline.dictionary import EXAMPLES_DIR
+from tests.support.truth_check import assert_files_match, assert_indicators_match, assert_row_issues_match
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -39,6 +43,19 @@ def test_the_demo_says_what_it_does_step_by_step(demo):
     assert [s[:5] for s in steps] == [f"[{n}/6]" for n in range(1, 7)]
     assert "planted defects" in out and "truth:" in out and "answer key" in out
     assert "seeds " in out and "sample data" in out
+
+
+def test_every_dag_run_by_make_run_reproduces_the_ground_truth(demo):
+    """Every ingest DAG and quarterly_indicators, run by Airflow's test runner (`make run`), over two deliveries
+    (round 1, then the corrected sampling sheet): the files, their rejected and flagged rows and the indicators
+    are the generator's."""
+    _, _, _, reports = demo
+    truth = Truth.from_json(reports.parent / "demo_truth.json")
+    warehouse = SimpleNamespace(warehouse=reports.parent / "warehouse" / "quality.duckdb")
+    assert {f.round for f in truth.files} == {1, 2} and len(truth.files) > 30  # round 1, then the correction
+    assert_files_match(warehouse, truth)
+    assert assert_row_issues_match(warehouse, truth) >= 10
+    assert assert_indicators_match(warehouse, truth) >= 200
 
 
 def test_the_reported_quarter_is_restated_and_the_last_keeps_its_figures(demo):

@@ -1,4 +1,5 @@
-"""`make run` for real (`python -m quality_pipeline.run`, which the Makefile calls): two at once, hostile names."""
+"""`make run` for real (`python -m quality_pipeline.run`, which the Makefile calls): two at once, hostile names,
+`make release` and `make withdraw` of the held file, SIGTERM while a DAG runs."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import time
 
 import duckdb
 
+from quality_pipeline.terminal import printable
 from tests.support.extracts import sampling_row, write_sampling_csv
 
 ESC = "\x1b"
-ANSI_NAME = f"抽检{ESC}[2K{ESC}[1A{ESC}[31mclean.csv"
+ANSI_NAME = f"抽检 {ESC}[2K{ESC}[1A{ESC}[31mclean.csv"  # an escape sequence and a space
 
 
 def _start(*dags: str) -> subprocess.Popen:
@@ -28,10 +30,26 @@ def _wait_for_lock_holder(home, proc) -> None:
         time.sleep(0.2)
 
 
-def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_env, airflow_db):
-    """The first run loads a file whose name carries ANSI escapes; the second, started meanwhile, waits."""
+def _release(path: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quality_pipeline.release", *args, path], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=600)
+
+
+def _withdraw(path: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quality_pipeline.withdraw", *args, "--", path], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=900)
+
+
+def test_two_make_runs_take_turns_then_release_and_withdraw_decide_the_held_file(quality_env, airflow_db):
+    """The first run holds a file whose name carries ANSI escapes and a space; the second, started meanwhile,
+    waits. Then `make release FILE=…` publishes the held file through its DAG and `make withdraw FILE=…` takes it
+    back out, each refusing what it cannot do. (One file, one held run: each `make run` process costs an Airflow
+    start.)"""
     s = quality_env
-    write_sampling_csv(s.landing_dir / "product_sampling" / ANSI_NAME, [["S1", "插座"]])
+    name = f"product_sampling/{ANSI_NAME}"
+    write_sampling_csv(s.landing_dir / name, [["S1", "插座"]])
+    early = _release(name)
+    assert early.returncode == 2 and "no warehouse yet" in early.stdout
     first = _start("ingest_product_sampling")
     _wait_for_lock_holder(airflow_db, first)
     second = _start("no_such_dag", "ingest_remediation")  # a DAG that cannot run, then one that can
@@ -44,7 +62,7 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
     assert "ingest_product_sampling: FAILED" in first_out  # the file is held: a person must look
     assert ESC not in first_out
     assert "raise NeedsAttention" not in first_out  # the reason and the action, not the traceback's source line
-    assert "held: product_sampling/" in first_out and "make release FILE='product_sampling/" in first_out
+    assert "held: product_sampling/" in first_out and first_out.count("make release FILE='product_sampling/") == 1
     assert "\\x1b[2K\\x1b[1A\\x1b[31mclean.csv" in first_out  # the rejection line names the file, visibly
     ours = (f"-{first.pid}", f"-{second.pid}")  # the worker's Airflow home also holds other tests' runs
     runs = sorted(p for p in (airflow_db / "logs" / "make-run").iterdir() if p.name.endswith(ours))
@@ -59,35 +77,14 @@ def test_two_make_runs_take_turns_with_their_own_logs_and_escaped_names(quality_
     assert "task_id=discover_files" in remediation and "no_such_dag" not in remediation
     con = duckdb.connect(str(s.warehouse), read_only=True)
     try:
-        assert con.execute("SELECT path, status FROM audit.files").fetchall() == [
-            (f"product_sampling/{ANSI_NAME}", "held")]
+        assert con.execute("SELECT path, status FROM audit.files").fetchall() == [(name, "held")]
     finally:
         con.close()
 
-
-def _release(path: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quality_pipeline.release", *args, path], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=600)
-
-
-def _withdraw(path: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "quality_pipeline.withdraw", *args, "--", path], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=900)
-
-
-def test_make_release_publishes_a_held_file_through_its_dag(quality_env, airflow_db):
-    """`make release FILE=…` runs: refuses what is not held, publishes a held file, and refuses it after."""
-    s = quality_env
-    name = "product_sampling/抽检 held.csv"
-    write_sampling_csv(s.landing_dir / name, [["S1", "插座"]])
-    early = _release(name)
-    assert early.returncode == 2 and "no warehouse yet" in early.stdout
-    assert _start("ingest_product_sampling").communicate(timeout=600)[0].count("make release FILE=") == 1
-
-    # the path as the landing folder shows it works too
+    # make release: the path as the landing folder shows it works too
     done = _release(str(s.landing_dir / name), "--by", "审核员", "--reason", "核对无误")
     assert done.returncode == 0, done.stdout[-3000:]
-    assert f"releasing {name} through ingest_product_sampling" in done.stdout
+    assert f"releasing {printable(name)} through ingest_product_sampling" in done.stdout and ESC not in done.stdout
     assert "ingest_product_sampling: success" in done.stdout
     con = duckdb.connect(str(s.warehouse), read_only=True)
     try:
@@ -99,7 +96,7 @@ def test_make_release_publishes_a_held_file_through_its_dag(quality_env, airflow
     assert again.returncode == 2 and "the file is loaded, not held" in again.stdout
     assert "not inside the landing folder" in _release("/etc/passwd").stdout
 
-    # make withdraw: refused without a reason or for an unknown path (before any run), then done, then refused
+    # make withdraw: refused without a reason or for an unknown path, then done, then refused
     assert _withdraw(name).returncode == 2
     unknown = _withdraw("product_sampling/nope.csv", "--reason", "x")
     assert unknown.returncode == 2 and "no file with this path" in unknown.stdout

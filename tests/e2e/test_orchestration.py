@@ -84,19 +84,6 @@ def test_without_channels_an_alert_is_only_logged(monkeypatch):
     QualityAlert()({"run_id": "r", "reason": "task_failure"})  # neither raises nor needs a connection
 
 
-def test_feeds_and_reprocess_params(quality_env, dagbag):
-    generate(quality_env.landing_dir, seed=3, quarters=1, rows_per_quarter=20, defect_rate=0)
-    run = dagbag.dags["ingest_enforcement"].test(run_conf={"feeds": ["enforcement_cases"]})
-    assert run.state == "success"
-    loaded = _files(quality_env)
-    assert loaded and all(path.startswith("enforcement/cases/") for path in loaded)
-
-    again = sorted(loaded)[0]
-    run = dagbag.dags["ingest_enforcement"].test(run_conf={"feeds": ["enforcement_cases"], "reprocess": [again]})
-    assert run.state == "success"
-    assert [f["path"] for f in _xcom(run, "summarise")["files"]] == [again]
-
-
 @pytest.mark.parametrize("dag_id, conf", [
     ("ingest_enforcement", {"feeds": ["product_sampling"]}),
     ("ingest_enforcement", {"feeds": []}),
@@ -150,11 +137,18 @@ def _asset_events(run) -> int:
             AssetEvent.source_dag_id == run.dag_id, AssetEvent.source_run_id == run.run_id))
 
 
-def test_a_night_with_nothing_new_is_a_visible_no_op_without_an_asset_event(quality_env, dagbag):
+def test_feeds_param_a_night_with_nothing_new_and_the_reprocess_param(quality_env, dagbag):
+    """The `feeds` param limits a run to its feeds; the same files again are a visible no-op without an asset
+    event (nothing published); the `reprocess` param then runs its file again. One landing folder, one DAG."""
     generate(quality_env.landing_dir, seed=3, quarters=1, rows_per_quarter=20, defect_rate=0)
     dag = dagbag.dags["ingest_enforcement"]
     first = dag.test(run_conf={"feeds": ["enforcement_cases"]})
+    assert first.state == "success"
     assert _states(first)["announce_changes"] == "success" and _asset_events(first) == 1
+    loaded = _files(quality_env)
+    assert loaded and all(path.startswith("enforcement/cases/") for path in loaded)
+    assert any(not p.startswith("enforcement/cases/") for p in _landed(quality_env))  # other feeds were there
+
     published = quality_env.warehouse.stat()
     second = dag.test(run_conf={"feeds": ["enforcement_cases"]})  # the same files: nothing new
     again = quality_env.warehouse.stat()  # and nothing published: not one copy of the warehouse
@@ -166,3 +160,13 @@ def test_a_night_with_nothing_new_is_a_visible_no_op_without_an_asset_event(qual
                                "held_files": "success", "held_decision.describe": "skipped",
                                "held_decision.decide": "skipped", "held_decision.apply_decision": "skipped"}
     assert _asset_events(second) == 0
+
+    redo = sorted(loaded)[0]
+    run = dag.test(run_conf={"feeds": ["enforcement_cases"], "reprocess": [redo]})
+    assert run.state == "success"
+    assert [f["path"] for f in _xcom(run, "summarise")["files"]] == [redo]
+
+
+def _landed(settings) -> list[str]:
+    root = settings.landing_dir
+    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
