@@ -121,7 +121,8 @@ SUMMARY_DOC = """What became of every file of the run: those settled by `discove
 failed, and its siblings count as usual."""
 
 HELD_DOC = """The held files of this run that wait on a decision, one `held_decision` group each (none when
-the run's `ask_about_held` is off, as in `make run`)."""
+the run's `ask_about_held` is off, as in `make run`). With none it skips the whole `held_decision` group at
+once, rather than leaving the scheduler to skip its empty tasks one level at a time."""
 
 ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected, ignored or failed in its own task,
 or was held while the run does not ask about held files, listing each with its reason and the action; the
@@ -281,7 +282,7 @@ def ingest_tasks(source: str) -> None:
 
         return announce_if_changed(summary)
 
-    @task(doc_md=HELD_DOC)
+    @task.short_circuit(doc_md=HELD_DOC)
     def held_files(summary: dict) -> list[dict]:
         from quality_pipeline.orchestration.tasks import held_to_decide
 
