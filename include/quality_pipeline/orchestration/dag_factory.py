@@ -56,8 +56,9 @@ this DAG's feeds to load), `release` (held files to publish), `reprocess` (seen 
 
 **Per file**: `discover_files` lists the new files; each gets its own `prepare_file` (read, typed,
 checked; any worker, in parallel) and `publish_file` (one transaction on the writer), named after the
-file in the grid; `publish_warehouse` then copies the run's files out to the warehouse at once. A held file waits on `held_decision.decide`: publish, keep held or withdraw it
-(Required actions, or the REST API `hitlDetails`); no answer in 7 days keeps it held.
+file in the grid; `publish_warehouse` then copies the run's files out to the warehouse at once. A held
+file waits on `held_decision.decide`: publish, keep held or withdraw it (Required actions, or the REST API
+`hitlDetails`); no answer in 7 days keeps it held.
 
 **When it fails**: an alert goes to the webhook / e-mail set in the environment. `publish_file`
 retries twice with backoff (a busy writer lock, a full disk); if a file's task still fails, read its
