@@ -46,9 +46,21 @@ def test_a_failed_file_does_not_stop_the_summary_of_its_siblings(dags, dag_id):
     dag = dags[dag_id]
     summary = dag.get_task("summarise")
     assert summary.trigger_rule == "all_done"
-    assert summary.upstream_task_ids == {"discover_files", "publish_file"}
-    for downstream in ("check_attention", "announce_changes", "held_files"):
+    assert summary.upstream_task_ids == {"discover_files", "publish_file", "publish_warehouse"}
+    for downstream in ("announce_changes", "held_files"):
         assert dag.get_task(downstream).upstream_task_ids == {"summarise"}
+    # a copy-out that failed fails the run (check_attention does not run), the summary is written all the same
+    assert dag.get_task("check_attention").upstream_task_ids == {"summarise", "publish_warehouse"}
+
+
+@pytest.mark.parametrize("dag_id", INGEST)
+def test_the_warehouse_is_copied_out_once_per_run_after_every_file(dags, dag_id):
+    """Each publish_file commits its file to the writer's working copy; one writer task copies them all out
+    to the published warehouse when every publish_file is done, failed ones included."""
+    dag = dags[dag_id]
+    copy_out = dag.get_task("publish_warehouse")
+    assert copy_out.upstream_task_ids == {"publish_file"} and copy_out.trigger_rule == "all_done"
+    assert copy_out.pool == WAREHOUSE_POOL and copy_out.queue == "warehouse"
 
 
 @pytest.mark.parametrize("dag_id", INGEST)

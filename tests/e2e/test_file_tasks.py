@@ -18,6 +18,7 @@ from quality_pipeline.loading.files import (
     discover_work,
     in_delivery_order,
     prepare_work,
+    publish_pending,
     publish_work,
     run_folder,
 )
@@ -147,3 +148,33 @@ def test_a_file_seen_with_the_same_path_size_mtime_and_inode_is_not_hashed_again
     published = os.stat(s.warehouse).st_ino
     assert discover_work((FEED,), run_id="r5", settings=s) == ([], [])
     assert os.stat(s.warehouse).st_ino == published  # a night with nothing new publishes nothing
+
+
+def test_a_run_s_files_reach_readers_in_one_copy_out(quality_env, gate):
+    """publish_file commits each file to the writer's working copy without copying the warehouse out;
+    `publish_pending` then publishes all of them in one rename, and nothing more when called again. Files
+    committed but never copied out (the copy-out task killed) are published by the writer's next session."""
+    s = quality_env
+    for n in (1, 2):
+        write_sampling_csv(s.landing_dir / FEED / f"{n}.csv", [sampling_row(n)], mtime=1_000 + n)
+    _, work = discover_work((FEED,), run_id="r1", settings=s)
+    assert len(work) == 2
+    before = os.stat(s.warehouse).st_ino
+    prepared = [prepare_work(item, run_id="r1", settings=s, gate=gate) for item in work]
+    for item in in_delivery_order(work, prepared):
+        assert publish_work(item, run_id="r1", settings=s, gate=gate, copy_out=False)["status"] == "loaded"
+        assert os.stat(s.warehouse).st_ino == before  # readers still see the warehouse as it was
+    assert _recorded_identity(s) == {}
+    publish_pending(s)
+    copied = os.stat(s.warehouse).st_ino
+    assert copied != before and set(_recorded_identity(s)) == {f"{FEED}/1.csv", f"{FEED}/2.csv"}
+    publish_pending(s)
+    assert os.stat(s.warehouse).st_ino == copied  # nothing new committed: nothing copied
+
+    write_sampling_csv(s.landing_dir / FEED / "3.csv", [sampling_row(3)], mtime=1_003)
+    _, work = discover_work((FEED,), run_id="r2", settings=s)
+    [item] = in_delivery_order(work, [prepare_work(w, run_id="r2", settings=s, gate=gate) for w in work])
+    publish_work(item, run_id="r2", settings=s, gate=gate, copy_out=False)
+    assert f"{FEED}/3.csv" not in _recorded_identity(s)
+    assert discover_work((FEED,), run_id="r3", settings=s) == ([], [])  # the next session publishes it
+    assert f"{FEED}/3.csv" in _recorded_identity(s)

@@ -156,7 +156,7 @@ def test_feeds_param_a_night_with_nothing_new_and_the_reprocess_param(quality_en
     assert str(second.state) in ("success", "DagRunState.SUCCESS")
     assert _states(second) == {"discover_files": "success", "prepare_file": "skipped",
                                "in_delivery_order": "success", "publish_file": "skipped",
-                               "summarise": "success", "announce_changes": "skipped", "check_attention": "success",
+                               "publish_warehouse": "success", "summarise": "success", "announce_changes": "skipped", "check_attention": "success",
                                "held_files": "success", "held_decision.describe": "skipped",
                                "held_decision.decide": "skipped", "held_decision.apply_decision": "skipped"}
     assert _asset_events(second) == 0

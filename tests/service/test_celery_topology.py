@@ -33,7 +33,7 @@ from tests.service.conftest import (
     latest_night,
 )
 
-WRITERS = {"discover_files", "publish_file", "held_decision.apply_decision"}  # the ingest tasks that write DuckDB
+WRITERS = {"discover_files", "publish_file", "publish_warehouse", "held_decision.apply_decision"}  # the ingest tasks that write DuckDB
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole topology started: minutes
 PG = os.environ.get("QUALITY_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("QUALITY_TEST_REDIS", "redis://127.0.0.1:6379")

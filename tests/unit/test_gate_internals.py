@@ -31,3 +31,32 @@ def test_gx_metric_cache_is_emptied_after_each_validation(gate):
     assert not engine.batch_manager.batch_data_cache
     second = gate.validate("product_sampling.batch", frame.assign(rejected_share=0.0, keys_vs_period=1.0), {})
     assert [o.success for o in first] != [o.success for o in second]  # nothing stale is reused
+
+
+def test_data_docs_templates_are_compiled_once_per_process(tmp_path, monkeypatch):
+    """GX makes a Jinja environment per Data Docs view; the gate gives each one the process's compiled
+    templates, so a second task's pages compile nothing. Fails if GX's views stop holding their environment
+    in `env` (then every task compiles every template again)."""
+    import jinja2
+    from great_expectations.render.view.view import DefaultJinjaView
+
+    from quality_pipeline.validation.gate import Gate
+
+    def documented(name: str) -> Gate:
+        gate = Gate(docs_dir=tmp_path / name)
+        summary = pd.DataFrame([{"rows_read": 10, "rejected_share": 0.0, "keys_vs_period": None,
+                                 "columns_dropped": 0, "sheet_conflicts": 0}])
+        gate.validate("product_sampling.batch", summary, {})
+        return gate
+
+    first, second = documented("first"), documented("second")
+    assert isinstance(DefaultJinjaView().env, jinja2.Environment)
+    assert first.build_docs().is_file()
+    compiled = []
+    compile_template = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda env, *a, **k: compiled.append(a[1] if len(a) > 1 else None)
+                        or compile_template(env, *a, **k))
+    page = second.build_docs()
+    assert page.is_file() and "product_sampling.batch" in page.read_text(encoding="utf-8")
+    assert compiled == []

@@ -154,16 +154,22 @@ def _recorded(settings: Settings, run_id: str, item: dict):
 
 
 def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None = None,
-                 gate_of=None) -> dict | None:
+                 gate_of=None, copy_out: bool = True) -> dict | None:
     """Publish one prepared item on the writer, after the earlier files of its feed in this run (`before`) that
     no sibling task has published yet; its result, or None when there was nothing to do (left for the next
-    run, or published meanwhile by another run). `gate_of(item)` gives an earlier file its own gate."""
+    run, or published meanwhile by another run). `gate_of(item)` gives an earlier file its own gate.
+
+    Each file is committed in one transaction of the writer's working copy. With `copy_out` False the
+    working copy is not copied out to the published warehouse after it: the caller publishes once for all
+    the files of its run (`publish_pending`); until then readers see the warehouse as it was before them,
+    and if that never happens the writer's next session publishes what was committed."""
     for earlier in prepared.get("before", ()):
         if _recorded(settings, run_id, earlier) is _NOT_YET:
             log.info("%s: published first, as it was delivered before %s", printable(earlier["path"]),
                      printable(prepared["path"]))
             own_gate = gate_of(earlier) if gate_of else gate
-            result = _publish_one(earlier, run_id=run_id, settings=settings, gate=own_gate, today=today)
+            result = _publish_one(earlier, run_id=run_id, settings=settings, gate=own_gate, today=today,
+                                  copy_out=copy_out)
             if gate_of and result is not None:
                 docs = own_gate.build_docs()
                 result = {**result, "batch_docs": str(docs) if docs else None}
@@ -171,7 +177,14 @@ def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today
     recorded = _recorded(settings, run_id, prepared)
     if recorded is not _NOT_YET:
         return recorded
-    return _publish_recorded(prepared, run_id=run_id, settings=settings, gate=gate, today=today)
+    return _publish_recorded(prepared, run_id=run_id, settings=settings, gate=gate, today=today, copy_out=copy_out)
+
+
+def publish_pending(settings: Settings) -> None:
+    """Copy out to the published warehouse what the writer's working copy committed and has not published
+    (the files of a run published with `copy_out` False); nothing when there is none."""
+    with write_session(settings):
+        pass
 
 
 def _record(settings: Settings, run_id: str, item: dict, result: dict | None) -> None:
@@ -182,19 +195,21 @@ def _record(settings: Settings, run_id: str, item: dict, result: dict | None) ->
     partial.replace(marker)
 
 
-def _publish_recorded(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None) -> dict | None:
-    result = _publish_one(prepared, run_id=run_id, settings=settings, gate=gate, today=today)
+def _publish_recorded(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None,
+                      copy_out: bool = True) -> dict | None:
+    result = _publish_one(prepared, run_id=run_id, settings=settings, gate=gate, today=today, copy_out=copy_out)
     _record(settings, run_id, prepared, result)
     return result
 
 
-def _publish_one(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None) -> dict | None:
+def _publish_one(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None,
+                 copy_out: bool = True) -> dict | None:
     if prepared.get("left"):
         log.warning("%s: %s; left for the next run", printable(prepared["path"]), printable(prepared["left"]))
         return None
     staged = load_staged(Path(prepared["staged"]))
     feed = load_feed(prepared["feed"])
-    with write_session(settings) as con:
+    with write_session(settings, publish_after=copy_out) as con:
         who = prepared.get("released_by")
         ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
                       released_by=Release(who["actor"], who.get("reason")) if who else None)

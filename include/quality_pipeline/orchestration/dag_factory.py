@@ -56,8 +56,9 @@ this DAG's feeds to load), `release` (held files to publish), `reprocess` (seen 
 
 **Per file**: `discover_files` lists the new files; each gets its own `prepare_file` (read, typed,
 checked; any worker, in parallel) and `publish_file` (one transaction on the writer), named after the
-file in the grid. A held file waits on `held_decision.decide`: publish, keep held or withdraw it
-(Required actions, or the REST API `hitlDetails`); no answer in 7 days keeps it held.
+file in the grid; `publish_warehouse` then copies the run's files out to the warehouse at once. A held
+file waits on `held_decision.decide`: publish, keep held or withdraw it (Required actions, or the REST API
+`hitlDetails`); no answer in 7 days keeps it held.
 
 **When it fails**: an alert goes to the webhook / e-mail set in the environment. `publish_file`
 retries twice with backoff (a busy writer lock, a full disk); if a file's task still fails, read its
@@ -102,9 +103,15 @@ in parallel with the other files; a file that fails here fails alone (its siblin
 
 PUBLISH_DOC = """Publishes one staged file in one DuckDB transaction: previous values and the rule that needs
 them, the batch suite (rejected share, a restated period that shrinks, sheet conflicts), then the
-rows, quarantine, flags, validations and the file's audit row. One at a time: the one-slot
+rows, quarantine, flags, validations and the file's audit row, in the writer's working copy (readers see it
+when `publish_warehouse` copies the run out). One at a time: the one-slot
 `quality_warehouse` pool, on the `warehouse` queue. Retries twice with backoff (a busy writer lock, a full
 disk); a file never lands half-written, so clearing the task is always safe."""
+
+PUBLISH_WAREHOUSE_DOC = """Copies out the writer's working copy, into which each `publish_file` committed its file, to the
+warehouse analysts open (`$QUALITY_WAREHOUSE`): once per run, by an atomic rename, so readers see the run's
+files all at once, each whole. Runs when every `publish_file` is done, failed ones included; nothing is
+copied when no file was committed. Should it fail, the writer's next session publishes what was committed."""
 
 ORDER_DOC = """Waits for every `prepare_file` (done or failed), then hands the staged files to `publish_file` in
 the order they were delivered, each with the earlier files of its feed: whichever publish task runs first
@@ -115,7 +122,8 @@ SUMMARY_DOC = """What became of every file of the run: those settled by `discove
 failed, and its siblings count as usual."""
 
 HELD_DOC = """The held files of this run that wait on a decision, one `held_decision` group each (none when
-the run's `ask_about_held` is off, as in `make run`)."""
+the run's `ask_about_held` is off, as in `make run`). With none it skips the whole `held_decision` group at
+once, rather than leaving the scheduler to skip its empty tasks one level at a time."""
 
 ATTENTION_DOC = """Fails (without retries) when a file of this run was rejected, ignored or failed in its own task,
 or was held while the run does not ask about held files, listing each with its reason and the action; the
@@ -210,7 +218,8 @@ def runs_in_dag_test(dag) -> None:
 
 def ingest_tasks(source: str) -> None:
     """Wire, inside a `@dag`, for the feeds of `source`: `discover_files` → one `prepare_file` and one
-    `publish_file` per file (mapped, named by the file) → `summarise` → `announce_changes`, `check_attention`,
+    `publish_file` per file (mapped, named by the file) → `publish_warehouse` (once for all the files) →
+    `summarise` → `announce_changes`, `check_attention`,
     and one `held_decision` group (describe → decide → apply) per held file."""
     feeds = dag_feeds()[source]
     asset = Asset(asset_uris()[source], extra={"feeds": list(feeds)})
@@ -243,6 +252,12 @@ def ingest_tasks(source: str) -> None:
         name_map_index(prepared["path"])
         return publish(prepared, run_id=run_id)
 
+    @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=PUBLISH_WAREHOUSE_DOC, **WRITER)
+    def publish_warehouse() -> None:
+        from quality_pipeline.orchestration.tasks import publish_warehouse as copy_out
+
+        copy_out()
+
     @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=ORDER_DOC)
     def in_delivery_order(work: list[dict] | None, prepared) -> list[dict]:
         from quality_pipeline.loading.files import in_delivery_order as ordered
@@ -268,7 +283,7 @@ def ingest_tasks(source: str) -> None:
 
         return announce_if_changed(summary)
 
-    @task(doc_md=HELD_DOC)
+    @task.short_circuit(doc_md=HELD_DOC)
     def held_files(summary: dict) -> list[dict]:
         from quality_pipeline.orchestration.tasks import held_to_decide
 
@@ -277,8 +292,10 @@ def ingest_tasks(source: str) -> None:
     discovered = discover_files()
     published = publish_file.expand(prepared=in_delivery_order(discovered, prepare_file.expand(item=discovered)))
     summary = summarise(discovered, discovered["settled"], published)
+    copied_out = publish_warehouse()
+    published >> copied_out >> summary
     announce_changes(summary)
-    check_attention(summary)
+    copied_out >> check_attention(summary)  # a failed copy fails the run (the next session publishes)
     held_decision_group(asset).expand(held=held_files(summary))
     runs_in_dag_test(discovered.operator.dag)
 

@@ -124,14 +124,15 @@ def prepare_file(item: dict, *, run_id: str) -> dict:
 
 
 def publish_file(prepared: dict, *, run_id: str) -> dict:
-    """Publish one staged file on the writer, in one transaction; what became of it."""
+    """Publish one staged file on the writer, in one transaction; what became of it. The warehouse readers
+    open is copied out once for all the files of the run, by `publish_warehouse`."""
     from quality_pipeline.loading.files import publish_work
     from quality_pipeline.settings import load_settings
 
     settings = load_settings()
     gate = _gate(settings, run_id, prepared, "batch")
     result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate,
-                          gate_of=lambda item: _gate(settings, run_id, item, "batch"))
+                          gate_of=lambda item: _gate(settings, run_id, item, "batch"), copy_out=False)
     if result is None:  # a result all the same: a file without one is taken for a failed task
         why = prepared.get("left") or "published by another run meanwhile / 已由另一次运行处理"
         log.info("%s: nothing to publish (%s)", printable(prepared["path"]), printable(why))
@@ -146,6 +147,15 @@ def publish_file(prepared: dict, *, run_id: str) -> dict:
              result["rows_rejected"], result["duplicates_dropped"], result["rows_held"],
              f" — {printable(result['reason'])}" if result["reason"] else "")
     return result
+
+
+def publish_warehouse() -> None:
+    """Copy out to the published warehouse, in one atomic rename, every file the run's `publish_file` tasks
+    committed (nothing when none did)."""
+    from quality_pipeline.loading.files import publish_pending
+    from quality_pipeline.settings import load_settings
+
+    publish_pending(load_settings())
 
 
 def run_summary(discovered: dict | None, published) -> dict:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
+from jinja2.bccache import BytecodeCache
 
 from quality_pipeline.validation import fast_rules
 from quality_pipeline.validation.docs import escape_result, localise_assets
@@ -76,6 +77,44 @@ def _no_frame_fingerprints() -> None:
     pandas_execution_engine.HASH_THRESHOLD = 0
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's bytecode cache, in memory: one compiled copy of each of GX's Data Docs templates per process
+    (keyed, as Jinja's own file cache is, by template file and source checksum)."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        checksum, code = self._codes.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket) -> None:
+        self._codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_TEMPLATES = _CompiledTemplates()
+
+
+def _compile_docs_templates_once() -> None:
+    """GX renders each Data Docs page through a view that makes a Jinja environment of its own, so every task's
+    pages compiled the same templates again (most of the time of `build_docs`). Each view's environment gets
+    the process's one in-memory bytecode cache instead. `DefaultJinjaView.env` is not public API:
+    tests/unit/test_gate_internals.py fails if it goes away or stops being a Jinja environment."""
+    from great_expectations.render.view.view import DefaultJinjaView
+
+    if getattr(DefaultJinjaView.__init__, "shares_compiled_templates", False):
+        return
+    make = DefaultJinjaView.__init__
+
+    def __init__(self, *args, **kwargs):
+        make(self, *args, **kwargs)
+        self.env.bytecode_cache = _TEMPLATES
+
+    __init__.shares_compiled_templates = True
+    DefaultJinjaView.__init__ = __init__
+
+
 def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     for name in ("great_expectations", "great_expectations._docs_decorators"):
@@ -92,6 +131,7 @@ class Gate:
         import quality_pipeline.validation.custom_expectations  # noqa: F401  (registers them)
 
         _no_frame_fingerprints()
+        _compile_docs_templates_once()
 
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
