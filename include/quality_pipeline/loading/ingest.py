@@ -49,6 +49,10 @@ from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
+# DuckDB's buffer pool while a file is published: by default DuckDB keeps up to 80 % of the machine's RAM, and a
+# large file's rows, its core rows and the checkpoint stayed resident (bench/results.md); above this it evicts
+# what is written and spills to its temporary folder.
+PUBLISH_MEMORY_LIMIT = "400MB"
 __all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 
 
@@ -252,6 +256,7 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
         audit.write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
         return result
+    con.execute(f"SET memory_limit = '{PUBLISH_MEMORY_LIMIT}'")
     con.execute("BEGIN TRANSACTION")
     try:
         if file_id is not None:

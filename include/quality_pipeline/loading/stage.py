@@ -11,6 +11,8 @@ and reads back into pandas only the rows it needs.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
 import json
 import shutil
@@ -137,10 +139,25 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
         for piece in pieces:
             _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today)
             del piece  # before the next part is read: one part in memory at a time
+            give_back_memory()
         if not staged.parts:  # no data rows: the suite still runs, on the empty frame, and is recorded
             _prepare_part(staged, raw, feed, region, gate, today)
     staged.save()
+    del raw
+    give_back_memory()  # what reading and typing the file took, before the writer publishes it
     return staged
+
+
+def give_back_memory() -> None:
+    """Return the memory of the frames just dropped to the system: Arrow's pool keeps freed buffers and glibc's
+    malloc keeps freed heap pages of Python objects (a part's cells), so the process's RSS would stay at its
+    largest part while DuckDB then grows beside it when the file is published."""
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, gate, today: date) -> None:
