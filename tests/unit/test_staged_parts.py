@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.loading import rows, stage
@@ -116,3 +117,21 @@ def test_the_writer_reads_back_only_the_decided_rows_and_they_are_those_of_the_w
     assert pq.read_metadata(staged.decided_path(0)).num_rows == len(rows)
     pd.testing.assert_frame_equal(decided.frame.sort_index(), whole.frame.loc[rows])
     assert decided.partial and not whole.partial
+
+
+def test_a_file_read_in_parts_is_published_with_duckdbs_memory_capped_and_the_limit_restored_after():
+    from quality_pipeline.loading import ingest
+
+    con = duckdb.connect()
+    default = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with ingest._memory_capped(con, False):
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default
+    capped = duckdb.connect()
+    capped.execute(f"SET memory_limit = '{ingest.PUBLISH_MEMORY_LIMIT}'")
+    cap = capped.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with pytest.raises(RuntimeError), ingest._memory_capped(con, True):
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == cap != default
+        raise RuntimeError("the publish failed")
+    after = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert after != cap and after.split()[1] == default.split()[1]  # as it was, to DuckDB's display precision
+    assert abs(float(after.split()[0]) - float(default.split()[0])) <= 0.1
