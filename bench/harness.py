@@ -126,10 +126,12 @@ RESULTS = BENCH_DIR / "results.md"
 FINAL_PREFIX = "ratio_vs_duckdb="
 
 
-def write_section(name: str, text: str, final_line: str | None = None) -> Path:
+def write_section(name: str, text: str, final_line: str | None = None, writer: str | None = None) -> Path:
     """Replace the section `name` of results.md (between its markers), keeping every other section; the
-    summary line stays the file's last line (`final_line` replaces it)."""
-    begin, end = f"<!-- begin {name} (written by bench/{name}.py) -->", f"<!-- end {name} -->"
+    summary line stays the file's last line (`final_line` replaces it). `writer` names the command that
+    writes the section when it is not `bench/<name>.py`."""
+    begin = f"<!-- begin {name} (written by {writer or f'bench/{name}.py'}) -->"
+    end = f"<!-- end {name} -->"
     current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
     lines = current.rstrip("\n").splitlines()
     last = lines.pop() if lines and lines[-1].startswith(FINAL_PREFIX) else None
@@ -143,6 +145,14 @@ def write_section(name: str, text: str, final_line: str | None = None) -> Path:
     last = final_line or last
     RESULTS.write_text(body.rstrip() + "\n" + (f"\n{last}\n" if last else ""), encoding="utf-8")
     return RESULTS
+
+
+def summary_line() -> str | None:
+    """The summary line results.md ends with now (None when it has none)."""
+    if not RESULTS.exists():
+        return None
+    lines = RESULTS.read_text(encoding="utf-8").rstrip("\n").splitlines()
+    return lines[-1] if lines and lines[-1].startswith(FINAL_PREFIX) else None
 
 
 def table(header: list[str], rows: list[list]) -> str:

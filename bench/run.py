@@ -40,6 +40,7 @@ from harness import (  # noqa: E402
     run_child,
     sampling_csvs,
     sampling_xlsx,
+    summary_line,
     table,
     write_section,
 )
@@ -50,6 +51,7 @@ BUDGET_S = 15 * 60
 GOAL_RATIO, GOAL_RSS_MB, GOAL_IMPORT_S, GOAL_SMALL_S, GOAL_NOOP_S = 3.0, 1200, 0.5, 1.5, 40.0
 HISTORY = Path(__file__).resolve().parent / "data" / "history"
 RATIO_PAIRS = 3
+GOAL_SIZE_M = 5_000_000  # the CSV whose peak RSS is M
 
 _PEAK = """
 def peak_mb():
@@ -210,10 +212,16 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--indicator-rows", type=int, default=10_000_000)
     parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="stop measuring after this (default 15 min)")
+    parser.add_argument("--only", choices=["ratio"],
+                        help="ratio: only R (the interleaved pairs on the smallest CSV) and the peak RSS of each "
+                             "larger CSV; writes the section `ingest` and R and M into the summary line")
     args = parser.parse_args()
     clock = Clock(args.budget_s)
     info = machine()
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    if args.only == "ratio":
+        _only_ratio(args, clock, info, sizes)
+        return
 
     tmp = tempfile.TemporaryDirectory(prefix="quality-bench-")
     data = args.keep or Path(tmp.name)
@@ -273,6 +281,62 @@ def main() -> None:
 
     _write(info, timings, dags, indicators, ingests, pairs, small, night, sizes, clock)
     tmp.cleanup()
+
+
+def _only_ratio(args, clock: Clock, info: dict, sizes: list[int]) -> None:
+    """`--only ratio`: R and the peak RSS of the larger CSVs, nothing else (a few minutes, not 15)."""
+    with tempfile.TemporaryDirectory(prefix="quality-bench-") as tmp:
+        data = args.keep or Path(tmp)
+        data.mkdir(parents=True, exist_ok=True)
+        work = Path(tmp) / "work"
+        work.mkdir()
+        csvs = {s: data / f"product_sampling_{s}.csv" for s in sizes}
+        if not all(p.exists() for p in csvs.values()):
+            csvs = sampling_csvs(data, sizes)
+        pairs = _ratio_pairs(csvs[sizes[0]], work, clock, args.rss_cap_mb)
+        ingests = [(csvs[sizes[0]], *_median_pair(pairs), pairs[0]["load_before"])]
+        for size in sizes[1:]:
+            load = os.getloadavg()[0]
+            result = _ingest(csvs[size], work, clock, args.rss_cap_mb, 30.0)
+            ingests.append((csvs[size], result, {}, load))
+            print(csvs[size].name, json.dumps(result, ensure_ascii=False), f"load {load:.1f}", flush=True)
+    ratios = [p["ratio"] for p in pairs if p["ratio"] is not None]
+    ratio = statistics.median(ratios) if ratios else None
+    rows = []
+    for path, result, _, load in ingests:
+        ok = "error" not in result
+        rows.append([path.name, f"{result['rows_read']:,}" if ok else "—",
+                     f"{result['seconds']:.1f} s" if ok else result["error"],
+                     f"{result['peak_rss_mb'] if ok else result.get('observed_peak_rss_mb'):,} MB"
+                     + ("" if ok else " (killed)"), f"{load:.1f}", result.get("status", "—")])
+    stage_names = list(next((r["stages"] for _, r, _, _ in ingests if "error" not in r), {}).keys())
+    stage_rows = [[path.name, *(f"{v:.1f}" for v in result["stages"].values())]
+                  for path, result, _, _ in ingests if "error" not in result]
+    pair_rows = [[n + 1, _fmt_s(p["result"].get("seconds")), _fmt_s(p["bare"].get("seconds")), _fmt(p["ratio"]),
+                  f"{p['load_before']:.1f} → {p['load_after']:.1f}"] for n, p in enumerate(pairs)]
+    peak = next((r.get("peak_rss_mb") for p, r, _, _ in ingests if str(GOAL_SIZE_M) in p.name and "error" not in r),
+                None)
+    text = f"""
+## Ingest of {info['date']} (`python bench/run.py --only ratio`)
+
+Machine: {info['nproc']} CPUs ({info['cpu']}), {info['mem_mb']:,} MB RAM, Python {info['python']};
+load average {info['load_1min_at_start']:.1f} at start (each figure has the 1-minute load average beside it).
+R is the median of {len(pairs)} interleaved pairs: {_fmt(ratio)} ×.
+
+{table(["pair", "ingest", "DuckDB read_csv → table", "ratio", "load (before → after)"], pair_rows)}
+
+{table(["file", "rows", "ingest", "peak RSS (VmHWM)", "load before", "status"], rows)}
+
+Where the ingest time goes (seconds; the 1M row is the pair with the median ratio):
+
+{table(["file", *stage_names], stage_rows)}
+"""
+    old = summary_line() or ""
+    rest = " ".join(f for f in old.split() if f.startswith(("small_delivery_3gb_s=", "noop_night_s=")))
+    final = f"{FINAL_PREFIX}{_fmt(ratio)} peak_rss_mb={peak if peak else 'nan'} " + (
+        rest or "small_delivery_3gb_s=nan noop_night_s=nan")
+    path = write_section("ingest", text, final_line=final, writer="bench/run.py --only ratio")
+    print(f"wrote {path}; load average now {os.getloadavg()[0]:.1f}\n{final}")
 
 
 def _median_pair(pairs: list[dict]) -> tuple[dict, dict]:

@@ -228,7 +228,7 @@ def test_a_carried_forward_change_touches_every_later_quarter(changed, before, a
 
 # --- property: random versions, tombstones and withdrawals keep core equal to a rebuild ----------------------
 
-_KEYS = st.sampled_from([f"S{n}" for n in range(6)])
+_KEYS = st.sampled_from([*(f"S{n}" for n in range(6)), None])  # a key left empty is one key to the ranking
 _DAYS = st.sampled_from([dt.date(2026, 2, 1), dt.date(2026, 5, 1), dt.date(2026, 8, 1)])
 _STEP = st.one_of(
     st.tuples(st.just("deliver"), st.lists(st.tuples(_KEYS, _DAYS, st.booleans()), min_size=1, max_size=5)),

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.loading import rows, stage
@@ -87,3 +88,50 @@ def test_rows_inserted_from_the_parquet_file_are_those_the_frame_gives(tmp_path)
     loaded = con.execute("SELECT DISTINCT typeof(_loaded_at), _loaded_at <= ? FROM raw.product_sampling WHERE _file_id = 2",
                          [datetime.now()]).fetchall()
     assert loaded == [("TIMESTAMP", True)]
+
+
+def test_the_writer_reads_back_only_the_decided_rows_and_they_are_those_of_the_whole_part(tmp_path, gate):
+    """`prepare` stages a part's rejected and flagged rows apart as well: the frame `part(decided_only=True)`
+    reads is the whole part's frame at those rows, value for value and type for type."""
+    from datetime import date
+
+    from quality_pipeline.loading.discovery import Candidate
+    from quality_pipeline.region import load_region
+    from quality_pipeline.settings import DEFAULT_REGION_FILE
+    from tests.support.extracts import sampling_row, write_sampling_csv
+
+    rows_ = [sampling_row(n) for n in range(30)]
+    rows_[3] = sampling_row(3, day="2099-01-01")  # rejected: in the future
+    rows_[5] = sampling_row(5, street="外区")  # flagged: not a street of the region
+    rows_[8] = [*sampling_row(8, conclusion="不合格")[:7], ""]  # failed, without the items that failed
+    path = tmp_path / "抽检.csv"
+    write_sampling_csv(path, rows_)
+    feed = load_feed("product_sampling")
+    cand = Candidate(path, path.name, path.stat().st_size, datetime.now())
+    staged = stage.prepare(cand, "0" * 64, feed, load_region(DEFAULT_REGION_FILE), gate, date(2026, 11, 20),
+                           tmp_path / "staged")
+    assert staged.rejected is None and staged.parts == 1
+    whole, decided = staged.part(0), staged.part(0, decided_only=True)
+    rows = sorted({*whole.decisions.rejected, *whole.decisions.flagged})
+    assert len(rows) >= 3 and staged.decided_path(0).exists()
+    assert pq.read_metadata(staged.decided_path(0)).num_rows == len(rows)
+    pd.testing.assert_frame_equal(decided.frame.sort_index(), whole.frame.loc[rows])
+    assert decided.partial and not whole.partial
+
+
+def test_a_file_read_in_parts_is_published_with_duckdbs_memory_capped_and_the_limit_restored_after():
+    from quality_pipeline.loading import ingest
+
+    con = duckdb.connect()
+    default = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with ingest._memory_capped(con, False):
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default
+    capped = duckdb.connect()
+    capped.execute(f"SET memory_limit = '{ingest.PUBLISH_MEMORY_LIMIT}'")
+    cap = capped.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with pytest.raises(RuntimeError), ingest._memory_capped(con, True):
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == cap != default
+        raise RuntimeError("the publish failed")
+    after = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert after != cap and after.split()[1] == default.split()[1]  # as it was, to DuckDB's display precision
+    assert abs(float(after.split()[0]) - float(default.split()[0])) <= 0.11

@@ -57,7 +57,7 @@ def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> li
         last_before = _last_quarter(con, feed) if feed.carries_forward else None
         scope = (f"r._file_id = {int(file_id)}" if newest
                  else f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})")  # noqa: S608
-        changed = _replace(con, feed, scope)
+        changed = _replace(con, feed, scope, one_row_per_key=newest and _one_row_per_key(con, feed, file_id))
         if feed.carries_forward:
             changed = carried_forward(changed, last_before, _last_quarter(con, feed))
     con.execute(f"DROP TABLE {_TOUCHED}")
@@ -79,12 +79,26 @@ def _newest_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     return own_oldest is not None and (others_newest is None or own_oldest > others_newest)
 
 
-def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str) -> set[str]:
+def _one_row_per_key(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> bool:
+    """Whether the file's rows in raw.<feed> carry each key once (touched_keys holds its distinct keys, NULLs
+    alike as PARTITION BY groups them): then each row is its key's only version in the file."""
+    distinct = con.execute(f"SELECT count(*) FROM {_TOUCHED}").fetchone()[0]  # noqa: S608
+    rows = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
+    return distinct == rows
+
+
+def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, *, one_row_per_key: bool = False) -> set[str]:
     """Take the rows of touched_keys out of core.<feed> and put their current versions (from the raw rows
-    in `scope`) back; returns the quarters of the rows taken out and put back."""
+    in `scope`) back; returns the quarters of the rows taken out and put back.
+
+    With `one_row_per_key` (a newest delivery, `scope` its own rows, each key once), ranking the versions
+    would rank one row per key: every row not a tombstone is its key's current version, as the template
+    says, without sorting every column of the file by key."""
     gone = con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
                        f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}").to_arrow_table()
-    came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)} "  # noqa: S608
+    versions = (f"SELECT * EXCLUDE (_withdrawn) FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE"  # noqa: S608
+                if one_row_per_key else current_versions(feed, scope))
+    came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {versions} "  # noqa: S608
                        f"RETURNING {period_sql('quarter', feed.event_date)}").to_arrow_table()
     return {q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None}
 

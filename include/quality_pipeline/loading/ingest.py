@@ -49,6 +49,11 @@ from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
+# DuckDB's buffer pool while a file read in parts is published: by default DuckDB keeps up to 80 % of the
+# machine's RAM, and a large file's rows and its core rows stayed resident (bench/results.md); above this it
+# evicts what is written and spills to its temporary folder. A file read whole is published without the cap
+# (spilling made its core refresh slower).
+PUBLISH_MEMORY_LIMIT = "400MB"
 __all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 
 
@@ -252,6 +257,27 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
         audit.write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
         return result
+    with _memory_capped(con, staged.parts > 1):
+        return _publish(ctx, staged, raw, file_id, delivery_seq, releasing)
+
+
+@contextmanager
+def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool) -> Iterator[None]:
+    """DuckDB's memory limit set to PUBLISH_MEMORY_LIMIT within the block (when `capped`), as it was after."""
+    if not capped:
+        yield
+        return
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{PUBLISH_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
+
+
+def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None, delivery_seq: int | None,
+             releasing: bool) -> FileResult:
+    con, feed, cand, sha = ctx.con, ctx.feed, staged.candidate(), staged.sha256
     con.execute("BEGIN TRANSACTION")
     try:
         if file_id is not None:

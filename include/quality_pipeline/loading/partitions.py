@@ -23,7 +23,7 @@ from quality_pipeline.parsing.coerce import typed_key
 from quality_pipeline.parsing.frame import ROW_COLUMN
 from quality_pipeline.region import Region
 
-PART_BYTES = 48 << 20  # about 450,000 rows of a sampling CSV per part
+PART_BYTES = 24 << 20  # about 225,000 rows of a sampling CSV per part (memory holds one part as Python objects)
 PARTITION_ABOVE_BYTES = 160 << 20  # smaller files are read whole (bench/results.md: why)
 
 

@@ -4,13 +4,15 @@ history, and stage the outcome in a private folder for the writer to publish (`l
 Runs anywhere (in parallel with other files); the writer only adds what needs the warehouse: previous values
 and their rule (`suites.HISTORY_RULES`), the batch suite (it compares with the previous delivery) and the
 one transaction. A staged file is a folder: `manifest.json`, and per part `part-N.parquet` (the unique typed
-rows, the frame's index in the column `__index`) with `part-N.json` (the row decisions, the rejected rows as
-written, the outcomes). The writer inserts a part's rows straight from its Parquet file (`rows.insert_staged`)
+rows, the frame's index in the column `__index`), `part-N-decided.parquet` (its rejected and flagged rows alone)
+and `part-N.json` (the row decisions, the rejected rows as written, the outcomes). The writer inserts a part's rows straight from its Parquet file (`rows.insert_staged`)
 and reads back into pandas only the rows it needs.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
 import json
 import shutil
@@ -71,6 +73,10 @@ class Staged:
     def part_path(self, n: int) -> Path:
         return self.folder / f"part-{n}.parquet"
 
+    def decided_path(self, n: int) -> Path:
+        """Part `n`'s rejected and flagged rows alone (what the writer reads back into pandas)."""
+        return self.folder / f"part-{n}-decided.parquet"
+
     def part(self, n: int, *, decided_only: bool = False) -> StagedPart:
         """Part `n`; with `decided_only`, its frame holds only the rows rejected or flagged (what the quarantine
         and the flags read), the others staying in the Parquet file for `rows.insert_staged`."""
@@ -80,7 +86,10 @@ class Staged:
         if INDEX_COLUMN not in pq.read_schema(path).names:  # staged by an older version: read whole, insert as frame
             path, decided_only = None, False
         rows = {*decisions.rejected, *decisions.flagged} if decided_only else None
-        return StagedPart(_read_frame(self.part_path(n), rows), decisions,
+        source = self.part_path(n)
+        if decided_only and self.decided_path(n).exists():  # staged with its decided rows apart: read only them
+            source = self.decided_path(n)
+        return StagedPart(_read_frame(source, rows), decisions,
                           {int(k): v for k, v in data["raw_rows"].items()}, [Outcome(**o) for o in data["outcomes"]],
                           path, partial=decided_only)
 
@@ -130,10 +139,25 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
         for piece in pieces:
             _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today)
             del piece  # before the next part is read: one part in memory at a time
+            give_back_memory()
         if not staged.parts:  # no data rows: the suite still runs, on the empty frame, and is recorded
             _prepare_part(staged, raw, feed, region, gate, today)
     staged.save()
+    del raw
+    give_back_memory()  # what reading and typing the file took, before the writer publishes it
     return staged
+
+
+def give_back_memory() -> None:
+    """Return the memory of the frames just dropped to the system: Arrow's pool keeps freed buffers and glibc's
+    malloc keeps freed heap pages of Python objects (a part's cells), so the process's RSS would stay at its
+    largest part while DuckDB then grows beside it when the file is published."""
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, gate, today: date) -> None:
@@ -148,7 +172,11 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
     n = staged.parts
     # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
-    pq.write_table(_arrow(unique), staged.part_path(n), row_group_size=ROW_GROUP)
+    table = _arrow(unique)
+    pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
+    decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
+    pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
+    del table
     data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
             "raw_rows": {str(idx): raw_row(raw, idx) for idx in decisions.rejected},
             "outcomes": [_outcome_json(o) for o in outcomes]}
