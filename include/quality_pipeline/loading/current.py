@@ -73,10 +73,15 @@ def _newest_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     if withdrawn or con.execute(f"SELECT count(*) FROM core.{feed.name} WHERE _file_id = ?",  # noqa: S608
                                 [file_id]).fetchone()[0]:
         return False
-    seqs = (f"SELECT min(_delivery_seq) FILTER (WHERE _file_id = $file), "  # noqa: S608
-            f"max(_delivery_seq) FILTER (WHERE _file_id <> $file) FROM raw.{feed.name}")
-    own_oldest, others_newest = con.execute(seqs, {"file": file_id}).fetchone()
-    return own_oldest is not None and (others_newest is None or own_oldest > others_newest)
+    # Two filtered scans, not one aggregate with FILTER clauses over all of raw: a WHERE reaches the scan, whose
+    # row groups' min/max skip all but the file's own rows and the latest deliveries (raw grows in delivery order).
+    own_oldest = con.execute(f"SELECT min(_delivery_seq) FROM raw.{feed.name} WHERE _file_id = ?",  # noqa: S608
+                             [file_id]).fetchone()[0]
+    if own_oldest is None:
+        return False
+    not_older = con.execute(f"SELECT 1 FROM raw.{feed.name} WHERE _delivery_seq >= ? AND _file_id <> ? "  # noqa: S608
+                            "LIMIT 1", [own_oldest, file_id]).fetchone()
+    return not_older is None
 
 
 def _one_row_per_key(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> bool:
