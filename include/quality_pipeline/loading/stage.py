@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import dataclasses
+import functools
 import json
 import shutil
 from contextlib import nullcontext
@@ -153,11 +154,19 @@ def give_back_memory() -> None:
     malloc keeps freed heap pages of Python objects (a part's cells), so the process's RSS would stay at its
     largest part while DuckDB then grows beside it when the file is published."""
     pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once per process (find_library runs `ldconfig -p` in a child process);
+    None where the C library has none (not glibc: nothing to trim)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, gate, today: date) -> None:
