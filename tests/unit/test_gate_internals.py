@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 
 
@@ -60,3 +62,64 @@ def test_data_docs_templates_are_compiled_once_per_process(tmp_path, monkeypatch
     page = second.build_docs()
     assert page.is_file() and "product_sampling.batch" in page.read_text(encoding="utf-8")
     assert compiled == []
+
+
+def _sampling_frame(tmp_path):
+    """A typed product-sampling frame with rows that fail rules (a bad date, a conclusion not in the list, a
+    repeated sample number) beside good ones."""
+    from datetime import date
+
+    from quality_pipeline.feeds import load_feed
+    from quality_pipeline.loading.stage import row_parameters
+    from quality_pipeline.parsing.coerce import typed_frame
+    from quality_pipeline.parsing.reader import read_extract
+    from quality_pipeline.region import load_region
+    from quality_pipeline.settings import DEFAULT_REGION_FILE
+    from tests.support.extracts import sampling_row, write_sampling_csv
+
+    rows = [sampling_row(n) for n in range(1, 30)]
+    rows[3][5] = "2026-13-40"
+    rows[7][6] = "待定"
+    rows[9][0] = rows[10][0]
+    region = load_region(DEFAULT_REGION_FILE)
+    raw = read_extract(write_sampling_csv(tmp_path / "s.csv", rows), load_feed("product_sampling"))
+    return typed_frame(raw, region), row_parameters(region, date(2026, 12, 1))
+
+
+def _as_compared(outcomes) -> list[tuple]:
+    return [(o.expectation, sorted(o.meta.items()), o.success, o.unexpected_count, sorted(o.unexpected_index),
+             repr(o.observed_value), o.error) for o in outcomes]
+
+
+def test_each_expectation_configuration_is_built_once_per_validation_with_gx_s_outcomes(gate, tmp_path,
+                                                                                         monkeypatch):
+    """GX rebuilds an expectation's `configuration` on every read (about a hundred per expectation in one
+    validation); the gate builds it once per validation. Fails if GX's property goes away or changes kind (the
+    Gate refuses to start), if the outcomes differ from GX's own property's, or if a configuration outlives its
+    validation."""
+    from great_expectations.expectations.expectation import Expectation
+
+    from quality_pipeline.validation import gate as gate_module
+
+    frame, params = _sampling_frame(tmp_path)
+    one_each = gate_module._one_configuration_each
+    assert Expectation.__dict__["configuration"].fget.built_once_per_validation
+    builds = []  # GX builds a configuration from the expectation's fields: `dict(exclude_defaults=True)`
+    as_dict = Expectation.dict
+    monkeypatch.setattr(Expectation, "dict", lambda self, *a, **k: builds.append(k) or as_dict(self, *a, **k))
+    with_memo = gate.validate("product_sampling.rows", frame, params, history=False)
+    built_with_memo = len(builds)
+    monkeypatch.setattr(gate_module, "_one_configuration_each", contextlib.nullcontext)  # GX's own behaviour
+    without = gate.validate("product_sampling.rows", frame, params, history=False)
+    built_without = len(builds) - built_with_memo
+
+    assert any(not o.success for o in with_memo) and any(o.success for o in with_memo)
+    assert _as_compared(with_memo) == _as_compared(without)
+    assert 0 < 3 * built_with_memo < built_without
+    import great_expectations as gx
+
+    probe = gx.expectations.ExpectColumnValuesToNotBeNull(column="sample_no")
+    assert gate_module._CONFIGURATIONS.get() is None  # nothing kept after the validations
+    assert probe.configuration is not probe.configuration  # outside one: GX's own, a new object per read
+    with one_each():
+        assert probe.configuration is probe.configuration

@@ -7,6 +7,8 @@ shared on-disk GX project), and can render Data Docs into the reports folder. Ca
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import os
 from dataclasses import dataclass, field
@@ -77,6 +79,49 @@ def _no_frame_fingerprints() -> None:
     pandas_execution_engine.HASH_THRESHOLD = 0
 
 
+# Within one `Gate.validate`: {id(expectation): (its configuration, the expectation)}; None outside one.
+_CONFIGURATIONS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("gx_configurations", default=None)
+
+
+def _configurations_built_once_per_validation() -> None:
+    """GX builds an expectation's `configuration` anew (a pydantic copy of every field) each time it is read, and
+    one validation reads it about a hundred times per expectation: 40 % of a small frame's validation. Inside a
+    `Gate.validate` (`_one_configuration_each`), each expectation's is built once and reused; GX makes its
+    expectation objects afresh for each validation and only reads their configuration, so what it computes is
+    unchanged. Outside one, GX's own property runs. GX's property is replaced once per process; not public API:
+    tests/unit/test_gate_internals.py fails if it goes away, and checks the outcomes are those of GX's own."""
+    from great_expectations.expectations.expectation import Expectation
+
+    prop = Expectation.__dict__.get("configuration")
+    if not isinstance(prop, property) or prop.fget is None:
+        raise RuntimeError("great_expectations' Expectation.configuration is no longer a property")
+    if getattr(prop.fget, "built_once_per_validation", False):
+        return
+    build = prop.fget
+
+    def configuration(self):
+        built = _CONFIGURATIONS.get()
+        if built is None:
+            return build(self)
+        hit = built.get(id(self))
+        if hit is None or hit[1] is not self:
+            hit = built[id(self)] = (build(self), self)
+        return hit[0]
+
+    configuration.built_once_per_validation = True
+    configuration.__doc__ = build.__doc__
+    Expectation.configuration = property(configuration)
+
+
+@contextlib.contextmanager
+def _one_configuration_each():
+    token = _CONFIGURATIONS.set({})
+    try:
+        yield
+    finally:
+        _CONFIGURATIONS.reset(token)
+
+
 class _CompiledTemplates(BytecodeCache):
     """Jinja's bytecode cache, in memory: one compiled copy of each of GX's Data Docs templates per process
     (keyed, as Jinja's own file cache is, by template file and source checksum)."""
@@ -132,6 +177,7 @@ class Gate:
 
         _no_frame_fingerprints()
         _compile_docs_templates_once()
+        _configurations_built_once_per_validation()
 
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
@@ -167,11 +213,12 @@ class Gate:
                  history: bool | None = None) -> list[Outcome]:
         suite = self.suite(suite_name, history)
         batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
-            suite,
-            result_format={"result_format": "COMPLETE", "partial_unexpected_count": 5},
-            expectation_parameters=parameters or {},
-        )
+        with _one_configuration_each():
+            result = batch.validate(
+                suite,
+                result_format={"result_format": "COMPLETE", "partial_unexpected_count": 5},
+                expectation_parameters=parameters or {},
+            )
         outcomes = [self._outcome(r) for r in result.results]
         _trim_for_docs(result)  # kept for Data Docs: a sample of the failing rows is enough there
         self._results.append(result)
