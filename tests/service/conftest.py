@@ -20,6 +20,17 @@ from tests.support.receivers import SmtpReceiver, WebhookReceiver
 LOCAL = ZoneInfo(TIMEZONE)
 INGEST = INGEST_DAG_IDS
 
+# Settings of the topologies these tests start, where a test needs less than a district's server: one API
+# worker (each one imports Airflow and serves the UI; a test sends a request at a time), and DAG files parsed
+# when they appear, not again every 30 seconds (they do not change while a test runs; each parse is a process
+# that imports the DAG file). Both run alongside the other tiers of `make test`: what they spin costs the
+# other tests' CPU. The production defaults stay in `quality_pipeline.orchestration.topology.services`.
+QUIET_TOPOLOGY = {
+    "AIRFLOW__API__WORKERS": "1",
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
+    "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+}
+
 
 @pytest.fixture(scope="module")
 def receivers():

@@ -27,6 +27,7 @@ from quality_pipeline.orchestration.topology.services import (
 )
 from tests.service.conftest import (
     INGEST,
+    QUIET_TOPOLOGY,
     alert_env,
     kill_processes_of,
     last_two_closed_quarters,
@@ -93,7 +94,8 @@ def topology(tmp_path_factory, database, broker, receivers):
             "QUALITY_WAREHOUSE": str(root / "warehouse" / "quality.duckdb"),
             "QUALITY_REPORTS_DIR": str(root / "reports"),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port())}
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            **QUIET_TOPOLOGY}
     for var in ("AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
                 "AIRFLOW__API__BASE_URL"):
         base.pop(var, None)

@@ -29,6 +29,7 @@ from quality_pipeline.orchestration.topology.api import AirflowApi
 from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
 from tests.service.conftest import (
     LOCAL,
+    QUIET_TOPOLOGY,
     alert_env,
     kill_processes_of,
     last_two_closed_quarters,
@@ -76,7 +77,8 @@ def embedded(tmp_path_factory, receivers):
            "QUALITY_REPORTS_DIR": str(root / "reports"),
            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-           "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2"}
+           "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+           **QUIET_TOPOLOGY}
     for var in ("AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__EXECUTOR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
         env.pop(var, None)
     log = root / "up.log"
