@@ -11,6 +11,7 @@ import os
 import secrets
 import time
 import uuid
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -25,6 +26,7 @@ from quality_pipeline.orchestration.topology.services import (
     run_init,
     set_admin_password,
 )
+from quality_pipeline.validation.gate import IMPORTED_BEFORE
 from tests.service.conftest import (
     INGEST,
     QUIET_TOPOLOGY,
@@ -152,6 +154,12 @@ def test_nightly_dags_through_the_rest_api(topology):
             if ti["state"] != "skipped":  # no held file: the decision group is skipped, never sent to a worker
                 assert ti["state"] == "success" and ti["hostname"], ti  # run by the Celery worker (both queues)
     assert set(WORKER_QUEUES) == {"default", "warehouse"}
+    # every file's tasks found Great Expectations imported by the worker (not seconds of importing per task)
+    logs = Path(topology.env["AIRFLOW_HOME"], "logs")
+    validating = [p for p in logs.glob("dag_id=ingest_*/**/*.log")
+                  if "task_id=prepare_file" in str(p) or "task_id=publish_file" in str(p)]
+    assert len(validating) >= 2 * len(topology.truth.files), validating
+    assert all(IMPORTED_BEFORE in p.read_text(encoding="utf-8", errors="replace") for p in validating)
 
     asset_run = _finished_asset_triggered_run(api)
     assert asset_run["state"] == "success"

@@ -11,6 +11,8 @@ import contextlib
 import contextvars
 import logging
 import os
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -166,15 +168,37 @@ def _quiet_gx() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+IMPORTED_BEFORE = "Great Expectations was imported before this task, by its worker process"
+
+
+def import_great_expectations():
+    """Import GX and the project's custom expectations; log, once per process, whether this process imported
+    them (seconds of CPU) or had them already (a Celery worker imports them before forking its task processes:
+    `quality_pipeline.orchestration.celery_config`)."""
+    already = "great_expectations" in sys.modules
+    started = time.perf_counter()
+    _quiet_gx()
+    import great_expectations as gx
+
+    import quality_pipeline.validation.custom_expectations  # noqa: F401  (registers them)
+
+    if _IMPORT_LOGGED.get("pid") != os.getpid():  # once per process, forked ones included
+        _IMPORT_LOGGED["pid"] = os.getpid()
+        if already:
+            log.info(IMPORTED_BEFORE)
+        else:
+            log.info("Great Expectations imported in this process: %.1f s", time.perf_counter() - started)
+    return gx
+
+
+_IMPORT_LOGGED: dict[str, int] = {}
+
+
 class Gate:
     """The `Validator` backed by Great Expectations (ephemeral context, suites from `expectations/`)."""
 
     def __init__(self, docs_dir: Path | None = None):
-        _quiet_gx()
-        import great_expectations as gx
-
-        import quality_pipeline.validation.custom_expectations  # noqa: F401  (registers them)
-
+        gx = import_great_expectations()
         _no_frame_fingerprints()
         _compile_docs_templates_once()
         _configurations_built_once_per_validation()
