@@ -335,11 +335,16 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
         audit.insert_validations(ctx, new_id, cand.relative, outcomes)
         current.refresh_file(con, feed, new_id)  # core.<feed> and marts.dirty_quarters, in this transaction
         fault_point("before_commit")
-        con.execute("COMMIT")
+        commit(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def commit(con: duckdb.DuckDBPyConnection) -> None:
+    """End the file's transaction: its rows, audit rows and core rows become visible together."""
+    con.execute("COMMIT")
 
 
 def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: int, seq: int,
