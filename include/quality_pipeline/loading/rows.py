@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
+REJECTED_LEFT_OUT = "WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))"  # insert_staged_rows.sql's {rejected}
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table | pd.DataFrame) -> None:
@@ -81,9 +82,11 @@ def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected:
     file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads."""
     columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
     literal = "'" + str(parquet).replace("'", "''") + "'"
-    insert = sql_file(__file__, "insert_staged_rows").format(table=f"raw.{ctx.feed.name}", columns=columns,
-                                                             parquet=literal)
-    ctx.con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), sorted(int(i) for i in rejected)])
+    left_out = sorted(int(i) for i in rejected)
+    insert = sql_file(__file__, "insert_staged_rows").format(
+        table=f"raw.{ctx.feed.name}", columns=columns, parquet=literal,
+        rejected=REJECTED_LEFT_OUT if left_out else "")
+    ctx.con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), *([left_out] if left_out else [])])
 
 
 def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:

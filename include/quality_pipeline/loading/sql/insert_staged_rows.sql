@@ -3,9 +3,11 @@
 -- Sources: the part's Parquet file (loading.stage: the typed columns, __extra, __sheet, __row and the frame's
 --   index in __index). A template: table and columns are identifiers from the feed declaration, parquet the
 --   staged file's path as a quoted literal (a bound file name plans worse), filled in by loading.rows; the
---   parameters are file_id, run_id, delivery_seq, loaded_at and the list of rejected indexes.
+--   parameters are file_id, run_id, delivery_seq, loaded_at and, when the part has rejected rows, the list of
+--   their indexes ({rejected} is then loading.rows.REJECTED_LEFT_OUT, a NOT IN on __index; else it is empty:
+--   an empty NOT IN still costs a join).
 INSERT INTO {table} BY NAME
 SELECT {columns}, CAST(__extra AS JSON) AS _extra, ? AS _file_id, ? AS _run_id, ? AS _delivery_seq,
        __sheet AS _sheet, __row AS _row_number, CAST(? AS TIMESTAMP) AS _loaded_at, false AS _withdrawn
 FROM read_parquet({parquet})
-WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))
+{rejected}
