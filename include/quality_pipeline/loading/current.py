@@ -55,7 +55,9 @@ def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> li
         last_before = _last_quarter(con, feed) if feed.carries_forward else None
         scope = (f"r._file_id = {int(file_id)}" if newest
                  else f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})")  # noqa: S608
-        changed = _replace(con, feed, scope, one_row_per_key=newest and _one_row_per_key(con, feed, file_id))
+        # A newest delivery's current versions are its own rows (core.<feed> had none of them before)
+        came = f"c._file_id = {int(file_id)}" if newest else None
+        changed = _replace(con, feed, scope, came, one_row_per_key=newest and _one_row_per_key(con, feed, file_id))
         if feed.carries_forward:
             changed = carried_forward(changed, last_before, _last_quarter(con, feed))
     con.execute(f"DROP TABLE {_TOUCHED}")
@@ -90,7 +92,8 @@ def _one_row_per_key(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     return distinct == rows
 
 
-def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, *, one_row_per_key: bool = False) -> set[str]:
+def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, came: str | None = None, *,
+             one_row_per_key: bool = False) -> set[str]:
     """Take the rows of touched_keys out of core.<feed> and put their current versions (from the raw rows
     in `scope`) back; returns the quarters of the rows taken out and put back.
 
@@ -99,15 +102,16 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, *, one_row_
     says, without sorting every column of the file by key.
 
     The quarters are asked of the touched keys' rows in core.<feed> before the delete and after the insert,
-    one distinct quarter start per row: `RETURNING` the quarter of every row deleted or inserted materialised
-    a million strings for a million-row file (bench/results.md)."""
+    one distinct quarter start per row (`came`, a condition on core.<feed> aliased `c`, picks the rows put back
+    when the caller knows them more cheaply than by their keys): `RETURNING` the quarter of every row deleted or
+    inserted materialised a million strings for a million-row file (bench/results.md)."""
     touched = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'c')})"  # noqa: S608
     gone = _quarters_where(con, feed, touched)
     con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t WHERE {_match(feed, 'c')}")  # noqa: S608
     versions = (f"SELECT * EXCLUDE (_withdrawn) FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE"  # noqa: S608
                 if one_row_per_key else current_versions(feed, scope))
     con.execute(f"INSERT INTO core.{feed.name} BY NAME {versions}")  # noqa: S608
-    return gone | _quarters_where(con, feed, touched)
+    return gone | _quarters_where(con, feed, came or touched)
 
 
 def _quarters_where(con: duckdb.DuckDBPyConnection, feed: Feed, condition: str) -> set[str]:
