@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from quality_pipeline.feeds import Feed
+    from quality_pipeline.loading.rows import StagedRows
 
 DIRTY_TABLE = "marts.dirty_quarters"
 _TOUCHED = "touched_keys"  # a temporary table: the keys being brought up to date
@@ -37,14 +38,19 @@ def _match(feed: Feed, alias: str) -> str:
     return " AND ".join(f"{alias}.{k} IS NOT DISTINCT FROM t.{k}" for k in feed.key)
 
 
-def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> list[str]:
+def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int,
+                 staged: list[StagedRows] | None = None) -> list[str]:
     """Bring core.<feed> in step with raw.<feed> for every key file `file_id` carries: its rows in raw.<feed>
     now (tombstones included) and the current versions it had in core.<feed> before. Runs in the caller's
     transaction; records the quarters that changed in marts.dirty_quarters and returns them.
 
     A new delivery newer than every other version of the feed (the nightly case) only needs its own rows: the
     last row of each of its keys is that key's current version (or, a tombstone, its absence). Anything else
-    (a release of an older held file, a reprocessed file, a withdrawal) ranks every version of its keys."""
+    (a release of an older held file, a reprocessed file, a withdrawal) ranks every version of its keys.
+
+    `staged`, the SELECTs that inserted every row of the file that is not a tombstone (`rows.insert_staged`),
+    lets such a delivery's rows be read again from its staged files rather than from raw.<feed>: DuckDB scans
+    rows its transaction has not committed on one thread, a Parquet file on all of them (bench/results.md)."""
     keys = ", ".join(feed.key)
     newest = _newest_delivery(con, feed, file_id)
     older = "" if newest else f" UNION SELECT {keys} FROM core.{feed.name} WHERE _file_id = $file"  # noqa: S608
@@ -57,7 +63,9 @@ def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> li
                  else f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})")  # noqa: S608
         # A newest delivery's current versions are its own rows (core.<feed> had none of them before)
         came = f"c._file_id = {int(file_id)}" if newest else None
-        changed = _replace(con, feed, scope, came, one_row_per_key=newest and _one_row_per_key(con, feed, file_id))
+        one_row_per_key = newest and _one_row_per_key(con, feed, file_id)
+        changed = _replace(con, feed, scope, came, one_row_per_key=one_row_per_key,
+                           staged=staged if one_row_per_key else None)
         if feed.carries_forward:
             changed = carried_forward(changed, last_before, _last_quarter(con, feed))
     con.execute(f"DROP TABLE {_TOUCHED}")
@@ -93,7 +101,7 @@ def _one_row_per_key(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
 
 
 def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, came: str | None = None, *,
-             one_row_per_key: bool = False) -> set[str]:
+             one_row_per_key: bool = False, staged: list[StagedRows] | None = None) -> set[str]:
     """Take the rows of touched_keys out of core.<feed> and put their current versions (from the raw rows
     in `scope`) back; returns the quarters of the rows taken out and put back.
 
@@ -108,9 +116,15 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, came: str |
     touched = f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'c')})"  # noqa: S608
     gone = _quarters_where(con, feed, touched)
     con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t WHERE {_match(feed, 'c')}")  # noqa: S608
-    versions = (f"SELECT * EXCLUDE (_withdrawn) FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE"  # noqa: S608
-                if one_row_per_key else current_versions(feed, scope))
-    con.execute(f"INSERT INTO core.{feed.name} BY NAME {versions}")  # noqa: S608
+    params: list = []
+    if staged:  # the same rows as raw.<feed>'s of the file that are not tombstones
+        versions = "SELECT * EXCLUDE (_withdrawn) FROM (" + " UNION ALL ".join(s.sql for s in staged) + ")"  # noqa: S608
+        params = [p for s in staged for p in s.params]
+    elif one_row_per_key:
+        versions = f"SELECT * EXCLUDE (_withdrawn) FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE"  # noqa: S608
+    else:
+        versions = current_versions(feed, scope)
+    con.execute(f"INSERT INTO core.{feed.name} BY NAME {versions}", params)  # noqa: S608
     return gone | _quarters_where(con, feed, came or touched)
 
 

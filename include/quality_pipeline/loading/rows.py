@@ -4,6 +4,7 @@ snapshot's tombstones, and the queries on keys per period those need. Audit tabl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
-REJECTED_LEFT_OUT = "WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))"  # insert_staged_rows.sql's {rejected}
+REJECTED_LEFT_OUT = "WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))"  # staged_rows.sql's {rejected}
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table | pd.DataFrame) -> None:
@@ -77,16 +78,26 @@ def insert_rows(ctx: Context, file_id: int, seq: int, frame: pd.DataFrame, decis
         append(ctx.con, f"raw.{ctx.feed.name}", rows)
 
 
-def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> None:
+@dataclass(frozen=True)
+class StagedRows:
+    """The SELECT of a staged part's rows as they were inserted into raw.<feed>, with its parameters."""
+
+    sql: str
+    params: list
+
+
+def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> StagedRows:
     """A staged part's rows that were not rejected into raw.<feed>, by one INSERT … SELECT from its Parquet
-    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads."""
+    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads.
+    Returns the SELECT it inserted (`loading.current` can read the same rows again from the file)."""
     columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
     literal = "'" + str(parquet).replace("'", "''") + "'"
     left_out = sorted(int(i) for i in rejected)
-    insert = sql_file(__file__, "insert_staged_rows").format(
-        table=f"raw.{ctx.feed.name}", columns=columns, parquet=literal,
-        rejected=REJECTED_LEFT_OUT if left_out else "")
-    ctx.con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), *([left_out] if left_out else [])])
+    select = sql_file(__file__, "staged_rows").format(columns=columns, parquet=literal,
+                                                      rejected=REJECTED_LEFT_OUT if left_out else "")
+    staged = StagedRows(select, [file_id, ctx.run_id, seq, datetime.now(), *([left_out] if left_out else [])])
+    ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
+    return staged
 
 
 def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:
