@@ -332,6 +332,8 @@ Where the ingest time goes, step by step (each step's own seconds, wall and CPU 
 """
     old = summary_line() or ""
     rest = " ".join(f for f in old.split() if f.startswith(("small_delivery_3gb_s=", "noop_night_s=")))
+    if not peak and GOAL_SIZE_M not in sizes:  # M not measured by this run: the line keeps the last one
+        peak = next((f.split("=", 1)[1] for f in old.split() if f.startswith("peak_rss_mb=")), None)
     final = f"{FINAL_PREFIX}{_fmt(ratio)} peak_rss_mb={peak if peak else 'nan'} " + (
         rest or "small_delivery_3gb_s=nan noop_night_s=nan")
     path = write_section("ingest", text, final_line=final, writer="bench/run.py --only ratio")
