@@ -3,7 +3,9 @@
     python bench/ingest_once.py <file> <workdir> [--feed product_sampling] [--profile out.html] [--history WH]
 
 Run it as a child process (bench/run.py and bench/memory_1m.py do): its peak RSS (VmHWM, the ru_maxrss
-of this process image) is then the peak of that one ingest. The Great Expectations import (seconds, once per task) is timed apart from the ingest.
+of this process image) is then the peak of that one ingest. `stages` holds each named step's own wall seconds
+(a step inside another is counted once, in itself), `cpu_stages` the same in CPU seconds of every thread of the
+process (DuckDB's included); "other" is what no named step covers. The Great Expectations import (seconds, once per task) is timed apart from the ingest.
 With `--history WH` the warehouse is not fresh: WH (bench/history.py's) is published as it is (a hard link:
 publishing renames a new file over it, never writes it) and copied as the writer's working copy, before
 the clock starts.
@@ -76,44 +78,75 @@ def main() -> None:
     gate_seconds = time.perf_counter() - started
     rss_before = _rss_mb()
 
-    from quality_pipeline.loading import ingest, stage
+    from quality_pipeline.loading import audit, current, ingest, rows, stage
+    from quality_pipeline.warehouse import writer
 
-    stages: dict[str, float] = {}
+    # Each stage's own time (wall and CPU of every thread): a stage called inside another is not counted in it
+    # too, so the stages and "other" add up to the ingest. Every label is present, in this order, for any file.
+    labels = ["discover", "open session (migrations, feed SQL)", "hash", "snapshot", "read", "typed_frame",
+              "duplicates", "row_rules (fast_rules)", "gx_rows", "decide_rows", "stage_parquet", "prepare (rest)",
+              "read_staged_part", "insert_quarantine", "insert_rows", "insert_flags", "gx_batch",
+              "periods (keys, restated, tombstones)", "audit rows (file, validations)", "core_refresh", "commit",
+              "publish (rest)", "remove staged", "checkpoint", "publish_copy"]
+    stages = dict.fromkeys(labels, 0.0)
+    cpu = dict.fromkeys(labels, 0.0)
+    inner: list[list[float]] = []  # per open stage: [wall, cpu] of the stages called inside it
 
-    def timed(owner, name: str, label: str) -> None:
-        fn = getattr(owner, name, None)
-        if fn is None:
-            return
-
+    def clocked(label: str, fn):
         def wrapper(*a, **k):
-            t = time.perf_counter()
+            inner.append([0.0, 0.0])
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return fn(*a, **k)
             finally:
-                stages[label] = stages.get(label, 0.0) + time.perf_counter() - t
+                wall, used = time.perf_counter() - t, time.process_time() - c
+                nested = inner.pop()
+                stages[label] += wall - nested[0]
+                cpu[label] += used - nested[1]
+                if inner:
+                    inner[-1][0] += wall
+                    inner[-1][1] += used
 
-        setattr(owner, name, wrapper)
+        return wrapper
 
+    def timed(owner, name: str, label: str) -> None:
+        fn = getattr(owner, name, None)
+        if fn is not None:
+            setattr(owner, name, clocked(label, fn))
+
+    timed(ingest, "discover", "discover")
+    timed(ingest, "unseen", "discover")
+    timed(writer, "_open_working_copy", "open session (migrations, feed SQL)")
     timed(ingest, "sha256_of", "hash")
     timed(ingest, "take_snapshot", "snapshot")
     timed(stage, "read_extract", "read")
     timed(stage, "typed_frame", "typed_frame")
     timed(stage, "exact_duplicates", "duplicates")
-    from quality_pipeline.loading import audit, rows
-
+    timed(stage, "decide_rows", "decide_rows")
+    timed(stage, "write_part", "stage_parquet")
+    timed(stage, "prepare", "prepare (rest)")
+    timed(ingest, "prepare", "prepare (rest)")
+    timed(stage.Staged, "part", "read_staged_part")
+    timed(stage.Staged, "remove", "remove staged")
     timed(rows, "insert_staged", "insert_rows")
+    timed(rows, "insert_rows", "insert_rows")
     timed(audit, "insert_flags", "insert_flags")
     timed(audit, "insert_quarantine", "insert_quarantine")
-    timed(gate, "validate_rows", "row_rules (fast_rules + GX on sample and failing rows)")
+    for name in ("keys_per_period", "restated_periods", "write_tombstones"):
+        timed(rows, name, "periods (keys, restated, tombstones)")
+    timed(audit, "write_file_row", "audit rows (file, validations)")
+    timed(audit, "insert_validations", "audit rows (file, validations)")
+    timed(current, "refresh_file", "core_refresh")
+    timed(ingest, "commit", "commit")
+    timed(ingest, "_publish", "publish (rest)")
+    timed(writer, "checkpoint", "checkpoint")
+    timed(writer, "publish", "publish_copy")
+    timed(gate, "validate_rows", "row_rules (fast_rules)")
     validate = gate.validate
+    gx_rows, gx_batch = clocked("gx_rows", validate), clocked("gx_batch", validate)
 
     def timed_validate(suite, frame, params=None, **kwargs):
-        t = time.perf_counter()
-        try:
-            return validate(suite, frame, params, **kwargs)
-        finally:
-            label = "gx_" + suite.rsplit(".", 1)[-1]
-            stages[label] = stages.get(label, 0.0) + time.perf_counter() - t
+        return (gx_batch if suite.endswith(".batch") else gx_rows)(suite, frame, params, **kwargs)
 
     gate.validate = timed_validate
     profiler = None
@@ -122,21 +155,21 @@ def main() -> None:
 
         profiler = Profiler(interval=0.01)
         profiler.start()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     results = ingest.ingest_feed(args.feed, run_id="bench", gate=gate)
-    seconds = time.perf_counter() - t
+    seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - c
     if profiler:
         profiler.stop()
         args.profile.write_text(profiler.output_html())
         print(profiler.output_text(unicode=False, color=False, show_all=False), file=sys.stderr)
-    nested = {"gx_rows"}  # inside row_rules: GX on the sample and the failing rows
-    stages["other (discover, partitions, session, publish warehouse)"] = seconds - sum(
-        v for k, v in stages.items() if k not in nested)
+    stages["other"] = seconds - sum(stages.values())
+    cpu["other"] = cpu_seconds - sum(cpu.values())
     (result,) = results
     print(json.dumps({
         "file": args.file.name, "status": result.status, "rows_read": result.rows_read,
         "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected, "rows_flagged": result.rows_flagged,
-        "seconds": seconds, "stages": {k: round(v, 2) for k, v in stages.items()}, "gx_import_seconds": gate_seconds,
+        "seconds": seconds, "stages": {k: round(v, 2) for k, v in stages.items()}, "cpu_seconds": round(cpu_seconds, 2),
+        "cpu_stages": {k: round(v, 2) for k, v in cpu.items()}, "gx_import_seconds": gate_seconds,
         "setup_seconds": round(setup_seconds, 1),
         "rss_before_ingest_mb": round(rss_before), "peak_rss_mb": round(_rss_mb()),
     }, ensure_ascii=False))

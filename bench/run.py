@@ -309,9 +309,7 @@ def _only_ratio(args, clock: Clock, info: dict, sizes: list[int]) -> None:
                      f"{result['seconds']:.1f} s" if ok else result["error"],
                      f"{result['peak_rss_mb'] if ok else result.get('observed_peak_rss_mb'):,} MB"
                      + ("" if ok else " (killed)"), f"{load:.1f}", result.get("status", "—")])
-    stage_names = list(next((r["stages"] for _, r, _, _ in ingests if "error" not in r), {}).keys())
-    stage_rows = [[path.name, *(f"{v:.1f}" for v in result["stages"].values())]
-                  for path, result, _, _ in ingests if "error" not in result]
+    stages = _stage_table([(path.name, result) for path, result, _, _ in ingests])
     pair_rows = [[n + 1, _fmt_s(p["result"].get("seconds")), _fmt_s(p["bare"].get("seconds")), _fmt(p["ratio"]),
                   f"{p['load_before']:.1f} → {p['load_after']:.1f}"] for n, p in enumerate(pairs)]
     peak = next((r.get("peak_rss_mb") for p, r, _, _ in ingests if str(GOAL_SIZE_M) in p.name and "error" not in r),
@@ -327,16 +325,33 @@ R is the median of {len(pairs)} interleaved pairs: {_fmt(ratio)} ×.
 
 {table(["file", "rows", "ingest", "peak RSS (VmHWM)", "load before", "status"], rows)}
 
-Where the ingest time goes (seconds; the 1M row is the pair with the median ratio):
+Where the ingest time goes, step by step (each step's own seconds, wall and CPU of every thread, as
+`bench/ingest_once.py` names them; the 1M file is the pair with the median ratio):
 
-{table(["file", *stage_names], stage_rows)}
+{stages}
 """
     old = summary_line() or ""
     rest = " ".join(f for f in old.split() if f.startswith(("small_delivery_3gb_s=", "noop_night_s=")))
+    if not peak and GOAL_SIZE_M not in sizes:  # M not measured by this run: the line keeps the last one
+        peak = next((f.split("=", 1)[1] for f in old.split() if f.startswith("peak_rss_mb=")), None)
     final = f"{FINAL_PREFIX}{_fmt(ratio)} peak_rss_mb={peak if peak else 'nan'} " + (
         rest or "small_delivery_3gb_s=nan noop_night_s=nan")
     path = write_section("ingest", text, final_line=final, writer="bench/run.py --only ratio")
     print(f"wrote {path}; load average now {os.getloadavg()[0]:.1f}\n{final}")
+
+
+def _stage_table(results: list[tuple[str, dict]]) -> str:
+    """One row per step of the ingest, a wall and a CPU column per file (a file killed or failed is left out)."""
+    done = [(name, r) for name, r in results if "error" not in r and "stages" in r]
+    if not done:
+        return "—"
+    steps = list(dict.fromkeys(k for _, r in done for k in r["stages"]))
+    header = ["step", *(f"{name} {kind}" for name, _ in done for kind in ("wall s", "CPU s"))]
+    rows = [[step, *(f"{r[key].get(step, 0):.2f}" if key in r else "—" for _, r in done
+                     for key in ("stages", "cpu_stages"))] for step in steps]
+    rows.append(["whole ingest", *(f"{r[key]:.2f}" if key in r else "—" for _, r in done
+                                   for key in ("seconds", "cpu_seconds"))])
+    return table(header, rows)
 
 
 def _median_pair(pairs: list[dict]) -> tuple[dict, dict]:
@@ -369,9 +384,8 @@ def _write(info, timings, dags, indicators, ingests, pairs, small, night, sizes,
                      f"{n_rows / seconds:,.0f}" if ok and n_rows else "—",
                      f"{peak:,} MB" + ("" if ok else " (killed)"), result.get("status", "—")])
         if ok:
-            stages_rows.append([path.name, *(f"{v:.1f}" for v in result["stages"].values()),
-                                f"{result['gx_import_seconds']:.1f}", f"{result['rss_before_ingest_mb']}"])
-    stage_names = list(next((r["stages"] for _, r, _ in ingests if "error" not in r), {}).keys())
+            stages_rows.append([path.name, f"{result['gx_import_seconds']:.1f}", f"{result['rss_before_ingest_mb']}"])
+    stages = _stage_table([(path.name, result) for path, result, _ in ingests])
     pair_rows = [[n + 1, _fmt_s(p["result"].get("seconds")), _fmt_s(p["bare"].get("seconds")),
                   _fmt(p["ratio"]), f"{p['load_before']:.1f} → {p['load_after']:.1f}"] for n, p in enumerate(pairs)]
     dag_rows = [[d["file"], _fmt_s(d["best"]), _fmt_s(d["median"]),
@@ -430,10 +444,14 @@ load {night.get('load_before', 0):.1f} → {night.get('load_after', 0):.1f}.
 
 {table(["file", "rows", "ingest", "DuckDB read_csv → table", "ratio", "rows/s", "peak RSS", "status"], rows)}
 
-Where the ingest time goes (seconds; GX import and the RSS before the ingest started are not in the ingest;
-the 1M row is the pair with the median ratio):
+Where the ingest time goes, step by step (each step's own seconds, wall and CPU of every thread, as
+`bench/ingest_once.py` names them; the 1M file is the pair with the median ratio):
 
-{table(["file", *stage_names, "GX import", "RSS before (MB)"], stages_rows)}
+{stages}
+
+GX import and the RSS before the ingest started (not in the ingest):
+
+{table(["file", "GX import (s)", "RSS before (MB)"], stages_rows)}
 
 ### DAG files: import time after `airflow.sdk` (2 runs each)
 

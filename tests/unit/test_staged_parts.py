@@ -135,3 +135,37 @@ def test_a_file_read_in_parts_is_published_with_duckdbs_memory_capped_and_the_li
     after = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert after != cap and after.split()[1] == default.split()[1]  # as it was, to DuckDB's display precision
     assert abs(float(after.split()[0]) - float(default.split()[0])) <= 0.11
+
+
+@pytest.mark.parametrize("repeated_key", [False, True])
+def test_a_newest_deliverys_core_rows_read_again_from_its_staged_file_are_the_current_versions(tmp_path, repeated_key):
+    """`current.refresh_file` given the SELECTs `insert_staged` ran puts in core.<feed> what ranking raw.<feed>
+    gives (`warehouse/templates/core_table.sql`), rejected rows left out; a key delivered twice in the file is
+    ranked from raw.<feed> instead."""
+    from quality_pipeline.feeds.schema import current_versions
+    from quality_pipeline.loading import current
+
+    feed = load_feed("product_sampling")
+    frame = _frame()
+    if repeated_key:
+        frame.loc[41, "sample_no"] = "S40"
+    for name in feed.column_names:
+        if name not in frame:
+            frame[name] = None
+    path = tmp_path / "part-0.parquet"
+    pq.write_table(stage._arrow(frame), path)
+    decisions = _decisions()
+    con = duckdb.connect()
+    build(con)
+    con.execute("INSERT INTO audit.files (file_id, feed, path, sha256, status, run_id, processed_at, delivery_seq) "
+                "VALUES (1, 'product_sampling', 'f.csv', 'x', 'loaded', 'r', now(), 1)")
+    ctx = SimpleNamespace(con=con, feed=feed, run_id="r")
+    inserted = rows.insert_staged(ctx, 1, 1, path, decisions.rejected)
+    assert current.refresh_file(con, feed, 1, staged=[inserted]) == ["2026Q3"]
+    columns = ", ".join(c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'core' AND table_name = 'product_sampling' "
+        "ORDER BY column_index").fetchall())
+    kept = con.execute(f"SELECT {columns} FROM core.product_sampling ORDER BY ALL").fetchall()  # noqa: S608
+    afresh = con.execute(f"SELECT {columns} FROM ({current_versions(feed)}) ORDER BY ALL").fetchall()  # noqa: S608
+    assert kept == afresh
+    assert len(kept) == (3 if repeated_key else 4)  # S1, S3, S40 (twice: its later row), S41; 2 and 7 rejected

@@ -245,6 +245,7 @@ class _Totals:
     flagged: int = 0
     sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
     listed: list = dataclasses.field(default_factory=list)  # key columns of every row with a key (snapshots)
+    staged: list | None = dataclasses.field(default_factory=list)  # SELECTs of the rows inserted (None: not all)
 
 
 
@@ -333,13 +334,20 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
             record(con, new_id, RELEASED, actor=who.actor, run_id=ctx.run_id, reason=who.reason)
         outcomes = [("rows", o) for o in merge_outcomes(row_outcomes)] + [("batch", o) for o in batch_outcomes]
         audit.insert_validations(ctx, new_id, cand.relative, outcomes)
-        current.refresh_file(con, feed, new_id)  # core.<feed> and marts.dirty_quarters, in this transaction
+        # core.<feed> and marts.dirty_quarters, in this transaction; a file read whole gives the SELECT of its
+        # rows from its staged Parquet file (read in parallel, where its uncommitted raw rows are not)
+        current.refresh_file(con, feed, new_id, staged=totals.staged if staged.parts == 1 else None)
         fault_point("before_commit")
-        con.execute("COMMIT")
+        commit(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def commit(con: duckdb.DuckDBPyConnection) -> None:
+    """End the file's transaction: its rows, audit rows and core rows become visible together."""
+    con.execute("COMMIT")
 
 
 def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: int, seq: int,
@@ -363,9 +371,12 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
         totals.listed.append(keyed.dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
     if part.path is not None:
-        rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)
+        inserted = rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)
+        if totals.staged is not None:
+            totals.staged.append(inserted)
     else:
         rows.insert_rows(ctx, file_id, seq, unique, decisions)
+        totals.staged = None
     audit.insert_flags(ctx, file_id, cand.relative, unique, decisions)
     return outcomes
 

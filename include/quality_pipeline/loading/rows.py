@@ -4,6 +4,7 @@ snapshot's tombstones, and the queries on keys per period those need. Audit tabl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 ROW_GROUP = 122_880  # DuckDB's row-group size
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
+REJECTED_LEFT_OUT = "WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))"  # staged_rows.sql's {rejected}
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table | pd.DataFrame) -> None:
@@ -76,21 +78,33 @@ def insert_rows(ctx: Context, file_id: int, seq: int, frame: pd.DataFrame, decis
         append(ctx.con, f"raw.{ctx.feed.name}", rows)
 
 
-def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> None:
+@dataclass(frozen=True)
+class StagedRows:
+    """The SELECT of a staged part's rows as they were inserted into raw.<feed>, with its parameters."""
+
+    sql: str
+    params: list
+
+
+def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> StagedRows:
     """A staged part's rows that were not rejected into raw.<feed>, by one INSERT … SELECT from its Parquet
-    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads."""
+    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads.
+    Returns the SELECT it inserted (`loading.current` can read the same rows again from the file)."""
     columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
     literal = "'" + str(parquet).replace("'", "''") + "'"
-    insert = sql_file(__file__, "insert_staged_rows").format(table=f"raw.{ctx.feed.name}", columns=columns,
-                                                             parquet=literal)
-    ctx.con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), sorted(int(i) for i in rejected)])
+    left_out = sorted(int(i) for i in rejected)
+    select = sql_file(__file__, "staged_rows").format(columns=columns, parquet=literal,
+                                                      rejected=REJECTED_LEFT_OUT if left_out else "")
+    staged = StagedRows(select, [file_id, ctx.run_id, seq, datetime.now(), *([left_out] if left_out else [])])
+    ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
+    return staged
 
 
 def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:
     """{period: keys in core.<feed>} of a period-snapshot feed, as they stand before a file is published."""
     rows = con.execute(
-        f"SELECT {period_sql(feed.period, feed.event_date)} AS period, count(*) FROM core.{feed.name} "  # noqa: S608
-        f"WHERE {feed.event_date} IS NOT NULL GROUP BY ALL").fetchall()
+        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {_period_start(feed)} AS p, count(*) AS n "  # noqa: S608
+        f"FROM core.{feed.name} WHERE {feed.event_date} IS NOT NULL GROUP BY ALL)").fetchall()
     return dict(rows)
 
 
@@ -98,10 +112,16 @@ def restated_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
     keys = ", ".join(feed.key)
     rows = con.execute(
-        f"SELECT {period_sql(feed.period, feed.event_date)} AS period, count(DISTINCT ({keys})) "  # noqa: S608
-        f"FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL "
-        "GROUP BY ALL", [file_id]).fetchall()
+        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {_period_start(feed)} AS p, "  # noqa: S608
+        f"count(DISTINCT ({keys})) AS n FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn "
+        f"AND {feed.event_date} IS NOT NULL GROUP BY ALL)", [file_id]).fetchall()
     return dict(sorted(rows))
+
+
+def _period_start(feed: Feed) -> str:
+    """The first day of the period of each row's event date: rows are grouped by it and only each group's
+    period is named (`period_sql` on every row formatted a string per row: bench/results.md)."""
+    return f"CAST(date_trunc('{feed.period}', {feed.event_date}) AS DATE)"
 
 
 def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:

@@ -180,17 +180,21 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
     n = staged.parts
-    # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
-    table = _arrow(unique)
-    pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
-    decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
-    pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
-    del table
+    write_part(staged, n, unique, decisions)
     data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
             "raw_rows": {str(idx): raw_row(raw, idx) for idx in decisions.rejected},
             "outcomes": [_outcome_json(o) for o in outcomes]}
     (staged.folder / f"part-{n}.json").write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     staged.parts += 1
+
+
+def write_part(staged: Staged, n: int, unique: pd.DataFrame, decisions: RowDecisions) -> None:
+    """Part `n`'s unique rows as `part-N.parquet`, and its rejected and flagged rows alone as the decided file."""
+    # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
+    table = _arrow(unique)
+    pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
+    decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
+    pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
 
 
 def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:

@@ -212,7 +212,7 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
         con = _open_working_copy(settings)
         try:
             yield con
-            con.execute("CHECKPOINT")
+            checkpoint(con)
         finally:
             con.close()
         if not publish_after:
@@ -222,6 +222,12 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
             return
         publish(settings)
         _record_published(settings)
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the session's committed changes into the working copy's file (and empty its log) before it is
+    copied: the published file is then whole without its log."""
+    con.execute("CHECKPOINT")
 
 
 def _disk_state(path: Path) -> list[int] | None:
