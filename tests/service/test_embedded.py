@@ -27,6 +27,7 @@ from quality_pipeline.orchestration.defaults import DECISIONS, KEEP_HELD, PUBLIS
 from quality_pipeline.orchestration.topology import ADMIN_USER
 from quality_pipeline.orchestration.topology.api import AirflowApi
 from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
+from quality_pipeline.validation.gate import IMPORTED_BEFORE
 from tests.service.conftest import (
     LOCAL,
     QUIET_TOPOLOGY,
@@ -144,6 +145,11 @@ def test_rest_api_run_loads_the_warehouse_and_misses_a_deadline(embedded, receiv
     # one mapped task instance per file, named after it in the grid
     assert sorted(ti["rendered_map_index"] for ti in publishes) == sorted(expected)
     assert sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "prepare_file") == sorted(expected)
+    # each file's tasks found Great Expectations imported by the scheduler's LocalExecutor, which forked them
+    logs = Path(embedded.env["AIRFLOW_HOME"], "logs", "dag_id=ingest_product_sampling", f"run_id={run}")
+    validating = [*logs.glob("task_id=prepare_file/**/*.log"), *logs.glob("task_id=publish_file/**/*.log")]
+    assert len(validating) == 2 * len(expected), validating
+    assert all(IMPORTED_BEFORE in p.read_text(encoding="utf-8", errors="replace") for p in validating)
 
     alert = hook.wait_for(lambda m: m.get("event") == "deadline_missed" and m.get("run_id") == late, timeout_s=180)
     assert alert["dag_id"] == "ingest_product_sampling"

@@ -49,7 +49,7 @@ SHARED_SETTINGS: dict[str, str] = {
     "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
     "AIRFLOW__OPERATORS__DEFAULT_QUEUE": DEFAULT_QUEUE,
     "GX_ANALYTICS_ENABLED": "false",
-    # Airflow's Celery settings, and the worker imports the pipeline once for all its task processes
+    # Airflow's Celery settings, and the worker imports the pipeline once for all its task processes (preload.py)
     "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "quality_pipeline.orchestration.celery_config.CELERY_CONFIG",
 }
 # Settings every distributed deployment sets, whose values depend on the site (hosts, paths, secrets).

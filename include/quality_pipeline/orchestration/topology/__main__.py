@@ -75,7 +75,7 @@ Airflow ({mode}) is up: {topology.env['AIRFLOW__API__BASE_URL']} (listening on {
   times     {topology.env.get('AIRFLOW__CORE__DEFAULT_TIMEZONE', 'UTC')} for schedules and naive dates; the UI shows \
 your browser's time zone (user menu → timezone to change it)
   workers   parallelism {topology.env.get('AIRFLOW__CORE__PARALLELISM', '32')}, \
-executor {topology.env.get('AIRFLOW__CORE__EXECUTOR', 'LocalExecutor')}
+executor {topology.env.get('AIRFLOW__CORE__EXECUTOR', 'LocalExecutor').rsplit('.', 1)[-1]}
   landing   {topology.env['QUALITY_LANDING_DIR']}
   warehouse {topology.env['QUALITY_WAREHOUSE']}
   alerts    {', '.join(channels) or 'log only (set QUALITY_ALERT_WEBHOOK_URL / QUALITY_ALERT_EMAIL)'}

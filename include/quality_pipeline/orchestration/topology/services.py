@@ -33,6 +33,8 @@ AIRFLOW = str(BIN / "airflow")
 
 
 LOCAL_ONLY = "127.0.0.1"
+# Airflow's LocalExecutor, importing the pipeline before it forks its workers (`orchestration/executors.py`)
+EMBEDDED_EXECUTOR = "quality_pipeline.orchestration.executors.LocalExecutor"
 SECRET_MODE = 0o600
 
 
@@ -86,7 +88,7 @@ def embedded_env(base: Mapping[str, str], *, home: Path, port: int = 8080, cores
     offset, `airflow` CLI dates) are read in the district's time zone. Each setting given in the environment wins.
     """
     env = _common(base, home, port)
-    env["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
+    env["AIRFLOW__CORE__EXECUTOR"] = EMBEDDED_EXECUTOR
     cores = cores or machine_cores()
     env.setdefault("AIRFLOW__CORE__PARALLELISM", str(cores))
     env.setdefault("AIRFLOW__API__WORKERS", str(min(cores, 4)))
