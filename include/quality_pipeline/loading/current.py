@@ -57,7 +57,8 @@ def refresh_file(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> li
         last_before = _last_quarter(con, feed) if feed.carries_forward else None
         scope = (f"r._file_id = {int(file_id)}" if newest
                  else f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, 'r')})")  # noqa: S608
-        changed = _replace(con, feed, scope, one_row_per_key=newest and _one_row_per_key(con, feed, file_id))
+        changed = _replace(con, feed, scope, one_row_per_key=newest and _one_row_per_key(con, feed, file_id),
+                           file_id=file_id)
         if feed.carries_forward:
             changed = carried_forward(changed, last_before, _last_quarter(con, feed))
     con.execute(f"DROP TABLE {_TOUCHED}")
@@ -92,20 +93,37 @@ def _one_row_per_key(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     return distinct == rows
 
 
-def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, *, one_row_per_key: bool = False) -> set[str]:
+def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, *, one_row_per_key: bool = False,
+             file_id: int | None = None) -> set[str]:
     """Take the rows of touched_keys out of core.<feed> and put their current versions (from the raw rows
     in `scope`) back; returns the quarters of the rows taken out and put back.
 
-    With `one_row_per_key` (a newest delivery, `scope` its own rows, each key once), ranking the versions
-    would rank one row per key: every row not a tombstone is its key's current version, as the template
-    says, without sorting every column of the file by key."""
-    gone = con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
-                       f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}").to_arrow_table()
-    versions = (f"SELECT * EXCLUDE (_withdrawn) FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE"  # noqa: S608
-                if one_row_per_key else current_versions(feed, scope))
-    came = con.execute(f"INSERT INTO core.{feed.name} BY NAME {versions} "  # noqa: S608
-                       f"RETURNING {period_sql('quarter', feed.event_date)}").to_arrow_table()
-    return {q for table in (gone, came) for q in pc.unique(table.column(0)).to_pylist() if q is not None}
+    With `one_row_per_key` (a newest delivery, `scope` its own rows, each key once, `file_id` that file),
+    ranking the versions would rank one row per key: every row not a tombstone is its key's current version,
+    as the template says, without sorting every column of the file by key. Its rows are then inserted without
+    RETURNING (a RETURNING insert keeps every row in the transaction's memory, spilling beyond DuckDB's limit,
+    where a plain one writes the file's row groups to the database as it goes: bench/results.md), and the
+    quarters they came into are read back from core.<feed>, where they are the file's only rows."""
+    quarter = period_sql("quarter", feed.event_date)
+    gone = _distinct_quarters(con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
+                                 f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}"))
+    if one_row_per_key:
+        con.execute(f"INSERT INTO core.{feed.name} BY NAME SELECT * EXCLUDE (_withdrawn) "  # noqa: S608
+                    f"FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE")
+        came = _distinct_quarters(con.execute(f"SELECT DISTINCT {quarter} FROM core.{feed.name} WHERE _file_id = ?",  # noqa: S608
+                                     [file_id]))
+    else:
+        came = _distinct_quarters(con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)} "  # noqa: S608
+                                     f"RETURNING {quarter}"))
+    return gone | came
+
+
+def _distinct_quarters(result: duckdb.DuckDBPyConnection) -> set[str]:
+    """The distinct quarters in a one-column result, read a batch at a time (a RETURNING gives one per row)."""
+    found: set[str] = set()
+    for batch in result.fetch_record_batch(1 << 17):
+        found.update(q for q in pc.unique(batch.column(0)).to_pylist() if q is not None)
+    return found
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[str]:
