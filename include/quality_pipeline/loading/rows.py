@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from quality_pipeline.indicators.periods import period_sql
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from quality_pipeline.loading.outcomes import RowDecisions
 
 ROW_GROUP = 122_880  # DuckDB's row-group size
+REJECTED_COLUMN = "__rejected"  # in a staged part's Parquet file: the row was rejected (not inserted into raw.*)
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
 
 
@@ -78,12 +80,19 @@ def insert_rows(ctx: Context, file_id: int, seq: int, frame: pd.DataFrame, decis
 
 def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> None:
     """A staged part's rows that were not rejected into raw.<feed>, by one INSERT … SELECT from its Parquet
-    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads."""
+    file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads.
+
+    The rejected rows are left out by the part's own `__rejected` column, a plain filter: DuckDB then writes
+    the part's row groups to the database file as it inserts them, while a `NOT IN` list joined to the scan
+    kept every row of the transaction in memory (a large file's rows, spilled to the temporary folder beyond
+    DuckDB's memory limit: bench/results.md). A part staged before the column existed is filtered by `rejected`."""
     columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
     literal = "'" + str(parquet).replace("'", "''") + "'"
-    insert = sql_file(__file__, "insert_staged_rows").format(table=f"raw.{ctx.feed.name}", columns=columns,
-                                                             parquet=literal)
-    ctx.con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), sorted(int(i) for i in rejected)])
+    flagged = REJECTED_COLUMN in pq.read_schema(parquet).names
+    insert = sql_file(__file__, "insert_staged_rows" if flagged else "insert_staged_rows_by_index").format(
+        table=f"raw.{ctx.feed.name}", columns=columns, parquet=literal)
+    parameters = [file_id, ctx.run_id, seq, datetime.now()]
+    ctx.con.execute(insert, parameters if flagged else [*parameters, sorted(int(i) for i in rejected)])
 
 
 def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:

@@ -4,7 +4,7 @@ history, and stage the outcome in a private folder for the writer to publish (`l
 Runs anywhere (in parallel with other files); the writer only adds what needs the warehouse: previous values
 and their rule (`suites.HISTORY_RULES`), the batch suite (it compares with the previous delivery) and the
 one transaction. A staged file is a folder: `manifest.json`, and per part `part-N.parquet` (the unique typed
-rows, the frame's index in the column `__index`), `part-N-decided.parquet` (its rejected and flagged rows alone)
+rows, the frame's index in the column `__index`, whether the row was rejected in `__rejected`), `part-N-decided.parquet` (its rejected and flagged rows alone)
 and `part-N.json` (the row decisions, the rejected rows as written, the outcomes). The writer inserts a part's rows straight from its Parquet file (`rows.insert_staged`)
 and reads back into pandas only the rows it needs.
 """
@@ -32,7 +32,7 @@ from quality_pipeline.feeds import Feed
 from quality_pipeline.loading.discovery import Candidate
 from quality_pipeline.loading.outcomes import Issue, RowDecisions, decide_rows
 from quality_pipeline.loading.partitions import KeyPartitions, parts_for
-from quality_pipeline.loading.rows import ROW_GROUP
+from quality_pipeline.loading.rows import REJECTED_COLUMN, ROW_GROUP
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
@@ -181,7 +181,7 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
     n = staged.parts
     # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
-    table = _arrow(unique)
+    table = part_table(unique, decisions)
     pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
     decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
     pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
@@ -193,6 +193,12 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.parts += 1
 
 
+def part_table(unique: pd.DataFrame, decisions: RowDecisions) -> pa.Table:
+    """A part's unique rows as staged: the frame's columns, its index in `__index`, and whether each row was
+    rejected in `__rejected`, by which the writer leaves those out (`rows.insert_staged`)."""
+    return _arrow(unique).append_column(REJECTED_COLUMN, pa.array(unique.index.isin(list(decisions.rejected))))
+
+
 def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
     """A staged part as the frame it was (index restored), or only its rows whose index is in `rows`."""
     table = pq.read_table(path)
@@ -202,7 +208,7 @@ def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
     if rows is not None:
         table = table.filter(pc.is_in(table[INDEX_COLUMN], value_set=pa.array(sorted(rows), pa.int64())))
     index = pd.Index(table[INDEX_COLUMN].to_numpy(), dtype="int64")
-    frame = table.drop_columns([INDEX_COLUMN]).to_pandas()
+    frame = table.drop_columns([c for c in (INDEX_COLUMN, REJECTED_COLUMN) if c in table.column_names]).to_pandas()
     frame.index = index
     return frame
 
