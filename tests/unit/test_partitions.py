@@ -7,11 +7,12 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from quality_pipeline.demo import generate
 from quality_pipeline.feeds import load_feed
-from quality_pipeline.loading import ingest, partitions, stage
+from quality_pipeline.loading import current, ingest, partitions, stage
 from quality_pipeline.loading.partitions import KeyPartitions
 from quality_pipeline.parsing import rows as reader_rows
 from quality_pipeline.parsing.frame import ROW_COLUMN
@@ -141,3 +142,28 @@ def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_
                                release=("product_sampling/small.csv",))
     assert [(r.status, r.rows_loaded, r.rows_flagged, r.keys_withdrawn) for r in again] == [("loaded", 30, 1, 200)]
     assert counts() == (230, 1)  # released, the sheet restates the quarter: the 200 keys it lacks are withdrawn
+
+
+def test_a_snapshot_published_in_parts_keeps_no_copy_of_its_keys_until_its_tombstones(quality_env, gate, monkeypatch):
+    """A period snapshot's tombstones need every key the file lists (rejected rows too): they are read from the
+    staged parts' files when the tombstones are written, not gathered in memory part after part until then (a
+    5M-row file held 100 MB of keys, in Arrow strings, to its commit: bench/results.md)."""
+    monkeypatch.setattr(stage, "parts_for", lambda size, suffix: 6)
+    folder = quality_env.landing_dir / "product_sampling"
+    write_sampling_csv(folder / "full.csv", [sampling_row(n) for n in range(300)], mtime=1_000)
+    rows = [sampling_row(n) for n in range(100, 30_100)]  # restates 2026Q3: 100 of the first file's keys withdrawn
+    rows[7] = sampling_row(107, day="2099-01-01")  # rejected: its key is still listed
+    write_sampling_csv(folder / "next.csv", rows, mtime=2_000)
+    held: list[int] = []
+    refresh = current.refresh_file
+
+    def measured(con, feed, file_id):
+        held.append(pa.total_allocated_bytes())  # after the parts and the tombstones, before core and the commit
+        return refresh(con, feed, file_id)
+
+    monkeypatch.setattr(current, "refresh_file", measured)
+    before = pa.total_allocated_bytes()
+    results = ingest.ingest_feed("product_sampling", run_id="r", settings=quality_env, gate=gate, today=TODAY)
+    assert [r.status for r in results] == ["loaded", "loaded"]
+    assert results[1].keys_withdrawn == 100
+    assert held[-1] - before < 64 << 10, f"{(held[-1] - before) >> 10} KB of Arrow memory held before the commit"

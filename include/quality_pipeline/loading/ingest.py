@@ -244,7 +244,7 @@ class _Totals:
     rejected: int = 0
     flagged: int = 0
     sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
-    listed: list = dataclasses.field(default_factory=list)  # key columns of every row with a key (snapshots)
+    listed: list = dataclasses.field(default_factory=list)  # where every row's key is (snapshots): part files, frames
 
 
 
@@ -359,8 +359,8 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
-        keyed = part.keys(ctx.feed.key) if part.partial else unique[list(ctx.feed.key)]
-        totals.listed.append(keyed.dropna())
+        # where the part's keys are, not the keys: a large file's keys held until its tombstones grew with it
+        totals.listed.append(part.path if part.path is not None else unique[list(ctx.feed.key)].dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
     if part.path is not None:
         rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)

@@ -115,21 +115,34 @@ def restated_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
 
 def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
     """A tombstone in raw.<feed> for each key of `periods` in core that the file lists nowhere (not even in a
-    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many."""
+    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many.
+
+    `listed` says where the file's keys are: the Parquet files of its staged parts (every unique row, rejected
+    ones too), which DuckDB reads as it joins, or frames of key columns (a part staged by an earlier version)."""
     feed, con = ctx.feed, ctx.con
     keys = list(feed.key)
-    frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame({k: pd.Series(dtype=object)
+    frames = [f for f in listed if isinstance(f, pd.DataFrame)]
+    files = [str(p) for p in listed if not isinstance(p, pd.DataFrame)]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({k: pd.Series(dtype=object)
                                                                               for k in keys})
     filled = list(dict.fromkeys([*keys, feed.event_date]))
     insert = sql_file(__file__, "tombstones").format(
         table=f"raw.{feed.name}", core=f"core.{feed.name}", columns=", ".join(f"c.{c}" for c in filled),
         period=period_sql(feed.period, "c." + feed.event_date),
         match=" AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys))
-    con.register("listed_keys", pa.Table.from_pandas(frame, preserve_index=False))
+    con.register("listed_frames", pa.Table.from_pandas(frame, preserve_index=False))
+    columns = ", ".join(keys)
+    listed_sql = f"SELECT {columns} FROM listed_frames"  # noqa: S608 (identifiers from the declaration)
+    if files:
+        paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+        listed_sql += f" UNION ALL SELECT {columns} FROM read_parquet([{paths}]) WHERE {present}"  # noqa: S608
+    con.execute(f"CREATE OR REPLACE TEMP VIEW listed_keys AS {listed_sql}")
     try:
         before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
         con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods])
         after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
     finally:
-        con.unregister("listed_keys")
+        con.execute("DROP VIEW IF EXISTS listed_keys")
+        con.unregister("listed_frames")
     return after - before

@@ -116,10 +116,6 @@ class StagedPart:
     path: Path | None = None  # the Parquet file of every unique row (None: insert `frame`, `rows.insert_rows`)
     partial: bool = False  # `frame` holds only the rejected and flagged rows
 
-    def keys(self, key: tuple[str, ...]) -> pd.DataFrame:
-        """The key columns of every unique row of the part, read from its Parquet file."""
-        return pq.read_table(self.path, columns=list(key)).to_pandas()
-
 
 def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path) -> Staged:
     """Read `cand` (a private snapshot whose bytes hash to `sha`) and stage it in `folder` (created, private)."""
