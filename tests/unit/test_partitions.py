@@ -167,3 +167,36 @@ def test_a_snapshot_published_in_parts_keeps_no_copy_of_its_keys_until_its_tombs
     assert [r.status for r in results] == ["loaded", "loaded"]
     assert results[1].keys_withdrawn == 100
     assert held[-1] - before < 64 << 10, f"{(held[-1] - before) >> 10} KB of Arrow memory held before the commit"
+
+
+def test_the_readers_buffers_are_not_kept_while_the_parts_are_staged(tmp_path, gate, monkeypatch):
+    """Read into parts, the reader hands back an empty frame whose columns are views of its last batches (arrays
+    sized for two hand-overs, and the cells in them): staging must not keep them alive part after part."""
+    import gc
+    import weakref
+    from datetime import datetime
+
+    from quality_pipeline.loading.discovery import Candidate
+
+    monkeypatch.setattr(stage, "parts_for", lambda size, suffix: 3)
+    path = write_sampling_csv(tmp_path / "s.csv", [sampling_row(n) for n in range(500)])
+    buffers, alive = [], []
+    read, prepare_part = stage.read_extract, stage._prepare_part
+
+    def reading(*args, **kwargs):
+        raw = read(*args, **kwargs)
+        buffers.append(weakref.ref(raw.frame["sample_no"].to_numpy().base))  # the view's whole array
+        return raw
+
+    def staging(*args, **kwargs):
+        gc.collect()
+        alive.append(buffers[0]() is not None)
+        return prepare_part(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "read_extract", reading)
+    monkeypatch.setattr(stage, "_prepare_part", staging)
+    cand = Candidate(path, path.name, path.stat().st_size, datetime.now())
+    staged = stage.prepare(cand, "0" * 64, load_feed("product_sampling"), load_region(DEFAULT_REGION_FILE), gate,
+                           TODAY, tmp_path / "staged")
+    assert staged.parts == len(alive) == 3 and staged.rows_read == 500
+    assert not any(alive)

@@ -129,6 +129,9 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
             staged.rejected = {"reason": exc.reason, "code": exc.code}
             staged.save()
             return staged
+        if parts is not None:  # the reader's frame is empty, but its columns are views of the reader's last
+            # batches (arrays sized for two hand-overs, and the cells they hold): not kept while the parts are staged
+            raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0].copy())
         staged.meta = {"header": raw.header, "sheets": raw.sheets, "encoding": raw.encoding,
                        "rows_skipped": raw.rows_skipped, "skipped": raw.skipped, "skipped_sheets": raw.skipped_sheets,
                        "generated_by": raw.generated_by}
