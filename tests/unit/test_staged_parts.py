@@ -172,3 +172,55 @@ def test_a_file_read_in_parts_is_published_with_duckdbs_memory_capped_and_the_li
     after = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert after != cap and after.split()[1] == default.split()[1]  # as it was, to DuckDB's display precision
     assert abs(float(after.split()[0]) - float(default.split()[0])) <= 0.11
+
+
+def test_the_cap_restores_the_writers_own_limit_exactly_and_never_raises_a_lower_one():
+    from quality_pipeline.loading import ingest
+
+    def limit(con):
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '3GB'")
+    exact = limit(con)
+    con.execute("SET memory_limit = '3.1GB'")  # what restoring DuckDB's display value ('2.7 GiB') would not give back
+    with ingest._memory_capped(con, True, "3GB"):
+        assert limit(con) != exact
+    assert limit(con) == exact
+    con.execute("SET memory_limit = '300MB'")
+    low = limit(con)
+    with ingest._memory_capped(con, True, "300MB"):
+        assert limit(con) == low  # a writer limited below the publish cap is not given more
+
+
+def test_a_write_session_limits_duckdbs_memory_and_spills_into_the_writers_folder(quality_env, monkeypatch):
+    """Every writer connection gets `QUALITY_WRITER_MEMORY_LIMIT` (DuckDB's own default is 80 % of the RAM, which
+    a core rebuild filled until it was killed) and spills into the writer's private folder."""
+    import dataclasses
+
+    from quality_pipeline.settings import load_settings, memory_bytes
+    from quality_pipeline.warehouse.writer import write_session
+
+    monkeypatch.setenv("QUALITY_WRITER_MEMORY_LIMIT", "1500MB")
+    settings = load_settings()
+    assert settings.writer_memory_limit == "1500MB" and memory_bytes("1500MB") == 1_500_000_000
+    reference = duckdb.connect()
+    reference.execute("SET memory_limit = '1500MB'")
+    with write_session(settings, publish_after=False) as con:
+        limit, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    assert limit == reference.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert spill == str(settings.spill_dir) and settings.spill_dir.parent == settings.work_dir
+    with pytest.raises(ValueError, match="4GB"), write_session(dataclasses.replace(settings, writer_memory_limit="80%"),
+                                                                publish_after=False):
+        pass
+
+
+@pytest.mark.parametrize(("size", "expected"), [("4GB", 4 * 10**9), ("400MB", 4 * 10**8), ("3.5 GiB", int(3.5 * 2**30)),
+                                                 ("512mb", 512 * 10**6)])
+def test_memory_sizes_are_read_as_duckdb_reads_them(size, expected):
+    from quality_pipeline.settings import memory_bytes
+
+    assert memory_bytes(size) == expected
+    for wrong in ("80%", "GB", "1.2.3GB", "4 gigs"):
+        with pytest.raises(ValueError):
+            memory_bytes(wrong)

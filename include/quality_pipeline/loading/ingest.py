@@ -42,7 +42,7 @@ from quality_pipeline.loading.outcomes import (
 from quality_pipeline.loading.stage import Staged, StagedPart, exact_duplicates, prepare, row_parameters
 from quality_pipeline.parsing.reader import RawExtract
 from quality_pipeline.region import Region, load_region
-from quality_pipeline.settings import Settings, load_settings
+from quality_pipeline.settings import Settings, load_settings, memory_bytes
 from quality_pipeline.terminal import printable
 from quality_pipeline.validation import never_falls
 from quality_pipeline.validation.gate import Validator, gate_for
@@ -101,6 +101,7 @@ class Context:
     today: date
     snapshots: Path | None = None  # private folder for the copies that are hashed and parsed
     released_by: Release | None = None
+    memory_limit: str | None = None  # DuckDB's on this connection, as set by the writer (`Settings.writer_memory_limit`)
 
 
 def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate: Validator | None = None,
@@ -117,7 +118,7 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
     results: list[FileResult] = []
     with write_session(settings) as con:
         ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots",
-                      released_by or Release(default_actor()))
+                      released_by or Release(default_actor()), settings.writer_memory_limit)
         for cand in discover(settings.landing_dir, feed):
             result = _ingest_candidate(ctx, cand)
             if result:
@@ -257,17 +258,19 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
         audit.write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
         return result
-    with _memory_capped(con, staged.parts > 1):
+    with _memory_capped(con, staged.parts > 1, ctx.memory_limit):
         return _publish(ctx, staged, raw, file_id, delivery_seq, releasing)
 
 
 @contextmanager
-def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool) -> Iterator[None]:
-    """DuckDB's memory limit set to PUBLISH_MEMORY_LIMIT within the block (when `capped`), as it was after."""
-    if not capped:
+def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool, limit: str | None = None) -> Iterator[None]:
+    """DuckDB's memory limit set to PUBLISH_MEMORY_LIMIT within the block (when `capped`, and when the
+    connection's own limit, `limit` if known, is above it); after, `limit` again exactly, or, not known, the
+    value DuckDB displayed before (rounded to its display precision)."""
+    if not capped or (limit is not None and memory_bytes(limit) <= memory_bytes(PUBLISH_MEMORY_LIMIT)):
         yield
         return
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    before = limit or con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute(f"SET memory_limit = '{PUBLISH_MEMORY_LIMIT}'")
     try:
         yield
