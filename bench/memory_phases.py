@@ -94,6 +94,8 @@ def main() -> None:
                         "part-read path on a smaller file")
     parser.add_argument("--parts-above-mb", type=float, help="read in parts above this size "
                         "(partitions.PARTITION_ABOVE_BYTES)")
+    parser.add_argument("--publish-cap", help="DuckDB's memory limit while a file read in parts is published "
+                        "(ingest.PUBLISH_MEMORY_LIMIT), e.g. 256MB")
     args = parser.parse_args()
 
     shutil.rmtree(args.workdir, ignore_errors=True)
@@ -116,6 +118,8 @@ def main() -> None:
 
     if args.part_mb:
         partitions.PART_BYTES = int(args.part_mb * 2**20)
+    if args.publish_cap:
+        ingest.PUBLISH_MEMORY_LIMIT = args.publish_cap
     if args.parts_above_mb is not None:
         partitions.PARTITION_ABOVE_BYTES = int(args.parts_above_mb * 2**20)
     from quality_pipeline.warehouse import writer
