@@ -49,11 +49,11 @@ from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
-# DuckDB's buffer pool while a file read in parts is published: by default DuckDB keeps up to 80 % of the
-# machine's RAM, and a large file's rows and its core rows stayed resident (bench/results.md); above this it
-# evicts what is written and spills to its temporary folder. A file read whole is published without the cap
-# (spilling made its core refresh slower).
-PUBLISH_MEMORY_LIMIT = "400MB"
+# DuckDB's buffer pool while a file read in parts is published: above this it evicts what is written and
+# spills to its temporary folder. The queries over the whole file (its periods, its tombstones, its core rows)
+# each take up to the limit, so it bounds the publish's peak, which no longer grows with the file
+# (bench/results.md). A file read whole is published without the cap (spilling made its core refresh slower).
+PUBLISH_MEMORY_LIMIT = "256MB"
 __all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 
 
