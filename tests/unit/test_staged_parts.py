@@ -187,9 +187,12 @@ def test_the_cap_restores_the_writers_own_limit_exactly_and_never_raises_a_lower
     with ingest._memory_capped(con, True, "3GB"):
         assert limit(con) != exact
     assert limit(con) == exact
-    con.execute("SET memory_limit = '300MB'")
+    from quality_pipeline.settings import memory_bytes
+
+    assert memory_bytes("100MB") < memory_bytes(ingest.PUBLISH_MEMORY_LIMIT)
+    con.execute("SET memory_limit = '100MB'")
     low = limit(con)
-    with ingest._memory_capped(con, True, "300MB"):
+    with ingest._memory_capped(con, True, "100MB"):
         assert limit(con) == low  # a writer limited below the publish cap is not given more
 
 
