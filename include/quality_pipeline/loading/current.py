@@ -105,16 +105,17 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, *, one_row_
     where a plain one writes the file's row groups to the database as it goes: bench/results.md), and the
     quarters they came into are read back from core.<feed>, where they are the file's only rows."""
     quarter = period_sql("quarter", feed.event_date)
-    gone = _distinct_quarters(con.execute(f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
-                                 f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}"))
+    gone = _distinct_quarters(con.execute(
+        f"DELETE FROM core.{feed.name} AS c USING {_TOUCHED} AS t "  # noqa: S608
+        f"WHERE {_match(feed, 'c')} RETURNING {period_sql('quarter', 'c.' + feed.event_date)}"))
     if one_row_per_key:
         con.execute(f"INSERT INTO core.{feed.name} BY NAME SELECT * EXCLUDE (_withdrawn) "  # noqa: S608
                     f"FROM raw.{feed.name} r WHERE {scope} AND _withdrawn IS NOT TRUE")
-        came = _distinct_quarters(con.execute(f"SELECT DISTINCT {quarter} FROM core.{feed.name} WHERE _file_id = ?",  # noqa: S608
-                                     [file_id]))
+        came = _distinct_quarters(con.execute(
+            f"SELECT DISTINCT {quarter} FROM core.{feed.name} WHERE _file_id = ?", [file_id]))  # noqa: S608
     else:
-        came = _distinct_quarters(con.execute(f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)} "  # noqa: S608
-                                     f"RETURNING {quarter}"))
+        came = _distinct_quarters(con.execute(
+            f"INSERT INTO core.{feed.name} BY NAME {current_versions(feed, scope)} RETURNING {quarter}"))  # noqa: S608
     return gone | came
 
 
