@@ -289,7 +289,7 @@ def _by_quarter(con) -> dict[str, list]:
 def test_a_newest_delivery_enters_core_without_its_rows_held_in_the_transactions_memory(tmp_path):
     """A newest delivery's rows go into core.<feed> as a plain INSERT, written to the database file as it goes;
     with RETURNING (the quarters it touched, one per row) DuckDB held every row in the transaction's memory,
-    spilling beyond its limit (a 5M-row file: bench/results.md). The quarters are still all found."""
+    spilling beyond its limit (bench/results.md). The quarters are still all found."""
     feed = load_feed("product_sampling")
     rows = 2 * 122_880
     con = duckdb.connect(str(tmp_path / "w.duckdb"))

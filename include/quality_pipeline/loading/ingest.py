@@ -261,7 +261,7 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
     with _memory_capped(con, staged.parts > 1, ctx.memory_limit):
         result = _publish(ctx, staged, raw, file_id, delivery_seq, releasing)
         if staged.parts > 1:  # checkpointed under the cap: the session's last CHECKPOINT, under the writer's own
-            con.execute("CHECKPOINT")  # limit, merged the parts' row groups with up to 2.3 GB (bench/results.md)
+            con.execute("CHECKPOINT")  # limit, merged the parts' small row groups with far more (bench/results.md)
         return result
 
 
