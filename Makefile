@@ -72,7 +72,7 @@ sql: install ## The DuckDB CLI on the published warehouse, read-only (also piped
 
 config: ## Print the settings the targets use (from the environment, .env and the defaults)
 	@$(foreach v,QUALITY_LANDING_DIR QUALITY_WAREHOUSE QUALITY_REPORTS_DIR AIRFLOW_HOME AIRFLOW__CORE__EXECUTOR,echo "$(v)=$($(v))";)
-	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE QUALITY_FEEDS_DIR QUALITY_FEED_SQL_DIR QUALITY_EXPECTATIONS_DIR AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
+	@$(foreach v,QUALITY_REGION_FILE QUALITY_INDEX_FILE QUALITY_FEEDS_DIR QUALITY_FEED_SQL_DIR QUALITY_EXPECTATIONS_DIR QUALITY_WRITER_MEMORY_LIMIT AIRFLOW__API__HOST AIRFLOW__API__PORT,$(if $($(v)),echo "$(v)=$($(v))";))
 
 demo: airflow-init ## Demo extracts, seeds, every DAG, a reported quarter and its correction, then the latest quarter and its report
 	@$(BIN)/python -m quality_pipeline.demo.tour --landing $(LANDING_ABS) $(DEMO_ARGS)

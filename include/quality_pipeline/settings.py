@@ -44,6 +44,13 @@ def feed_sql_dir() -> Path:
     return setting_path("QUALITY_FEED_SQL_DIR", str(WAREHOUSE_SQL_DIR / "feeds"))
 
 
+# DuckDB's memory on the writer's connections: DuckDB's own default is 80 % of the machine's RAM, which a core
+# rebuild of a large history filled until the process was killed; above the limit DuckDB spills to `spill_dir`.
+DEFAULT_WRITER_MEMORY_LIMIT = "4GB"
+_MEMORY_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+                 "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -51,11 +58,27 @@ class Settings:
     reports_dir: Path
     region_file: Path
     index_file: Path
+    writer_memory_limit: str = DEFAULT_WRITER_MEMORY_LIMIT  # a DuckDB memory size: 4GB, 512MB, 3GiB
 
     @property
     def work_dir(self) -> Path:
         """Private folder of the single writer: its working copy and lock live here, never read by analysts."""
         return self.warehouse.parent / ".writer"
+
+    @property
+    def spill_dir(self) -> Path:
+        """Where DuckDB spills what does not fit in `writer_memory_limit` (inside the writer's private folder)."""
+        return self.work_dir / "spill"
+
+
+def memory_bytes(size: str) -> int:
+    """A DuckDB memory size (`4GB`, `400MB`, `3.5 GiB`) in bytes; ValueError for anything else."""
+    text = size.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGTIB")
+    unit = text[len(number):] or "B"
+    if unit not in _MEMORY_UNITS or not number.replace(".", "", 1).isdigit():
+        raise ValueError(f"内存大小应写作 4GB、512MB 等：{size!r} / a memory size is written like 4GB or 512MB: {size!r}")
+    return int(float(number) * _MEMORY_UNITS[unit])
 
 
 def load_settings() -> Settings:
@@ -66,4 +89,5 @@ def load_settings() -> Settings:
         reports_dir=setting_path("QUALITY_REPORTS_DIR", "data/reports"),
         region_file=setting_path("QUALITY_REGION_FILE", str(DEFAULT_REGION_FILE)),
         index_file=setting_path("QUALITY_INDEX_FILE", str(DEFAULT_INDEX_FILE)),
+        writer_memory_limit=os.environ.get("QUALITY_WRITER_MEMORY_LIMIT") or DEFAULT_WRITER_MEMORY_LIMIT,
     )

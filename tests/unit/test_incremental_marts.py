@@ -36,6 +36,7 @@ from quality_pipeline.loading.current import carried_forward
 from quality_pipeline.loading.decisions import withdraw_file
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import load_settings
+from quality_pipeline.warehouse.feed_schema import build
 from quality_pipeline.warehouse.migrations import migrate
 from quality_pipeline.warehouse.writer import write_session
 from tests.support.extracts import sampling_row, write_sampling_csv
@@ -283,3 +284,28 @@ def _by_quarter(con) -> dict[str, list]:
     for quarter, *rest in rows:
         out.setdefault(quarter, []).append(rest)
     return out
+
+
+def test_a_newest_delivery_enters_core_without_its_rows_held_in_the_transactions_memory(tmp_path):
+    """A newest delivery's rows go into core.<feed> as a plain INSERT, written to the database file as it goes;
+    with RETURNING (the quarters it touched, one per row) DuckDB held every row in the transaction's memory,
+    spilling beyond its limit (bench/results.md). The quarters are still all found."""
+    feed = load_feed("product_sampling")
+    rows = 2 * 122_880
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    build(con)  # the migrations and the feeds' SQL
+    con.execute("INSERT INTO raw.product_sampling (sample_no, product_name, inspected_unit, sampling_date, "
+                "conclusion, _file_id, _run_id, _delivery_seq, _row_number, _loaded_at, _withdrawn) "
+                "SELECT 'S' || i, 'product ' || i, 'unit ' || i, DATE '2026-01-01' + CAST(i % 365 AS INTEGER), "
+                "'合格', 1, 'r', 1, i + 2, now(), false FROM range(?) t(i)", [rows])
+    con.execute("CHECKPOINT")
+    con.execute("BEGIN TRANSACTION")
+    quarters = current.refresh_file(con, feed, 1)
+    held = con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) / 2 ** 20 FROM duckdb_memory() "
+                       "WHERE tag = 'IN_MEMORY_TABLE'").fetchone()[0]
+    con.execute("COMMIT")
+    assert quarters == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    assert con.execute("SELECT count(*) FROM core.product_sampling").fetchone()[0] == rows
+    _core_equals_a_rebuild(con)
+    assert held < 8, f"{held:.0f} MB of the file's core rows held in memory by the transaction"
+    con.close()

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -72,22 +73,58 @@ def test_rows_inserted_from_the_parquet_file_are_those_the_frame_gives(tmp_path)
     for name in feed.column_names:
         if name not in frame:
             frame[name] = None
-    path = tmp_path / "part-0.parquet"
-    pq.write_table(stage._arrow(frame), path)
     decisions = _decisions()
+    staged, older = tmp_path / "part-0.parquet", tmp_path / "older-part-0.parquet"
+    pq.write_table(stage.part_table(frame, decisions), staged)
+    pq.write_table(stage._arrow(frame), older)  # staged before `__rejected`: the rejected rows come as a list
     con = duckdb.connect()
     build(con)  # the migrations and the feeds' SQL
     ctx = SimpleNamespace(con=con, feed=feed, run_id="r")
     rows.insert_rows(ctx, 1, 1, frame, decisions)
-    rows.insert_staged(ctx, 2, 1, path, decisions.rejected)
+    rows.insert_staged(ctx, 2, 1, staged, decisions.rejected)
+    rows.insert_staged(ctx, 3, 1, older, decisions.rejected)
     columns = ", ".join([*feed.column_names, "_extra", "_sheet", "_row_number", "_run_id", "_delivery_seq", "_withdrawn"])
     query = f"SELECT {columns} FROM raw.product_sampling WHERE _file_id = ? ORDER BY _row_number"  # noqa: S608
-    by_frame, by_file = con.execute(query, [1]).fetchall(), con.execute(query, [2]).fetchall()
+    by_frame = con.execute(query, [1]).fetchall()
     assert len(by_frame) == 4
-    assert by_file == by_frame
-    loaded = con.execute("SELECT DISTINCT typeof(_loaded_at), _loaded_at <= ? FROM raw.product_sampling WHERE _file_id = 2",
-                         [datetime.now()]).fetchall()
+    assert con.execute(query, [2]).fetchall() == by_frame
+    assert con.execute(query, [3]).fetchall() == by_frame
+    loaded = con.execute("SELECT DISTINCT typeof(_loaded_at), _loaded_at <= ? FROM raw.product_sampling "
+                         "WHERE _file_id IN (2, 3)", [datetime.now()]).fetchall()
     assert loaded == [("TIMESTAMP", True)]
+    pd.testing.assert_frame_equal(stage._read_frame(staged, None), frame)  # `__rejected` stays in the file
+
+
+def _in_memory_mb(con: duckdb.DuckDBPyConnection) -> float:
+    """What DuckDB holds of tables' rows in memory (a transaction's rows not yet written to the file)."""
+    return con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) / 2 ** 20 FROM duckdb_memory() "
+                       "WHERE tag = 'IN_MEMORY_TABLE'").fetchone()[0]
+
+
+def test_a_staged_part_goes_to_the_database_file_as_it_is_inserted_not_into_the_transactions_memory(tmp_path):
+    """Publishing a large file is one transaction of many parts: each part's rows must be written to the
+    database file as they are inserted, or the transaction holds the whole file (`bench/results.md`: rejected
+    rows left out by a `NOT IN` list kept every row in memory, spilling beyond DuckDB's limit)."""
+    feed = load_feed("product_sampling")
+    n = 2 * rows.ROW_GROUP
+    frame = pd.DataFrame({"__sheet": pd.Series([None] * n, dtype=object), "__row": np.arange(2, n + 2),
+                          "__extra": pd.Series([None] * n, dtype=object)})
+    for name in feed.column_names:
+        frame[name] = pd.Series([f"{name}-{i:07d}" for i in range(n)], dtype=object)
+    frame["sampling_date"] = pd.Timestamp("2026-07-01")
+    decisions = RowDecisions()
+    decisions.rejected[17].append(Issue("sample_no", "required", "必填项为空 / missing"))
+    path = tmp_path / "part-0.parquet"
+    pq.write_table(stage.part_table(frame, decisions), path, row_group_size=rows.ROW_GROUP)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    build(con)
+    con.execute("CHECKPOINT")
+    con.execute("BEGIN TRANSACTION")
+    rows.insert_staged(SimpleNamespace(con=con, feed=feed, run_id="r"), 1, 1, path, decisions.rejected)
+    held = _in_memory_mb(con)
+    con.execute("COMMIT")
+    assert con.execute("SELECT count(*) FROM raw.product_sampling").fetchone()[0] == n - 1
+    assert held < 8, f"{held:.0f} MB of the part's rows held in memory by the transaction"
 
 
 def test_the_writer_reads_back_only_the_decided_rows_and_they_are_those_of_the_whole_part(tmp_path, gate):
@@ -153,8 +190,8 @@ def test_a_newest_deliverys_core_rows_read_again_from_its_staged_file_are_the_cu
         if name not in frame:
             frame[name] = None
     path = tmp_path / "part-0.parquet"
-    pq.write_table(stage._arrow(frame), path)
     decisions = _decisions()
+    pq.write_table(stage.part_table(frame, decisions), path)
     con = duckdb.connect()
     build(con)
     con.execute("INSERT INTO audit.files (file_id, feed, path, sha256, status, run_id, processed_at, delivery_seq) "
@@ -169,3 +206,58 @@ def test_a_newest_deliverys_core_rows_read_again_from_its_staged_file_are_the_cu
     afresh = con.execute(f"SELECT {columns} FROM ({current_versions(feed)}) ORDER BY ALL").fetchall()  # noqa: S608
     assert kept == afresh
     assert len(kept) == (3 if repeated_key else 4)  # S1, S3, S40 (twice: its later row), S41; 2 and 7 rejected
+
+
+def test_the_cap_restores_the_writers_own_limit_exactly_and_never_raises_a_lower_one():
+    from quality_pipeline.loading import ingest
+
+    def limit(con):
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '3GB'")
+    exact = limit(con)
+    con.execute("SET memory_limit = '3.1GB'")  # what restoring DuckDB's display value ('2.7 GiB') would not give back
+    with ingest._memory_capped(con, True, "3GB"):
+        assert limit(con) != exact
+    assert limit(con) == exact
+    from quality_pipeline.settings import memory_bytes
+
+    assert memory_bytes("100MB") < memory_bytes(ingest.PUBLISH_MEMORY_LIMIT)
+    con.execute("SET memory_limit = '100MB'")
+    low = limit(con)
+    with ingest._memory_capped(con, True, "100MB"):
+        assert limit(con) == low  # a writer limited below the publish cap is not given more
+
+
+def test_a_write_session_limits_duckdbs_memory_and_spills_into_the_writers_folder(quality_env, monkeypatch):
+    """Every writer connection gets `QUALITY_WRITER_MEMORY_LIMIT` (DuckDB's own default is 80 % of the RAM, which
+    a core rebuild filled until it was killed) and spills into the writer's private folder."""
+    import dataclasses
+
+    from quality_pipeline.settings import load_settings, memory_bytes
+    from quality_pipeline.warehouse.writer import write_session
+
+    monkeypatch.setenv("QUALITY_WRITER_MEMORY_LIMIT", "1500MB")
+    settings = load_settings()
+    assert settings.writer_memory_limit == "1500MB" and memory_bytes("1500MB") == 1_500_000_000
+    reference = duckdb.connect()
+    reference.execute("SET memory_limit = '1500MB'")
+    with write_session(settings, publish_after=False) as con:
+        limit, spill = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    assert limit == reference.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert spill == str(settings.spill_dir) and settings.spill_dir.parent == settings.work_dir
+    with pytest.raises(ValueError, match="4GB"), write_session(dataclasses.replace(settings, writer_memory_limit="80%"),
+                                                                publish_after=False):
+        pass
+
+
+@pytest.mark.parametrize(("size", "expected"), [("4GB", 4 * 10**9), ("400MB", 4 * 10**8), ("3.5 GiB", int(3.5 * 2**30)),
+                                                 ("512mb", 512 * 10**6)])
+def test_memory_sizes_are_read_as_duckdb_reads_them(size, expected):
+    from quality_pipeline.settings import memory_bytes
+
+    assert memory_bytes(size) == expected
+    for wrong in ("80%", "GB", "1.2.3GB", "4 gigs"):
+        with pytest.raises(ValueError):
+            memory_bytes(wrong)

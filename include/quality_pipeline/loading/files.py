@@ -212,7 +212,8 @@ def _publish_one(prepared: dict, *, run_id: str, settings: Settings, gate, today
     with write_session(settings, publish_after=copy_out) as con:
         who = prepared.get("released_by")
         ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
-                      released_by=Release(who["actor"], who.get("reason")) if who else None)
+                      released_by=Release(who["actor"], who.get("reason")) if who else None,
+                      memory_limit=settings.writer_memory_limit)
         if prepared["file_id"] is None:
             settled = settle_known(ctx, staged.candidate(), staged.sha256)
             if not isinstance(settled, str):  # another run got there first
@@ -251,6 +252,6 @@ def release_one(path: str, *, run_id: str, settings: Settings, actor: str, reaso
                                f"{printable(relative)}")
         feed = load_feed(feed_name)
         ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, date.today(),
-                      settings.work_dir / "snapshots", Release(actor, reason))
+                      settings.work_dir / "snapshots", Release(actor, reason), settings.writer_memory_limit)
         results = _again(ctx, settings.landing_dir, relative, status="held")
     return [asdict(r) for r in results]

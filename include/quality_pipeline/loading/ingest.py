@@ -42,18 +42,18 @@ from quality_pipeline.loading.outcomes import (
 from quality_pipeline.loading.stage import Staged, StagedPart, exact_duplicates, prepare, row_parameters
 from quality_pipeline.parsing.reader import RawExtract
 from quality_pipeline.region import Region, load_region
-from quality_pipeline.settings import Settings, load_settings
+from quality_pipeline.settings import Settings, load_settings, memory_bytes
 from quality_pipeline.terminal import printable
 from quality_pipeline.validation import never_falls
 from quality_pipeline.validation.gate import Validator, gate_for
 from quality_pipeline.warehouse.writer import fault_point, write_session
 
 log = logging.getLogger(__name__)
-# DuckDB's buffer pool while a file read in parts is published: by default DuckDB keeps up to 80 % of the
-# machine's RAM, and a large file's rows and its core rows stayed resident (bench/results.md); above this it
-# evicts what is written and spills to its temporary folder. A file read whole is published without the cap
-# (spilling made its core refresh slower).
-PUBLISH_MEMORY_LIMIT = "400MB"
+# DuckDB's buffer pool while a file read in parts is published: above this it evicts what is written and
+# spills to its temporary folder. The queries over the whole file (its periods, its tombstones, its core rows)
+# each take up to the limit, so it bounds the publish's peak, which no longer grows with the file
+# (bench/results.md). A file read whole is published without the cap (spilling made its core refresh slower).
+PUBLISH_MEMORY_LIMIT = "256MB"
 __all__ = ["FileResult", "exact_duplicates", "ingest_feed", "process_file", "publish_staged", "row_parameters"]
 
 
@@ -101,6 +101,7 @@ class Context:
     today: date
     snapshots: Path | None = None  # private folder for the copies that are hashed and parsed
     released_by: Release | None = None
+    memory_limit: str | None = None  # DuckDB's on this connection, as set by the writer (`Settings.writer_memory_limit`)
 
 
 def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None, gate: Validator | None = None,
@@ -117,7 +118,7 @@ def ingest_feed(feed_name: str, *, run_id: str, settings: Settings | None = None
     results: list[FileResult] = []
     with write_session(settings) as con:
         ctx = Context(con, gate, feed, region, run_id, today or date.today(), settings.work_dir / "snapshots",
-                      released_by or Release(default_actor()))
+                      released_by or Release(default_actor()), settings.writer_memory_limit)
         for cand in discover(settings.landing_dir, feed):
             result = _ingest_candidate(ctx, cand)
             if result:
@@ -244,7 +245,7 @@ class _Totals:
     rejected: int = 0
     flagged: int = 0
     sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
-    listed: list = dataclasses.field(default_factory=list)  # key columns of every row with a key (snapshots)
+    listed: list = dataclasses.field(default_factory=list)  # where every row's key is (snapshots): part files, frames
     staged: list | None = dataclasses.field(default_factory=list)  # SELECTs of the rows inserted (None: not all)
 
 
@@ -258,17 +259,22 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
         result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
         audit.write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
         return result
-    with _memory_capped(con, staged.parts > 1):
-        return _publish(ctx, staged, raw, file_id, delivery_seq, releasing)
+    with _memory_capped(con, staged.parts > 1, ctx.memory_limit):
+        result = _publish(ctx, staged, raw, file_id, delivery_seq, releasing)
+        if staged.parts > 1:  # checkpointed under the cap: the session's last CHECKPOINT, under the writer's own
+            con.execute("CHECKPOINT")  # limit, merged the parts' small row groups with far more (bench/results.md)
+        return result
 
 
 @contextmanager
-def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool) -> Iterator[None]:
-    """DuckDB's memory limit set to PUBLISH_MEMORY_LIMIT within the block (when `capped`), as it was after."""
-    if not capped:
+def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool, limit: str | None = None) -> Iterator[None]:
+    """DuckDB's memory limit set to PUBLISH_MEMORY_LIMIT within the block (when `capped`, and when the
+    connection's own limit, `limit` if known, is above it); after, `limit` again exactly, or, not known, the
+    value DuckDB displayed before (rounded to its display precision)."""
+    if not capped or (limit is not None and memory_bytes(limit) <= memory_bytes(PUBLISH_MEMORY_LIMIT)):
         yield
         return
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    before = limit or con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute(f"SET memory_limit = '{PUBLISH_MEMORY_LIMIT}'")
     try:
         yield
@@ -367,8 +373,8 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.rejected += len(decisions.rejected)
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
-        keyed = part.keys(ctx.feed.key) if part.partial else unique[list(ctx.feed.key)]
-        totals.listed.append(keyed.dropna())
+        # where the part's keys are, not the keys: a large file's keys held until its tombstones grew with it
+        totals.listed.append(part.path if part.path is not None else unique[list(ctx.feed.key)].dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
     if part.path is not None:
         inserted = rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from quality_pipeline.indicators.periods import period_sql
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
@@ -24,8 +25,10 @@ if TYPE_CHECKING:
     from quality_pipeline.loading.outcomes import RowDecisions
 
 ROW_GROUP = 122_880  # DuckDB's row-group size
+REJECTED_COLUMN = "__rejected"  # in a staged part's Parquet file: the row was rejected (not inserted into raw.*)
 INSERT_ROWS = 2 * ROW_GROUP  # rows converted to Arrow and inserted at a time
-REJECTED_LEFT_OUT = "WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))"  # staged_rows.sql's {rejected}
+REJECTED_LEFT_OUT = "WHERE NOT __rejected"  # staged_rows.sql's {rejected}
+REJECTED_LEFT_OUT_BY_INDEX = "WHERE __index NOT IN (SELECT unnest(CAST(? AS BIGINT[])))"  # a part staged before
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table | pd.DataFrame) -> None:
@@ -89,13 +92,23 @@ class StagedRows:
 def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> StagedRows:
     """A staged part's rows that were not rejected into raw.<feed>, by one INSERT … SELECT from its Parquet
     file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads.
-    Returns the SELECT it inserted (`loading.current` can read the same rows again from the file)."""
+    Returns the SELECT it inserted (`loading.current` can read the same rows again from the file).
+
+    The rejected rows are left out by the part's own `__rejected` column, a plain filter: DuckDB then writes
+    the part's row groups to the database file as it inserts them, while a `NOT IN` list joined to the scan
+    kept every row of the transaction in memory (a large file's rows, spilled to the temporary folder beyond
+    DuckDB's memory limit: bench/results.md). A part staged before the column existed is filtered by `rejected`."""
     columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
     literal = "'" + str(parquet).replace("'", "''") + "'"
-    left_out = sorted(int(i) for i in rejected)
-    select = sql_file(__file__, "staged_rows").format(columns=columns, parquet=literal,
-                                                      rejected=REJECTED_LEFT_OUT if left_out else "")
-    staged = StagedRows(select, [file_id, ctx.run_id, seq, datetime.now(), *([left_out] if left_out else [])])
+    params = [file_id, ctx.run_id, seq, datetime.now()]
+    if REJECTED_COLUMN in pq.read_schema(parquet).names:
+        rejected_sql = REJECTED_LEFT_OUT
+    elif left_out := sorted(int(i) for i in rejected):
+        rejected_sql, params = REJECTED_LEFT_OUT_BY_INDEX, [*params, left_out]
+    else:
+        rejected_sql = ""
+    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, parquet=literal,
+                                                                 rejected=rejected_sql), params)
     ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
     return staged
 
@@ -126,21 +139,34 @@ def _period_start(feed: Feed) -> str:
 
 def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
     """A tombstone in raw.<feed> for each key of `periods` in core that the file lists nowhere (not even in a
-    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many."""
+    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many.
+
+    `listed` says where the file's keys are: the Parquet files of its staged parts (every unique row, rejected
+    ones too), which DuckDB reads as it joins, or frames of key columns (a part staged by an earlier version)."""
     feed, con = ctx.feed, ctx.con
     keys = list(feed.key)
-    frame = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame({k: pd.Series(dtype=object)
+    frames = [f for f in listed if isinstance(f, pd.DataFrame)]
+    files = [str(p) for p in listed if not isinstance(p, pd.DataFrame)]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({k: pd.Series(dtype=object)
                                                                               for k in keys})
     filled = list(dict.fromkeys([*keys, feed.event_date]))
     insert = sql_file(__file__, "tombstones").format(
         table=f"raw.{feed.name}", core=f"core.{feed.name}", columns=", ".join(f"c.{c}" for c in filled),
         period=period_sql(feed.period, "c." + feed.event_date),
         match=" AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys))
-    con.register("listed_keys", pa.Table.from_pandas(frame, preserve_index=False))
+    con.register("listed_frames", pa.Table.from_pandas(frame, preserve_index=False))
+    columns = ", ".join(keys)
+    listed_sql = f"SELECT {columns} FROM listed_frames"  # noqa: S608 (identifiers from the declaration)
+    if files:
+        paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+        listed_sql += f" UNION ALL SELECT {columns} FROM read_parquet([{paths}]) WHERE {present}"  # noqa: S608
+    con.execute(f"CREATE OR REPLACE TEMP VIEW listed_keys AS {listed_sql}")
     try:
         before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
         con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods])
         after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
     finally:
-        con.unregister("listed_keys")
+        con.execute("DROP VIEW IF EXISTS listed_keys")
+        con.unregister("listed_frames")
     return after - before

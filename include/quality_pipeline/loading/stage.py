@@ -4,7 +4,7 @@ history, and stage the outcome in a private folder for the writer to publish (`l
 Runs anywhere (in parallel with other files); the writer only adds what needs the warehouse: previous values
 and their rule (`suites.HISTORY_RULES`), the batch suite (it compares with the previous delivery) and the
 one transaction. A staged file is a folder: `manifest.json`, and per part `part-N.parquet` (the unique typed
-rows, the frame's index in the column `__index`), `part-N-decided.parquet` (its rejected and flagged rows alone)
+rows, the frame's index in the column `__index`, whether the row was rejected in `__rejected`), `part-N-decided.parquet` (its rejected and flagged rows alone)
 and `part-N.json` (the row decisions, the rejected rows as written, the outcomes). The writer inserts a part's rows straight from its Parquet file (`rows.insert_staged`)
 and reads back into pandas only the rows it needs.
 """
@@ -32,7 +32,7 @@ from quality_pipeline.feeds import Feed
 from quality_pipeline.loading.discovery import Candidate
 from quality_pipeline.loading.outcomes import Issue, RowDecisions, decide_rows
 from quality_pipeline.loading.partitions import KeyPartitions, parts_for
-from quality_pipeline.loading.rows import ROW_GROUP
+from quality_pipeline.loading.rows import REJECTED_COLUMN, ROW_GROUP
 from quality_pipeline.parsing.coerce import typed_frame
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract
@@ -116,10 +116,6 @@ class StagedPart:
     path: Path | None = None  # the Parquet file of every unique row (None: insert `frame`, `rows.insert_rows`)
     partial: bool = False  # `frame` holds only the rejected and flagged rows
 
-    def keys(self, key: tuple[str, ...]) -> pd.DataFrame:
-        """The key columns of every unique row of the part, read from its Parquet file."""
-        return pq.read_table(self.path, columns=list(key)).to_pandas()
-
 
 def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path) -> Staged:
     """Read `cand` (a private snapshot whose bytes hash to `sha`) and stage it in `folder` (created, private)."""
@@ -133,6 +129,9 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
             staged.rejected = {"reason": exc.reason, "code": exc.code}
             staged.save()
             return staged
+        if parts is not None:  # the reader's frame is empty, but its columns are views of the reader's last
+            # batches (arrays sized for two hand-overs, and the cells they hold): not kept while the parts are staged
+            raw = dataclasses.replace(raw, frame=raw.frame.iloc[:0].copy())
         staged.meta = {"header": raw.header, "sheets": raw.sheets, "encoding": raw.encoding,
                        "rows_skipped": raw.rows_skipped, "skipped": raw.skipped, "skipped_sheets": raw.skipped_sheets,
                        "generated_by": raw.generated_by}
@@ -191,10 +190,16 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
 def write_part(staged: Staged, n: int, unique: pd.DataFrame, decisions: RowDecisions) -> None:
     """Part `n`'s unique rows as `part-N.parquet`, and its rejected and flagged rows alone as the decided file."""
     # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
-    table = _arrow(unique)
+    table = part_table(unique, decisions)
     pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
     decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
     pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
+
+
+def part_table(unique: pd.DataFrame, decisions: RowDecisions) -> pa.Table:
+    """A part's unique rows as staged: the frame's columns, its index in `__index`, and whether each row was
+    rejected in `__rejected`, by which the writer leaves those out (`rows.insert_staged`)."""
+    return _arrow(unique).append_column(REJECTED_COLUMN, pa.array(unique.index.isin(list(decisions.rejected))))
 
 
 def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
@@ -206,7 +211,7 @@ def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
     if rows is not None:
         table = table.filter(pc.is_in(table[INDEX_COLUMN], value_set=pa.array(sorted(rows), pa.int64())))
     index = pd.Index(table[INDEX_COLUMN].to_numpy(), dtype="int64")
-    frame = table.drop_columns([INDEX_COLUMN]).to_pandas()
+    frame = table.drop_columns([c for c in (INDEX_COLUMN, REJECTED_COLUMN) if c in table.column_names]).to_pandas()
     frame.index = index
     return frame
 

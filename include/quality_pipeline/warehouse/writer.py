@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 
 from quality_pipeline.filelock import LockTimeout, exclusive
-from quality_pipeline.settings import Settings, load_settings
+from quality_pipeline.settings import Settings, load_settings, memory_bytes
 from quality_pipeline.warehouse.faults import fault_point
 from quality_pipeline.warehouse.feed_schema import build
 from quality_pipeline.warehouse.migrations import MigrationChanged
@@ -211,6 +211,7 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
         _clear_crash_leftovers(settings)
         con = _open_working_copy(settings)
         try:
+            limit_memory(con, settings)
             yield con
             checkpoint(con)
         finally:
@@ -228,6 +229,15 @@ def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
     """Write the session's committed changes into the working copy's file (and empty its log) before it is
     copied: the published file is then whole without its log."""
     con.execute("CHECKPOINT")
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """DuckDB's memory on a writer connection: `settings.writer_memory_limit`, spilling beyond it into the
+    writer's private folder (`settings.spill_dir`), so a large publish or core rebuild cannot take the machine's
+    RAM (DuckDB's default is 80 % of it)."""
+    memory_bytes(settings.writer_memory_limit)  # a clear error for a size DuckDB would not read
+    con.execute(f"SET memory_limit = '{settings.writer_memory_limit}'")
+    con.execute("SET temp_directory = ?", [str(settings.spill_dir)])
 
 
 def _disk_state(path: Path) -> list[int] | None:

@@ -1,7 +1,8 @@
 -- Purpose: a tombstone in raw.<feed> for each key of the restated periods in core that the file lists
 --   nowhere: the key is withdrawn from core.* from this delivery on.
 -- Grain: one row per withdrawn key.
--- Sources: core.<feed>, listed_keys (a registered table). A template: the placeholders table, columns, core, period
+-- Sources: core.<feed>, listed_keys (a temporary view of loading.rows: the key columns of the file's staged parts
+--   and of any frames of keys, the rows without a key left out). A template: the placeholders table, columns, core, period
 --   and match are identifiers from the feed declaration, filled in by loading.rows; the parameters are
 --   file_id, run_id, delivery_seq, loaded_at, file_id and the list of periods.
 INSERT INTO {table} BY NAME
