@@ -157,9 +157,9 @@ def test_a_snapshot_published_in_parts_keeps_no_copy_of_its_keys_until_its_tombs
     held: list[int] = []
     refresh = current.refresh_file
 
-    def measured(con, feed, file_id):
+    def measured(con, feed, file_id, **kwargs):
         held.append(pa.total_allocated_bytes())  # after the parts and the tombstones, before core and the commit
-        return refresh(con, feed, file_id)
+        return refresh(con, feed, file_id, **kwargs)
 
     monkeypatch.setattr(current, "refresh_file", measured)
     before = pa.total_allocated_bytes()
