@@ -44,3 +44,9 @@ PERIOD_SQL = {
 def period_sql(grain: str, column: str) -> str:
     """The SQL expression of the `grain` period ('quarter' or 'month') of the DATE column `column`."""
     return PERIOD_SQL[grain].format(column=column)
+
+
+def period_start_sql(grain: str, column: str) -> str:
+    """The first day of the `grain` period of the DATE column `column`: rows grouped by it have only each
+    group's period named by `period_sql` (naming it on every row formats a string per row: bench/results.md)."""
+    return f"CAST(date_trunc('{grain}', {column}) AS DATE)"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from quality_pipeline import calendar
 from quality_pipeline.feeds.schema import current_versions
-from quality_pipeline.indicators.periods import period_sql
+from quality_pipeline.indicators.periods import period_sql, period_start_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -130,7 +130,7 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, scope: str, came: str |
 
 def _quarters_where(con: duckdb.DuckDBPyConnection, feed: Feed, condition: str) -> set[str]:
     """The quarters of the rows of core.<feed> (aliased `c`) that meet `condition`."""
-    start = f"CAST(date_trunc('quarter', c.{feed.event_date}) AS DATE)"
+    start = period_start_sql("quarter", f"c.{feed.event_date}")
     rows = con.execute(f"SELECT {period_sql('quarter', 'q')} FROM (SELECT DISTINCT {start} AS q "  # noqa: S608
                        f"FROM core.{feed.name} c WHERE {condition} AND c.{feed.event_date} IS NOT NULL)").fetchall()
     return {q for (q,) in rows}

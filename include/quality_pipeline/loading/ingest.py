@@ -46,7 +46,7 @@ from quality_pipeline.settings import Settings, load_settings, memory_bytes
 from quality_pipeline.terminal import printable
 from quality_pipeline.validation import never_falls
 from quality_pipeline.validation.gate import Validator, gate_for
-from quality_pipeline.warehouse.writer import fault_point, write_session
+from quality_pipeline.warehouse.writer import checkpoint, fault_point, write_session
 
 log = logging.getLogger(__name__)
 # DuckDB's buffer pool while a file read in parts is published: above this it evicts what is written and
@@ -262,7 +262,7 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
     with _memory_capped(con, staged.parts > 1, ctx.memory_limit):
         result = _publish(ctx, staged, raw, file_id, delivery_seq, releasing)
         if staged.parts > 1:  # checkpointed under the cap: the session's last CHECKPOINT, under the writer's own
-            con.execute("CHECKPOINT")  # limit, merged the parts' small row groups with far more (bench/results.md)
+            checkpoint(con)  # limit, merged the parts' small row groups with far more (bench/results.md)
         return result
 
 

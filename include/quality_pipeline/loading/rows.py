@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from quality_pipeline.indicators.periods import period_sql
+from quality_pipeline.indicators.periods import period_sql, period_start_sql
 from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
 from quality_pipeline.sql_files import sql_file
 
@@ -115,8 +115,9 @@ def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected:
 
 def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int]:
     """{period: keys in core.<feed>} of a period-snapshot feed, as they stand before a file is published."""
+    start = period_start_sql(feed.period, feed.event_date)
     rows = con.execute(
-        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {_period_start(feed)} AS p, count(*) AS n "  # noqa: S608
+        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {start} AS p, count(*) AS n "  # noqa: S608
         f"FROM core.{feed.name} WHERE {feed.event_date} IS NOT NULL GROUP BY ALL)").fetchall()
     return dict(rows)
 
@@ -124,17 +125,12 @@ def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, int
 def restated_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> dict[str, int]:
     """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
     keys = ", ".join(feed.key)
+    start = period_start_sql(feed.period, feed.event_date)
     rows = con.execute(
-        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {_period_start(feed)} AS p, "  # noqa: S608
+        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {start} AS p, "  # noqa: S608
         f"count(DISTINCT ({keys})) AS n FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn "
         f"AND {feed.event_date} IS NOT NULL GROUP BY ALL)", [file_id]).fetchall()
     return dict(sorted(rows))
-
-
-def _period_start(feed: Feed) -> str:
-    """The first day of the period of each row's event date: rows are grouped by it and only each group's
-    period is named (`period_sql` on every row formatted a string per row: bench/results.md)."""
-    return f"CAST(date_trunc('{feed.period}', {feed.event_date}) AS DATE)"
 
 
 def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
