@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,28 @@ def machine() -> dict:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {"nproc": os.cpu_count(), "mem_mb": mem_mb, "cpu": cpu, "python": platform.python_version(),
             "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "load_1min_at_start": load}
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` with `source`'s bytes: a hard link (no copy) where the file system allows one, else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def one_file_warehouse(file: Path, workdir: Path, feed_name: str) -> None:
+    """Point this process's pipeline at a fresh `workdir`: a landing folder holding `file` alone, in the folder of
+    feed `feed_name`, and a warehouse and reports folder not yet made (the settings' variables are set)."""
+    from quality_pipeline.feeds import load_feed
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    feed = load_feed(feed_name)
+    landing = workdir / "landing"
+    (landing / feed.folder).mkdir(parents=True)
+    link_or_copy(file, landing / feed.folder / file.name)
+    os.environ.update(QUALITY_LANDING_DIR=str(landing), QUALITY_WAREHOUSE=str(workdir / "wh" / "quality.duckdb"),
+                      QUALITY_REPORTS_DIR=str(workdir / "reports"), GX_ANALYTICS_ENABLED="false")
 
 
 def run_child(args: list[str], *, timeout_s: float, rss_cap_mb: float, env: dict | None = None) -> dict:

@@ -22,6 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import link_or_copy, one_file_warehouse  # noqa: E402
+
 
 def _rss_mb() -> float:
     """Peak RSS of this process image: VmHWM, which (unlike ru_maxrss on Linux) does not carry over the RSS of
@@ -44,32 +48,17 @@ def main() -> None:
     parser.add_argument("--history", type=Path, help="start from this warehouse, not from nothing")
     args = parser.parse_args()
 
-    shutil.rmtree(args.workdir, ignore_errors=True)
-    from quality_pipeline.feeds import load_feed
-
-    feed = load_feed(args.feed)
-    landing = args.workdir / "landing"
-    (landing / feed.folder).mkdir(parents=True)
-    target = landing / feed.folder / args.file.name
-    try:
-        os.link(args.file, target)  # same bytes, no copy
-    except OSError:
-        shutil.copyfile(args.file, target)
+    one_file_warehouse(args.file, args.workdir, args.feed)
     setup_seconds = 0.0
     if args.history:
         t = time.perf_counter()
         published = args.workdir / "wh" / "quality.duckdb"
         (published.parent / ".writer").mkdir(parents=True)
-        try:
-            os.link(args.history, published)
-        except OSError:
-            shutil.copyfile(args.history, published)
+        link_or_copy(args.history, published)
         working = published.parent / ".writer" / "working.duckdb"
         shutil.copyfile(args.history, working)
         os.chmod(working, 0o600)
         setup_seconds = time.perf_counter() - t
-    os.environ.update(QUALITY_LANDING_DIR=str(landing), QUALITY_WAREHOUSE=str(args.workdir / "wh" / "quality.duckdb"),
-                      QUALITY_REPORTS_DIR=str(args.workdir / "reports"), GX_ANALYTICS_ENABLED="false")
 
     started = time.perf_counter()
     from quality_pipeline.validation.gate import Gate

@@ -16,11 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import one_file_warehouse  # noqa: E402
 
 
 def _status(field: str) -> float:
@@ -98,19 +101,7 @@ def main() -> None:
                         "(ingest.PUBLISH_MEMORY_LIMIT), e.g. 256MB")
     args = parser.parse_args()
 
-    shutil.rmtree(args.workdir, ignore_errors=True)
-    from quality_pipeline.feeds import load_feed
-
-    feed = load_feed(args.feed)
-    landing = args.workdir / "landing"
-    (landing / feed.folder).mkdir(parents=True)
-    target = landing / feed.folder / args.file.name
-    try:
-        os.link(args.file, target)
-    except OSError:
-        shutil.copyfile(args.file, target)
-    os.environ.update(QUALITY_LANDING_DIR=str(landing), QUALITY_WAREHOUSE=str(args.workdir / "wh" / "quality.duckdb"),
-                      QUALITY_REPORTS_DIR=str(args.workdir / "reports"), GX_ANALYTICS_ENABLED="false")
+    one_file_warehouse(args.file, args.workdir, args.feed)
     from quality_pipeline.validation.gate import Gate
 
     gate = Gate()
