@@ -86,11 +86,11 @@ _CONFIGURATIONS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("g
 
 
 def _configurations_built_once_per_validation() -> None:
-    """GX builds an expectation's `configuration` anew (a pydantic copy of every field) each time it is read, and
-    one validation reads it about a hundred times per expectation: 40 % of a small frame's validation. Inside a
-    `Gate.validate` (`_one_configuration_each`), each expectation's is built once and reused; GX makes its
-    expectation objects afresh for each validation and only reads their configuration, so what it computes is
-    unchanged. Outside one, GX's own property runs. GX's property is replaced once per process; not public API:
+    """GX builds an expectation's `configuration` anew (a pydantic copy of every field) each time it is read; one
+    validation makes several objects per expectation of the suite and reads each one's about ten times: 40 % of
+    a small frame's validation. Inside a `Gate.validate` (`_one_configuration_each`), each object's is built
+    once and reused; GX makes its expectation objects afresh for each validation and only reads their
+    configuration, so what it computes is unchanged. Outside one, GX's own property runs. GX's property is replaced once per process; not public API:
     tests/unit/test_gate_internals.py fails if it goes away, and checks the outcomes are those of GX's own."""
     from great_expectations.expectations.expectation import Expectation
 
@@ -173,8 +173,8 @@ IMPORTED_BEFORE = "Great Expectations was imported before this task, by its work
 
 def import_great_expectations():
     """Import GX and the project's custom expectations; log, once per process, whether this process imported
-    them (seconds of CPU) or had them already (a Celery worker imports them before forking its task processes:
-    `quality_pipeline.orchestration.celery_config`)."""
+    them (seconds of CPU) or had them already (the worker that forked this task imported them first:
+    `quality_pipeline.orchestration.preload`)."""
     already = "great_expectations" in sys.modules
     started = time.perf_counter()
     _quiet_gx()
