@@ -26,15 +26,21 @@ RAN = re.compile(r"<html[^>]*\bdata-xss=")
 
 
 @pytest.fixture
-def docs(quality_env, tmp_path) -> Path:
-    """Data Docs of a load in which two rows carry script in a cell that fails validation."""
+def docs(quality_env) -> Path:
+    return _documented(quality_env, shared=True)
+
+
+def _documented(quality_env, *, shared: bool) -> Path:
+    """Data Docs of a load in which two rows carry script in a cell that fails validation: a site that uses the
+    reports folder's shared static files (`shared`, as the pipeline's do) or carries its own."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make browser` (make test does)")
     from quality_pipeline.validation.gate import Gate
 
     rows = [sampling_row(i) for i in range(20)] + [sampling_row(90 + n, day=p) for n, p in enumerate(PAYLOADS)]
     write_sampling_csv(quality_env.landing_dir / "product_sampling" / "a.csv", rows)
-    gate = Gate(docs_dir=quality_env.reports_dir / "validation" / "run1")
+    gate = Gate(docs_dir=quality_env.reports_dir / "validation" / "run1",
+                assets_in=quality_env.reports_dir if shared else None)
     [result] = ingest_feed("product_sampling", run_id="run1", settings=quality_env, gate=gate)
     assert result.rows_rejected == len(PAYLOADS)
     gate.build_docs()
@@ -75,7 +81,9 @@ def test_a_script_in_a_rejected_cell_does_not_run(docs, tmp_path):
     assert RAN.search(_open(control, tmp_path)[0])
 
 
-def test_the_pages_load_nothing_from_the_network(docs, tmp_path):
+@pytest.mark.parametrize("shared", [True, False], ids=["shared static files", "own static files"])
+def test_the_pages_load_nothing_from_the_network(quality_env, tmp_path, shared):
+    docs = _documented(quality_env, shared=shared)
     for page in _pages(docs):
         text = page.read_text(encoding="utf-8")
         assert not [url for url in CDN_FILES if url in text], page

@@ -123,3 +123,76 @@ def test_each_expectation_configuration_is_built_once_per_validation_with_gx_s_o
     assert probe.configuration is not probe.configuration  # outside one: GX's own, a new object per read
     with one_each():
         assert probe.configuration is probe.configuration
+
+
+def _documented(tmp_path, name: str, assets_in=None):
+    from quality_pipeline.validation.gate import Gate
+
+    gate = Gate(docs_dir=tmp_path / "validation" / name, assets_in=assets_in)
+    summary = pd.DataFrame([{"rows_read": 10, "rejected_share": 0.0, "keys_vs_period": None, "columns_dropped": 0,
+                             "sheet_conflicts": 0}])
+    gate.validate("product_sampling.batch", summary, {})
+    return gate.build_docs()
+
+
+def _local_files_of(page):
+    import re
+
+    text = page.read_text(encoding="utf-8")
+    return re.findall(r'<(?:script|link|img)\b[^>]*?(?:src|href)="(?!https?:|#|data:)([^"#?]+)"', text)
+
+
+def test_sites_of_one_reports_folder_share_one_copy_of_the_static_files(tmp_path, monkeypatch):
+    """GX copies its static files (4 MB) into each site and the vendored ones (2 MB) were copied beside them: 435 MB
+    for the 72 sites of one 36-file night. Sites built with `assets_in` skip both copies and point at the reports
+    folder's one copy; every file a page names exists; a self-contained site still carries its own. Fails if GX's
+    `HtmlSiteStore.copy_static_assets` goes away."""
+    from great_expectations.data_context.store.html_site_store import HtmlSiteStore
+
+    from quality_pipeline.validation.docs import SHARED_ASSETS
+
+    assert getattr(HtmlSiteStore.copy_static_assets, "skipped_when_shared", False) or _documented(
+        tmp_path, "warm-up") and getattr(HtmlSiteStore.copy_static_assets, "skipped_when_shared", False)
+    copies = []
+    copy = HtmlSiteStore.copy_static_assets
+    monkeypatch.setattr(HtmlSiteStore, "copy_static_assets",
+                        lambda self, *a, **k: copies.append(a) or copy(self, *a, **k))
+    pages = [_documented(tmp_path, f"run{n}/file/rows", assets_in=tmp_path) for n in range(3)]
+    shared = tmp_path / SHARED_ASSETS
+    assert not any((page.parent / "static").exists() for page in pages)
+    for page in pages:
+        for html in page.parent.rglob("*.html"):
+            named = _local_files_of(html)
+            assert any(SHARED_ASSETS in n for n in named), html
+            assert all((html.parent / n).is_file() for n in named), html
+    assert (shared / "vendor" / "jquery" / "jquery.min.js").is_file() and (shared / "styles").is_dir()
+    assert sum(f.stat().st_size for f in pages[0].parent.rglob("*") if f.is_file()) < 500_000
+
+    own = _documented(tmp_path, "own")  # no assets_in: a site that carries its files
+    assert copies and (own.parent / "static" / "vendor" / "jquery" / "jquery.min.js").is_file()
+    assert all((own.parent / n).is_file() for n in _local_files_of(own))
+
+
+def test_the_shared_static_files_are_written_once_and_replaced_whole(tmp_path):
+    """Written once per version of GX and of the vendored files: a second site does not write them again; a copy
+    with another stamp (an upgrade) or none (a copy interrupted before it was renamed into place could not leave
+    one, but a person could) is replaced whole; a crashed writer's temporary folder goes once an hour old."""
+    import os
+
+    from quality_pipeline.validation.docs import SHARED_ASSETS, STAMP, shared_assets
+
+    shared = shared_assets(tmp_path)
+    assert shared == tmp_path / SHARED_ASSETS and (shared / STAMP).is_file()
+    inode = shared.stat().st_ino
+    assert shared_assets(tmp_path).stat().st_ino == inode  # not written again
+
+    (shared / STAMP).write_text("great_expectations 0.18", encoding="utf-8")
+    (shared / "vendor" / "jquery" / "jquery.min.js").unlink()
+    crashed, fresh = tmp_path / f".{SHARED_ASSETS}-crashed", tmp_path / f".{SHARED_ASSETS}-writing"
+    crashed.mkdir()
+    fresh.mkdir()
+    os.utime(crashed, (0, 0))
+    again = shared_assets(tmp_path)
+    assert again.stat().st_ino != inode and (again / "vendor" / "jquery" / "jquery.min.js").is_file()
+    assert not crashed.exists() and fresh.exists()  # another writer's may still be in use
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([SHARED_ASSETS, fresh.name])

@@ -22,7 +22,7 @@ import pandas as pd
 from jinja2.bccache import BytecodeCache
 
 from quality_pipeline.validation import fast_rules
-from quality_pipeline.validation.docs import escape_result, localise_assets
+from quality_pipeline.validation.docs import escape_result, localise_assets, shared_assets
 from quality_pipeline.validation.suites import load_suite_dict, needs_history
 
 if TYPE_CHECKING:
@@ -64,10 +64,12 @@ class Validator(Protocol):
 
 def gate_for(settings: Settings | None = None, *names: str) -> Gate:
     """The gate of one task (or one feed's load): its Data Docs go to `<reports>/validation/<names…>` (a run id's
-    `:` made `_`); with no names, it writes none (a release decided in the UI re-checks, it does not document)."""
+    `:` made `_`), their static files shared by every site in `<reports>/data-docs-assets`; with no names, it
+    writes none (a release decided in the UI re-checks, it does not document)."""
     if settings is None or not names:
         return Gate()
-    return Gate(docs_dir=settings.reports_dir.joinpath("validation", *(n.replace(":", "_") for n in names)))
+    return Gate(docs_dir=settings.reports_dir.joinpath("validation", *(n.replace(":", "_") for n in names)),
+                assets_in=settings.reports_dir)
 
 
 def _no_frame_fingerprints() -> None:
@@ -162,6 +164,33 @@ def _compile_docs_templates_once() -> None:
     DefaultJinjaView.__init__ = __init__
 
 
+# True while `Gate.build_docs` builds a site whose static files are shared (`docs.shared_assets`).
+_ASSETS_SHARED: contextvars.ContextVar[bool] = contextvars.ContextVar("gx_assets_shared", default=False)
+
+
+def _static_files_copied_only_when_not_shared() -> None:
+    """GX copies its 4 MB of static files into every site it builds (a third of `build_docs`); a site whose
+    pages use the reports folder's shared copy skips that copy. Other sites, and GX outside `Gate.build_docs`,
+    copy as before. `HtmlSiteStore.copy_static_assets` is not public API: tests/unit/test_gate_internals.py
+    fails if it goes away."""
+    from great_expectations.data_context.store.html_site_store import HtmlSiteStore
+
+    copy = HtmlSiteStore.__dict__.get("copy_static_assets")
+    if not callable(copy):
+        raise RuntimeError("great_expectations' HtmlSiteStore.copy_static_assets is gone")
+    if getattr(copy, "skipped_when_shared", False):
+        return
+
+    def copy_static_assets(self, *args, **kwargs):
+        if _ASSETS_SHARED.get():
+            return None
+        return copy(self, *args, **kwargs)
+
+    copy_static_assets.skipped_when_shared = True
+    copy_static_assets.__doc__ = copy.__doc__
+    HtmlSiteStore.copy_static_assets = copy_static_assets
+
+
 def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     for name in ("great_expectations", "great_expectations._docs_decorators"):
@@ -195,13 +224,17 @@ _IMPORT_LOGGED: dict[str, int] = {}
 
 
 class Gate:
-    """The `Validator` backed by Great Expectations (ephemeral context, suites from `expectations/`)."""
+    """The `Validator` backed by Great Expectations (ephemeral context, suites from `expectations/`).
 
-    def __init__(self, docs_dir: Path | None = None):
+    Its Data Docs go to `docs_dir`; their static files to `docs_dir/static`, or, with `assets_in` (a reports
+    folder), to the copy every site in that folder shares (`docs.shared_assets`)."""
+
+    def __init__(self, docs_dir: Path | None = None, assets_in: Path | None = None):
         gx = import_great_expectations()
         _no_frame_fingerprints()
         _compile_docs_templates_once()
         _configurations_built_once_per_validation()
+        _static_files_copied_only_when_not_shared()
 
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
@@ -211,6 +244,7 @@ class Gate:
         self._batch_definition = self._asset.add_batch_definition_whole_dataframe("whole")
         self._suites: dict[str, object] = {}
         self.docs_dir = docs_dir
+        self.assets_in = assets_in
         self._results = []
 
     def suite(self, name: str, history: bool | None = None):
@@ -340,8 +374,13 @@ class Gate:
                 batch_identifier=f"batch{n}",
             )
             store.set(key, result)
-        self.context.build_data_docs(site_names=["reports"])
-        localise_assets(self.docs_dir)
+        assets = None if self.assets_in is None else shared_assets(self.assets_in)
+        token = _ASSETS_SHARED.set(assets is not None)
+        try:
+            self.context.build_data_docs(site_names=["reports"])
+        finally:
+            _ASSETS_SHARED.reset(token)
+        localise_assets(self.docs_dir, assets)
         return self.docs_dir / "index.html"
 
 
