@@ -27,10 +27,11 @@ same table): clear the failed task. A vintage is published at most once per run.
 """
 
 import pendulum
-from airflow.sdk import Asset, AssetAny, Param, dag, task
+from airflow.sdk import Asset, AssetAny, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from quality_pipeline.orchestration.dag_factory import param
 from quality_pipeline.orchestration.defaults import (
     DEFAULT_ARGS,
     INDICATORS_ASSET_URI,
@@ -67,7 +68,7 @@ reading the published warehouse (read-only). Runs even when no vintage was publi
     doc_md=__doc__,
     on_failure_callback=on_failure(),
     params={
-        "quarters": Param(
+        "quarters": param(
             [],
             type="array",
             items={"type": "string", "pattern": "^[0-9]{4}Q[1-4]$"},
@@ -76,13 +77,13 @@ reading the published warehouse (read-only). Runs even when no vintage was publi
             description="e.g. 2026Q3, one per line, recomputed besides the quarters changed since the last run; "
             "empty = only those (and, at quarter close, the one that closed)",
         ),
-        "full": Param(
+        "full": param(
             False,
             type="boolean",
             title="Recompute everything",
             description="Recompute every quarter and year from core.*, not only the quarters changed since the last run.",
         ),
-        "publish_vintage": Param(
+        "publish_vintage": param(
             False,
             type="boolean",
             title="Publish a vintage",

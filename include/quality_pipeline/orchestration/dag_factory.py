@@ -21,8 +21,19 @@ from quality_pipeline.orchestration.defaults import (
 from quality_pipeline.orchestration.notifications import QualityAlert, nightly_deadline, on_failure
 
 START = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
+# The JSON Schema draft the Params' schemas are written in. Airflow validates every Param each time it serializes
+# a DAG (twice per `dag.test`, and per task), and `jsonschema.validate` first checks the schema itself against its
+# draft's meta-schema: draft 2020-12's (the default) costs 0.40 ms a check here, draft 7's 0.14 ms; every keyword
+# used here (type, items, enum, pattern, minLength, minItems, uniqueItems, examples) means the same in both.
+PARAM_SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#"
 
-RELEASE_PARAM = Param(
+
+def param(default, **schema) -> Param:
+    """An Airflow `Param` whose JSON Schema (`schema`, as `Param` takes it) declares draft 7."""
+    return Param(default, **{"$schema": PARAM_SCHEMA_DRAFT, **schema})
+
+
+RELEASE_PARAM = param(
     [],
     type="array",
     items={"type": "string", "minLength": 1},
@@ -30,7 +41,7 @@ RELEASE_PARAM = Param(
     description="Paths (as in audit.files, e.g. product_sampling/2026Q3.xlsx) of held files to publish anyway.",
 )
 
-REPROCESS_PARAM = Param(
+REPROCESS_PARAM = param(
     [],
     type="array",
     items={"type": "string", "minLength": 1},
@@ -67,7 +78,7 @@ log, fix the cause and clear it (the other files went on). `check_attention` fai
 its task, or *held* in a run that does not ask about it (`make run`: then `make release FILE=<path>`).
 """
 
-WITHDRAW_PARAM = Param(
+WITHDRAW_PARAM = param(
     [],
     type="array",
     items={"type": "string", "minLength": 1},
@@ -77,14 +88,14 @@ WITHDRAW_PARAM = Param(
                 "records you, the time and the reason below. 撤回的文件路径。",
 )
 
-REASON_PARAM = Param(
+REASON_PARAM = param(
     "",
     type="string",
     title="Reason",
     description="Why the deliveries above are withdrawn or released (required to withdraw). 撤回或放行的理由。",
 )
 
-ASK_PARAM = Param(
+ASK_PARAM = param(
     True,
     type="boolean",
     title="Ask about held files",
@@ -163,7 +174,7 @@ def ingest_doc(source: str) -> str:
 
 def feeds_param(source: str) -> Param:
     feeds = list(dag_feeds()[source])
-    return Param(
+    return param(
         feeds,
         type="array",
         items={"type": "string", "enum": feeds},
@@ -342,7 +353,7 @@ def _decide_about(held, asset: Asset, hitl) -> None:
         body=request["body"],
         options=list(DECISIONS),
         defaults=[KEEP_HELD],
-        params={"reason": Param("", type="string", title="Reason / 理由",
+        params={"reason": param("", type="string", title="Reason / 理由",
                                 description="Why (required to withdraw) / 原因（撤回时必填）")},
         response_timeout=held_decision_timeout(),
         notifiers=[QualityAlert(event="file_held", strict=False)],  # a dead channel must not lose the decision
