@@ -15,18 +15,22 @@ meanwhile waits on the warehouse's own writer lock, as it always does.
 
 SIGTERM stops a run as Ctrl-C does, also while a DAG runs: Airflow's task runner puts a handler of its own on
 SIGTERM for each task (it only calls the task's `on_kill`) and leaves it there, which in this one process would
-swallow the signal. The warehouse is safe against a run stopped anywhere; the next run picks up.
+swallow the signal; and it stops it whatever a supervisor did to SIGINT (a process started with SIGINT ignored,
+as `nohup` and a script's background jobs start it, has no Ctrl-C to borrow). Once the run has let go of its
+locks it exits within `EXIT_GRACE_S`, even if a thread or an exit handler left behind by the interrupted DAG
+never finishes. The warehouse is safe against a run stopped anywhere; the next run picks up.
 """
 
 from __future__ import annotations
 
-import _thread
 import argparse
 import contextlib
+import ctypes
 import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -40,6 +44,7 @@ LOCK_NAME = "make-run.lock"
 BUSY = 75  # EX_TEMPFAIL: try again later
 TERMINATED = 128 + signal.SIGTERM
 INTERRUPTED = 128 + signal.SIGINT
+EXIT_GRACE_S = 10.0  # after SIGTERM, once the run's own cleanup is done: then the process exits, finished or not
 # What `check_attention` logs for each file (see `quality_pipeline.orchestration.tasks.ATTENTION_MARK`), kept free of imports
 # of the task module so that `make run` starts fast.
 ATTENTION_MARK = "需处理 / attention:"
@@ -237,11 +242,40 @@ class _Termination:
         while data := os.read(read_fd, 64):
             if signal.SIGTERM in data:
                 self.received = True
-                _thread.interrupt_main()
+                _interrupt_main_thread()
                 while not self._done.wait(1.0):
                     if self.in_dag:
-                        _thread.interrupt_main()
+                        _interrupt_main_thread()
                 return
+
+
+def _interrupt_main_thread() -> None:
+    """Raise KeyboardInterrupt in the main thread at its next Python instruction, as Ctrl-C does.
+
+    Not `_thread.interrupt_main()`: that runs SIGINT's Python handler, and a process started with SIGINT ignored
+    has none, so SIGTERM did nothing there and the run went on to the end (exit 0)."""
+    main = threading.main_thread().ident
+    if main is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(main), ctypes.py_object(KeyboardInterrupt))
+
+
+def exit_within(seconds: float, status: int) -> None:
+    """End the process with `status` if it is still exiting `seconds` from now.
+
+    A KeyboardInterrupt raised into a DAG's task can land anywhere: a thread the task started may wait forever
+    on something the main thread held, and Python's exit waits for such threads and for the exit handlers
+    (seen once in a loaded `make test`: the run said it was terminated, then never exited). Called when the
+    run's own cleanup is done (locks released, the message printed), so all that is cut short is the
+    interpreter's."""
+
+    def cut_short() -> None:
+        time.sleep(seconds)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"make run: still exiting {seconds:.0f} s after SIGTERM; exiting now\n")
+            sys.stderr.flush()
+        os._exit(status)
+
+    threading.Thread(target=cut_short, name="make-run-exit", daemon=True).start()
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
@@ -270,7 +304,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         what = "terminated (SIGTERM)" if termination.received else "interrupted"
         print(f"make run {what}: the DAGs after this point did not run; the next run picks up, logs in "
               f"{printable(str(log_dir))}", file=out, flush=True)
-        return TERMINATED if termination.received else INTERRUPTED
+        if termination.received:
+            exit_within(EXIT_GRACE_S, TERMINATED)
+            return TERMINATED
+        return INTERRUPTED
     return 0 if all(ok) else 1
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,9 +18,11 @@ ESC = "\x1b"
 ANSI_NAME = f"抽检 {ESC}[2K{ESC}[1A{ESC}[31mclean.csv"  # an escape sequence and a space
 
 
-def _start(*dags: str) -> subprocess.Popen:
+def _start(*dags: str, sigint_ignored: bool = False) -> subprocess.Popen:
+    """`make run` of `dags`; with `sigint_ignored`, started as `nohup` or a script's background job starts it."""
     return subprocess.Popen([sys.executable, "-m", "quality_pipeline.run", *dags], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+                            stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
+                            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None)
 
 
 def _wait_for_lock_holder(home, proc) -> None:
@@ -120,10 +123,11 @@ def test_two_make_runs_take_turns_then_release_and_withdraw_decide_the_held_file
 def test_sigterm_stops_a_run_while_a_dag_runs_and_the_next_run_finishes(quality_env, airflow_db):
     """Airflow's task runner puts its own handler on SIGTERM (it only calls the task's on_kill): in make run's one
     process that would swallow the signal. SIGTERM sent while a task runs stops the run, later DAGs do not start,
-    the lock is free, and the next run loads the file."""
+    the lock is free, and the next run loads the file. The run is started with SIGINT ignored, as a supervisor's
+    `nohup` would start it (SIGTERM used to be swallowed then: the run went on and exited 0)."""
     s = quality_env
     write_sampling_csv(s.landing_dir / "product_sampling" / "2026Q3.csv", [sampling_row(1), sampling_row(2)])
-    run = _start("ingest_product_sampling", "ingest_remediation", "quarterly_indicators")
+    run = _start("ingest_product_sampling", "ingest_remediation", "quarterly_indicators", sigint_ignored=True)
     _wait_for_lock_holder(airflow_db, run)
     (logs,) = [p for p in (airflow_db / "logs" / "make-run").iterdir() if p.name.endswith(f"-{run.pid}")]
     log = logs / "ingest_product_sampling.log"

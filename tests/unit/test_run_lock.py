@@ -62,3 +62,55 @@ def test_each_dags_output_goes_to_its_own_log_and_only_there(tmp_path):
         assert other not in text and "terminal" not in text
     assert done.stdout.splitlines() == ["terminal after first", "terminal after second", "late after"]
     assert done.stderr == ""
+
+
+# A stand-in for a DAG that Airflow's test runner runs: SIGTERM gets a handler of the task runner's kind (it
+# swallows the signal), and the "task" starts a thread that never ends and Python's exit would wait for.
+_TERMINATED_WHILE_A_DAG_RUNS = """
+import signal, sys, threading, time
+from quality_pipeline import run
+
+def dag(name, log, out, conf=None, termination=None):
+    with termination.dag_running():
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)  # as Airflow's task runner does
+        threading.Thread(target=threading.Event().wait, name="left-by-the-task").start()  # not a daemon
+        print("dag running", flush=True)
+        while True:  # a task that only an exception stops
+            try:
+                time.sleep(0.05)
+            except KeyboardInterrupt:
+                if not hang_on:
+                    raise
+                hang_on.pop()  # Airflow's runner fails the task and goes on: interrupted again next second
+
+hang_on = [1]
+run.run_dag = dag
+sys.exit(run.main(["ingest_product_sampling", "quarterly_indicators"]))
+"""
+
+
+def test_sigterm_stops_a_run_whatever_sigint_is_and_the_process_exits(tmp_path):
+    """SIGTERM ends `make run` with 143 when the process was started with SIGINT ignored (as `nohup` and a
+    script's background jobs start it: the run used to go on to the end and exit 0), and the process exits even
+    though the interrupted DAG left a thread behind that Python's exit waits for (it used to hang there)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", _TERMINATED_WHILE_A_DAG_RUNS], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert proc.stdout.readline() == "dag running\n"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=run.EXIT_GRACE_S + 30)
+    finally:
+        proc.kill()
+    assert proc.returncode == run.TERMINATED, out
+    assert "make run terminated (SIGTERM)" in out and "still exiting" in out
+    assert time.monotonic() - started < run.EXIT_GRACE_S + 20
+    assert (tmp_path / run.LOCK_NAME).read_text() == ""  # the run's own cleanup happened first

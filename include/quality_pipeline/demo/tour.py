@@ -61,7 +61,10 @@ def run_dags(dags: list[str], out: TextIO, conf: dict | None = None) -> int:
     from quality_pipeline import run
 
     extra = ["--conf", json.dumps(conf)] if conf else []
-    return run.main([*extra, *dags], out=out)
+    status = run.main([*extra, *dags], out=out)
+    if status in (run.TERMINATED, run.INTERRUPTED):  # stopped: the tour stops there too
+        raise SystemExit(status)
+    return status
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
