@@ -4,8 +4,9 @@
 `DEMO_ARGS`) into a temporary landing folder with its own warehouse and Airflow home, initialises Airflow
 (`make airflow-init`, not timed), then times `make run` twice: with every demo file new, and with nothing new.
 Goals (reported, not asserted): nothing new <= 40 s, the 36 demo files <= 60 s. The load average is recorded
-beside each figure: other work on the machine slows both. `python bench/nights.py` prints the figures as JSON
-and writes them to the `nights` section of bench/results.md; `make bench` (bench/run.py) calls it too.
+beside each figure: other work on the machine slows both. `python bench/nights.py` prints the figures as JSON,
+writes them to the `nights` section of bench/results.md and N (the night with nothing new) into its summary
+line, as `make bench` (bench/run.py, which calls it too) does.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import PROJECT_ROOT, table, write_section  # noqa: E402
+from harness import PROJECT_ROOT, summary_line, table, write_section  # noqa: E402
 
 DEMO_ARGS = "--seed 7 --quarters 4 --rows 120 --defect-rate 0.05"  # the Makefile's default DEMO_ARGS
 GOAL_NOOP_S, GOAL_FILES_S = 40.0, 60.0
@@ -101,10 +102,22 @@ def section(result: dict) -> str:
 """
 
 
+def summary_with_noop(result: dict, line: str | None) -> str | None:
+    """The summary line `line` with N (`noop_night_s=`) replaced by this run's night with nothing new, as
+    `make bench` measures it (None when there is no line, or the night failed: then the line stays)."""
+    if not line or result["nothing_new_exit"] != 0:
+        return None
+    return " ".join(f"noop_night_s={result['nothing_new_s']:.1f}" if f.startswith("noop_night_s=") else f
+                    for f in line.split())
+
+
 def main() -> None:
     result = measure_make_run()
     print(json.dumps(result, ensure_ascii=False), flush=True)
-    print(f"wrote {write_section('nights', section(result))}")
+    final = summary_with_noop(result, summary_line())
+    print(f"wrote {write_section('nights', section(result), final_line=final)}")
+    if final:
+        print(final)
 
 
 if __name__ == "__main__":

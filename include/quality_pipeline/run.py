@@ -262,11 +262,12 @@ def _interrupt_main_thread() -> None:
 def exit_within(seconds: float, status: int) -> None:
     """End the process with `status` if it is still exiting `seconds` from now.
 
-    A KeyboardInterrupt raised into a DAG's task can land anywhere: a thread the task started may wait forever
-    on something the main thread held, and Python's exit waits for such threads and for the exit handlers
-    (seen once in a loaded `make test`: the run said it was terminated, then never exited). Called when the
-    run's own cleanup is done (locks released, the message printed), so all that is cut short is the
-    interpreter's."""
+    A KeyboardInterrupt raised into a DAG's task can land anywhere, and Python's exit waits for threads and exit
+    handlers. Seen in a `make test`: the run said it was terminated, then Airflow's exit handler for its
+    in-process execution API waited for that API's event loop, whose worker thread was answering the interrupted
+    task's XCom request with a query on the SQLite metadata DB, and spun there (80 % of a core for 27 minutes,
+    until killed). Called when the run's own cleanup is done (locks released, the message printed), so all that
+    is cut short is the interpreter's."""
 
     def cut_short() -> None:
         time.sleep(seconds)
