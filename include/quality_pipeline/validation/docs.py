@@ -99,8 +99,9 @@ def shared_assets(reports_dir: Path) -> Path:
         return target
     reports_dir.mkdir(parents=True, exist_ok=True)
     for left in reports_dir.glob(f".{SHARED_ASSETS}-*"):  # a crashed writer's; an hour is far above a copy's time
-        if time.time() - left.stat().st_mtime > 3600:
-            shutil.rmtree(left, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):  # another writer may remove its own meanwhile
+            if time.time() - left.stat().st_mtime > 3600:
+                shutil.rmtree(left, ignore_errors=True)
     new = Path(tempfile.mkdtemp(prefix=f".{SHARED_ASSETS}-", dir=reports_dir))
     old = reports_dir / f"{new.name}-old"
     try:
