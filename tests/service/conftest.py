@@ -14,6 +14,7 @@ import pytest
 
 from quality_pipeline.orchestration.defaults import TIMEZONE
 from quality_pipeline.orchestration.tasks import closed_quarter
+from quality_pipeline.validation.gate import IMPORTED_BEFORE
 from tests.support.dags import INGEST_DAG_IDS
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
@@ -30,6 +31,16 @@ QUIET_TOPOLOGY = {
     "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
     "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
 }
+
+
+def validating_task_logs(root: Path) -> list[Path]:
+    """The logs, anywhere under `root`, of the tasks that validate a file (`prepare_file`, `publish_file`)."""
+    return [p for p in root.glob("**/*.log") if {"task_id=prepare_file", "task_id=publish_file"} & set(p.parts)]
+
+
+def found_gx_imported(log: Path) -> bool:
+    """Whether the task of `log` found Great Expectations imported by the process that forked it."""
+    return IMPORTED_BEFORE in log.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="module")

@@ -26,14 +26,15 @@ from quality_pipeline.orchestration.topology.services import (
     run_init,
     set_admin_password,
 )
-from quality_pipeline.validation.gate import IMPORTED_BEFORE
 from tests.service.conftest import (
     INGEST,
     QUIET_TOPOLOGY,
     alert_env,
+    found_gx_imported,
     kill_processes_of,
     last_two_closed_quarters,
     latest_night,
+    validating_task_logs,
 )
 
 WRITERS = {"discover_files", "publish_file", "publish_warehouse", "held_decision.apply_decision"}  # the ingest tasks that write DuckDB
@@ -155,11 +156,9 @@ def test_nightly_dags_through_the_rest_api(topology):
                 assert ti["state"] == "success" and ti["hostname"], ti  # run by the Celery worker (both queues)
     assert set(WORKER_QUEUES) == {"default", "warehouse"}
     # every file's tasks found Great Expectations imported by the worker (not seconds of importing per task)
-    logs = Path(topology.env["AIRFLOW_HOME"], "logs")
-    validating = [p for p in logs.glob("dag_id=ingest_*/**/*.log")
-                  if "task_id=prepare_file" in str(p) or "task_id=publish_file" in str(p)]
+    validating = validating_task_logs(Path(topology.env["AIRFLOW_HOME"], "logs"))
     assert len(validating) >= 2 * len(topology.truth.files), validating
-    assert all(IMPORTED_BEFORE in p.read_text(encoding="utf-8", errors="replace") for p in validating)
+    assert all(found_gx_imported(p) for p in validating)
 
     asset_run = _finished_asset_triggered_run(api)
     assert asset_run["state"] == "success"

@@ -27,16 +27,17 @@ from quality_pipeline.orchestration.defaults import DECISIONS, KEEP_HELD, PUBLIS
 from quality_pipeline.orchestration.topology import ADMIN_USER
 from quality_pipeline.orchestration.topology.api import AirflowApi
 from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
-from quality_pipeline.validation.gate import IMPORTED_BEFORE
 from tests.service.conftest import (
     LOCAL,
     QUIET_TOPOLOGY,
     alert_env,
+    found_gx_imported,
     kill_processes_of,
     last_two_closed_quarters,
     latest_night,
     quarter_close,
     stop_group,
+    validating_task_logs,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole topology started: minutes
@@ -147,9 +148,9 @@ def test_rest_api_run_loads_the_warehouse_and_misses_a_deadline(embedded, receiv
     assert sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "prepare_file") == sorted(expected)
     # each file's tasks found Great Expectations imported by the scheduler's LocalExecutor, which forked them
     logs = Path(embedded.env["AIRFLOW_HOME"], "logs", "dag_id=ingest_product_sampling", f"run_id={run}")
-    validating = [*logs.glob("task_id=prepare_file/**/*.log"), *logs.glob("task_id=publish_file/**/*.log")]
+    validating = validating_task_logs(logs)
     assert len(validating) == 2 * len(expected), validating
-    assert all(IMPORTED_BEFORE in p.read_text(encoding="utf-8", errors="replace") for p in validating)
+    assert all(found_gx_imported(p) for p in validating)
 
     alert = hook.wait_for(lambda m: m.get("event") == "deadline_missed" and m.get("run_id") == late, timeout_s=180)
     assert alert["dag_id"] == "ingest_product_sampling"
