@@ -8,13 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from quality_pipeline.demo.truth import Truth
 from quality_pipeline.dictionary import EXAMPLES_DIR
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.truth_check import assert_files_match, assert_indicators_match, assert_row_issues_match
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -29,7 +30,7 @@ def demo(tmp_path_factory, airflow_db):
     done = subprocess.run([sys.executable, "-m", "quality_pipeline.demo.tour", "--landing", str(root / "landing")],
                           capture_output=True, text=True, env=env, timeout=1800)
     assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
-    con = duckdb.connect(env["QUALITY_WAREHOUSE"], read_only=True)
+    con = open_published(Path(env["QUALITY_WAREHOUSE"]))
     report = subprocess.run([sys.executable, "-m", "quality_pipeline.report"], capture_output=True, text=True,
                             env=env, timeout=600)  # what make demo runs next
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]

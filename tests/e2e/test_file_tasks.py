@@ -9,7 +9,6 @@ import threading
 from dataclasses import asdict, replace
 from datetime import date
 
-import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
@@ -23,7 +22,7 @@ from quality_pipeline.loading.files import (
     run_folder,
 )
 from quality_pipeline.loading.ingest import ingest_feed
-from quality_pipeline.warehouse.writer import writer_lock
+from quality_pipeline.warehouse.writer import open_published, writer_lock
 from tests.support.extracts import sampling_row, write_sampling_csv
 
 FEED = "product_sampling"
@@ -33,7 +32,7 @@ AUDIT = ("SELECT feed, path, status, reason_code, rows_read, rows_loaded, rows_h
 
 
 def _tables(settings) -> dict[str, list]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         out = {"audit.files": con.execute(AUDIT).fetchall()}
         for table in ("audit.quarantine", "audit.row_flags"):
@@ -101,7 +100,7 @@ def test_file_tasks_leave_the_warehouse_as_one_process_does(quality_env, gate, l
 
 def _recorded_identity(settings) -> dict[str, tuple]:
     """(size, mtime_ns, inode) of every file whose bytes were hashed, as audit.files records them."""
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         return {path: tuple(rest) for path, *rest in con.execute(
             "SELECT path, size_bytes, mtime_ns, inode FROM audit.files "

@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 
-import duckdb
-
 from quality_pipeline.terminal import printable
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.extracts import sampling_row, write_sampling_csv
 
 ESC = "\x1b"
@@ -81,7 +80,7 @@ def test_two_make_runs_take_turns_then_release_and_withdraw_decide_the_held_file
     # no held file: held_files skips the held_decision group at once, so Airflow's test runner never idles
     # (a second each time) while the scheduler would skip its empty tasks one level at a time
     assert "No tasks to run" not in remediation.split("[DAG TEST] end task task_id=held_files", 1)[1]
-    con = duckdb.connect(str(s.warehouse), read_only=True)
+    con = open_published(s.warehouse)
     try:
         assert con.execute("SELECT path, status FROM audit.files").fetchall() == [(name, "held")]
     finally:
@@ -92,7 +91,7 @@ def test_two_make_runs_take_turns_then_release_and_withdraw_decide_the_held_file
     assert done.returncode == 0, done.stdout[-3000:]
     assert f"releasing {printable(name)} through ingest_product_sampling" in done.stdout and ESC not in done.stdout
     assert "ingest_product_sampling: success" in done.stdout
-    con = duckdb.connect(str(s.warehouse), read_only=True)
+    con = open_published(s.warehouse)
     try:
         assert con.execute("SELECT path, status, decision, decided_by, decision_reason, decided_at IS NOT NULL "
                            "FROM audit.files").fetchall() == [(name, "loaded", "released", "审核员", "核对无误", True)]
@@ -109,7 +108,7 @@ def test_two_make_runs_take_turns_then_release_and_withdraw_decide_the_held_file
     gone = _withdraw(name, "--reason", "测试文件 / a test file", "--by", "王工")
     assert gone.returncode == 0, gone.stdout[-3000:]
     assert "ingest_product_sampling: success" in gone.stdout and "quarterly_indicators: success" in gone.stdout
-    con = duckdb.connect(str(s.warehouse), read_only=True)
+    con = open_published(s.warehouse)
     try:
         assert con.execute("SELECT status, decision, decided_by, decision_reason FROM audit.files").fetchall() == [
             ("withdrawn", "withdrawn", "王工", "测试文件 / a test file")]
@@ -147,7 +146,7 @@ def test_sigterm_stops_a_run_while_a_dag_runs_and_the_next_run_finishes(quality_
     again = _start("ingest_product_sampling")
     again_out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, again_out[-3000:]
-    con = duckdb.connect(str(s.warehouse), read_only=True)
+    con = open_published(s.warehouse)
     try:
         assert con.execute("SELECT status FROM audit.files").fetchall() == [("loaded",)]
         assert con.execute("SELECT count(*) FROM core.product_sampling").fetchone() == (2,)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import subprocess
 import textwrap
 
-import duckdb
-
+from quality_pipeline.warehouse.writer import open_published
 from tests.support import PROJECT_ROOT
 from tests.support.dags import run_dag
 from tests.support.feeds import own_feeds
@@ -80,7 +79,7 @@ def test_a_sixth_feed_declared_in_a_temporary_folder_runs_end_to_end(quality_env
     assert asset_uris()["environment"] == "duckdb://quality/raw/environment"
     assert run_dag(bag, "ingest_environment") == "success"
 
-    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    con = open_published(quality_env.warehouse)
     try:
         assert con.execute("SELECT count(*) FROM raw.noise_complaints").fetchone() == (3,)
         assert con.execute("SELECT complaint_no, street, decibels FROM core.noise_complaints ORDER BY 1").fetchall() == [

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 
-import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
 from quality_pipeline.orchestration.notifications import QualityAlert
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.dags import run_dag
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
@@ -37,7 +37,7 @@ def _xcom(run, task_id: str):
 
 
 def _files(settings) -> dict[str, str]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         return dict(con.execute("SELECT path, status FROM audit.files").fetchall())
     finally:
@@ -114,7 +114,7 @@ def test_manual_vintage_and_reports(demo_env, dagbag):
     plan = _xcom(run, "plan_quarters")
     assert plan["quarters"] == ["2026Q3"] and plan["vintage_quarters"] == ["2026Q3"]
     assert _xcom(run, "compute_indicators")["quarters"] == ["2026Q3"]
-    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    con = open_published(quality_env.warehouse)
     vintages = con.execute("SELECT DISTINCT quarter, published_by_run FROM marts.indicator_vintages").fetchall()
     con.close()
     assert vintages == [("2026Q3", run.run_id)]

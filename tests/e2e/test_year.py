@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-import duckdb
 import pytest
 
 from quality_pipeline.cli import show_indicators
 from quality_pipeline.report import build_report
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.demo import use_folder
 from tests.support.truth_check import annual, assert_annual_match, assert_indicators_match, close, indicators
 
@@ -49,7 +49,7 @@ def _deliver(staging, landing, files, until: dt.datetime | None = None) -> list[
 
 
 def _query(settings, sql: str, *args) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with open_published(settings.warehouse) as con:
         return con.execute(sql, list(args)).fetchall()
 
 
@@ -176,7 +176,7 @@ def test_years_run_through_their_latest_quarter_and_carry_status(year):
     rows = annual(settings)
     assert {(k[0], r["through_quarter"], r["period_status"]) for k, r in rows.items()} == {
         ("2025", "2025Q4", "closed"), ("2026", "2026Q3", "provisional")}
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:  # on 1 December all four quarters closed
+    with open_published(settings.warehouse) as con:  # on 1 December all four quarters closed
         assert con.execute("SELECT quarter, any_value(period_status) FROM marts.quarterly_indicators "
                            "GROUP BY quarter ORDER BY quarter").fetchall() == [
             ("2025Q4", "closed"), ("2026Q1", "closed"), ("2026Q2", "closed"), ("2026Q3", "closed")]

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from quality_pipeline.feeds import feed_names, load_feed
@@ -30,6 +29,7 @@ from quality_pipeline.loading.discovery import Candidate, FileChanged, take_snap
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import read_extract
+from quality_pipeline.warehouse.writer import open_published
 from tests.hostile import builders as xl
 from tests.support.demo import use_folder
 from tests.support.extracts import SAMPLING_HEADER, as_increments, sampling_row, write_sampling_csv
@@ -315,7 +315,7 @@ class Run:
     seconds: float
 
     def query(self, sql: str, params=None) -> list[tuple]:
-        con = duckdb.connect(str(self.settings.warehouse), read_only=True)
+        con = open_published(self.settings.warehouse)
         try:
             return con.execute(sql, params or []).fetchall()
         finally:
@@ -639,7 +639,7 @@ def test_a_file_growing_during_ingest_is_read_consistently(quality_env, gate):
         writer.join()
     assert first[f"{FEED}/other.csv"].status == "loaded"
     final = path.read_bytes()
-    con = duckdb.connect(str(s.warehouse), read_only=True)
+    con = open_published(s.warehouse)
     rows = con.execute("SELECT sha256, size_bytes, rows_read FROM audit.files WHERE path = ?",
                        [f"{FEED}/growing.csv"]).fetchall()
     con.close()
@@ -681,7 +681,7 @@ def test_nan_inf_minus_zero_in_money_columns(quality_env, gate):
     _write(path, [header, *good_rows, *hostile])
     (result,) = ingest_feed("enforcement_cases", run_id="r1", settings=quality_env, gate=gate)
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("loaded", 13, 11, 2)
-    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    con = open_published(quality_env.warehouse)
     try:
         assert con.execute("SELECT fine, goods_value FROM raw.enforcement_cases WHERE case_no = 'C100'").fetchall() == [
             (0, None)]  # -0 is zero (never a negative zero), NaN is a null spelling

@@ -10,20 +10,20 @@ from __future__ import annotations
 import json
 import shutil
 
-import duckdb
 import openpyxl
 import pytest
 
 from quality_pipeline.feeds import feed_names
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.orchestration.tasks import NeedsAttention, raise_if_attention
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.extracts import SAMPLING_HEADER, sampling_row, write_sampling_csv
 
 FEED = "product_sampling"
 
 
 def _files(settings) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         return con.execute("SELECT path, status, reason_code, rows_loaded FROM audit.files ORDER BY file_id").fetchall()
     finally:
@@ -142,7 +142,7 @@ def test_sheet_named_as_a_copy_is_skipped_and_recorded(quality_env, gate):
     stale = [sampling_row(i, conclusion="不合格") for i in range(3)]  # the earlier delivery, before correction
     _workbook(quality_env.landing_dir / FEED / "q3.xlsx", {"抽检结果": corrected, "上季度(参考)": stale, "备份": stale})
     assert _ingest(quality_env, gate, "r1") == [("product_sampling/q3.xlsx", "loaded", 3)]
-    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    con = open_published(quality_env.warehouse)
     try:
         assert {c for (c,) in con.execute("SELECT conclusion FROM core.product_sampling").fetchall()} == {"合格"}
         details = json.loads(con.execute("SELECT details FROM audit.files").fetchone()[0])
@@ -182,7 +182,7 @@ def test_implausible_dates_are_rejected_and_open_no_quarter(quality_env, gate):
     path.write_text("\n".join(["案件编号,立案日期,违法行为类型,当事人名称", *good, *bad]) + "\n", encoding="utf-8")
     (result,) = ingest_feed("enforcement_cases", run_id="r1", settings=quality_env, gate=gate)
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 8, 2)
-    con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+    con = open_published(quality_env.warehouse)
     try:
         reasons = con.execute("SELECT key, rule, reason FROM audit.quarantine ORDER BY key").fetchall()
     finally:

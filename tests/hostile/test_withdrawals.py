@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
-import duckdb
 import pytest
 
 from quality_pipeline.loading import ingest
@@ -18,6 +17,7 @@ from quality_pipeline.loading.decisions import CannotDecide, keep_held, withdraw
 from quality_pipeline.loading.files import release_one
 from quality_pipeline.orchestration.tasks import attention_lines, changed_files
 from quality_pipeline.orchestration.tasks import withdraw as withdraw_task
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.extracts import sampling_row, write_sampling_csv
 
 TODAY = date(2026, 11, 20)
@@ -28,7 +28,7 @@ def _load(env, gate, run: str) -> dict[str, ingest.FileResult]:
 
 
 def _one(env, sql: str, *args):
-    con = duckdb.connect(str(env.warehouse), read_only=True)
+    con = open_published(env.warehouse)
     try:
         return con.execute(sql, list(args)).fetchall()
     finally:

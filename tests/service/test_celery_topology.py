@@ -13,7 +13,6 @@ import time
 import uuid
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
@@ -26,6 +25,7 @@ from quality_pipeline.orchestration.topology.services import (
     run_init,
     set_admin_password,
 )
+from quality_pipeline.warehouse.writer import open_published
 from tests.service.conftest import (
     INGEST,
     QUIET_TOPOLOGY,
@@ -119,7 +119,7 @@ def topology(tmp_path_factory, database, broker, receivers):
 
 
 def _warehouse(env, sql: str) -> list[tuple]:
-    con = duckdb.connect(env["QUALITY_WAREHOUSE"], read_only=True)
+    con = open_published(Path(env["QUALITY_WAREHOUSE"]))
     try:
         return con.execute(sql).fetchall()
     finally:

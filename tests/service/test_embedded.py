@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from quality_pipeline.demo import generate
@@ -27,6 +26,7 @@ from quality_pipeline.orchestration.defaults import DECISIONS, KEEP_HELD, PUBLIS
 from quality_pipeline.orchestration.topology import ADMIN_USER
 from quality_pipeline.orchestration.topology.api import AirflowApi
 from quality_pipeline.orchestration.topology.services import AIRFLOW, Topology, free_port
+from quality_pipeline.warehouse.writer import open_published
 from tests.service.conftest import (
     LOCAL,
     QUIET_TOPOLOGY,
@@ -57,7 +57,7 @@ class Embedded:
         return AirflowApi(self.base_url, ADMIN_USER, self.password())
 
     def warehouse(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(self.env["QUALITY_WAREHOUSE"], read_only=True)
+        con = open_published(Path(self.env["QUALITY_WAREHOUSE"]))
         try:
             return con.execute(sql, params).fetchall()
         finally:

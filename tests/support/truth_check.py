@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-import duckdb
+from quality_pipeline.warehouse.writer import open_published
 
 LOWER_IS_BETTER = {"sampling_followup_open", "enforcement_missed_transfers"}
 
 
 def indicators(settings) -> dict[tuple, tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         rows = con.execute("SELECT quarter, indicator, scope, value, numerator, denominator, target, target_met "
                            "FROM marts.quarterly_indicators").fetchall()
@@ -20,7 +20,7 @@ def indicators(settings) -> dict[tuple, tuple]:
 
 
 def files(settings) -> dict[str, tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         return {r[0]: r[1:] for r in con.execute(
             "SELECT path, status, reason, rows_read, rows_loaded, rows_rejected, duplicates_dropped "
@@ -77,7 +77,7 @@ def assert_indicators_match(settings, truth) -> int:
 
 
 def _issues(settings, table: str) -> dict[str, set]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         rows = con.execute(f'SELECT path, sheet, row_number, "column", rule FROM audit.{table}').fetchall()  # noqa: S608
     finally:
@@ -107,7 +107,7 @@ def assert_row_issues_match(settings, truth) -> int:
 
 
 def annual(settings) -> dict[tuple, dict]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         cursor = con.execute("SELECT * FROM marts.annual_indicators")
         names = [d[0] for d in cursor.description]

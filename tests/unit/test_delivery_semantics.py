@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -16,6 +15,7 @@ from quality_pipeline.loading import ingest
 from quality_pipeline.loading.ingest import period_shrink
 from quality_pipeline.loading.outcomes import decide_batch
 from quality_pipeline.validation.suites import MIN_KEYS_VS_PERIOD, batch_suite
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.extracts import sampling_row, write_sampling_csv
 
 TODAY = date(2026, 11, 20)
@@ -94,7 +94,7 @@ def test_an_increment_is_never_held_for_being_small(gate):
 
 
 def _rows(con_path, sql: str, *args) -> list[tuple]:
-    con = duckdb.connect(str(con_path), read_only=True)
+    con = open_published(con_path)
     try:
         return con.execute(sql, list(args)).fetchall()
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -19,6 +18,7 @@ from quality_pipeline.parsing.frame import ROW_COLUMN
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
+from quality_pipeline.warehouse.writer import open_published
 from tests.support.extracts import sampling_row, write_sampling_csv
 from tests.support.truth_check import assert_files_match
 
@@ -39,7 +39,7 @@ SNAPSHOT = {
 
 
 def _snapshot(settings) -> dict[str, list]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         out = {name: con.execute(sql).fetchall() for name, sql in SNAPSHOT.items()}
         for feed in FEEDS:
@@ -129,7 +129,7 @@ def test_a_held_delivery_read_in_parts_publishes_nothing_until_released(quality_
     assert "2026Q3" in small.reason and "30" in small.reason and "200" in small.reason  # restates 2026Q3 with 30 of 200
 
     def counts():
-        con = duckdb.connect(str(quality_env.warehouse), read_only=True)
+        con = open_published(quality_env.warehouse)
         try:
             return con.execute("SELECT (SELECT count(*) FROM raw.product_sampling WHERE NOT _withdrawn), (SELECT count(*) FROM "
                                "audit.row_flags f JOIN audit.files a USING (file_id) WHERE a.path LIKE '%small.csv')"

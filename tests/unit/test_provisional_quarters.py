@@ -18,6 +18,7 @@ from quality_pipeline.report import build_report
 from quality_pipeline.report.__main__ import main as report_cli
 from quality_pipeline.settings import DEFAULT_INDEX_FILE
 from quality_pipeline.warehouse.migrations import migrate
+from quality_pipeline.warehouse.writer import open_published
 from tests.unit.test_indicator_sql import REGION, batch, inspection, load
 
 DEC_1 = dt.date(2026, 12, 1)
@@ -44,7 +45,7 @@ def mid_quarter(quality_env):
 
 
 def test_the_stored_status_of_each_quarter(mid_quarter):
-    with duckdb.connect(str(mid_quarter.warehouse), read_only=True) as con:
+    with open_published(mid_quarter.warehouse) as con:
         rows = con.execute("SELECT DISTINCT quarter, period_status FROM marts.quarterly_indicators "
                            "ORDER BY quarter").fetchall()
     assert rows == [("2026Q3", "closed"), ("2026Q4", "provisional")]

@@ -19,6 +19,7 @@ import duckdb
 
 from quality_pipeline.calendar import closed_quarter, is_quarter, parse_quarter
 from quality_pipeline.sql_files import sql_file
+from quality_pipeline.warehouse.sequences import VINTAGE_ID, next_value
 
 
 def quarters_to_publish_at_close(today: date | datetime) -> list[str]:
@@ -58,7 +59,7 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
             raise ValueError(f"marts.quarterly_indicators has no rows for {quarter}: nothing to publish")
         vintage_id = _unchanged_vintage(con, quarter, run_id)
         if vintage_id is None:
-            vintage_id = con.execute("SELECT nextval('marts.vintage_id_seq')").fetchone()[0]
+            vintage_id = next_value(con, VINTAGE_ID)
             at = published_at or datetime.now()
             frozen = {"vintage_id": vintage_id, "published_at": at, "run_id": run_id}
             con.execute(sql_file(__file__, "freeze_quarter_vintage"), {**frozen, "quarter": quarter})

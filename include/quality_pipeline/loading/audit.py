@@ -13,6 +13,7 @@ from quality_pipeline.loading.outcomes import RowDecisions, issue_records
 from quality_pipeline.loading.rows import append
 from quality_pipeline.parsing.reader import RawExtract
 from quality_pipeline.sql_files import sql_file
+from quality_pipeline.warehouse.sequences import DELIVERY_SEQ, FILE_ID, next_value
 
 if TYPE_CHECKING:
     import duckdb
@@ -88,11 +89,11 @@ def latest_columns(con: duckdb.DuckDBPyConnection, feed: Feed) -> set[str] | Non
 
 
 def next_file_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT nextval('audit.file_id_seq')").fetchone()[0]
+    return next_value(con, FILE_ID)
 
 
 def next_delivery_seq(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT nextval('audit.delivery_seq')").fetchone()[0]
+    return next_value(con, DELIVERY_SEQ)
 
 
 def mark_released(con: duckdb.DuckDBPyConnection, file_id: int, run_id: str) -> None:

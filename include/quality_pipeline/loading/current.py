@@ -81,14 +81,15 @@ def _newest_delivery(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -
     if withdrawn or con.execute(f"SELECT count(*) FROM core.{feed.name} WHERE _file_id = ?",  # noqa: S608
                                 [file_id]).fetchone()[0]:
         return False
-    # Two filtered scans, not one aggregate with FILTER clauses over all of raw: a WHERE reaches the scan, whose
-    # row groups' min/max skip all but the file's own rows and the latest deliveries (raw grows in delivery order).
     own_oldest = con.execute(f"SELECT min(_delivery_seq) FROM raw.{feed.name} WHERE _file_id = ?",  # noqa: S608
                              [file_id]).fetchone()[0]
     if own_oldest is None:
         return False
-    not_older = con.execute(f"SELECT 1 FROM raw.{feed.name} WHERE _delivery_seq >= ? AND _file_id <> ? "  # noqa: S608
-                            "LIMIT 1", [own_oldest, file_id]).fetchone()
+    # Every raw row carries its file's delivery_seq (audit.files), so the other files' rows are asked of
+    # audit.files (a row per file), not of raw.<feed>'s whole history. Held files count too (they have a
+    # sequence and no raw rows yet), which can only send a delivery the general way, never wrongly the fast one.
+    not_older = con.execute("SELECT 1 FROM audit.files WHERE feed = ? AND delivery_seq >= ? AND file_id <> ? "
+                            "LIMIT 1", [feed.name, own_oldest, file_id]).fetchone()
     return not_older is None
 
 

@@ -36,7 +36,8 @@ def append(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table | pd.DataF
     object stays referenced until the transaction ends, and a large file is one transaction of many parts."""
     schema, name = table.split(".")
     order = [c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = ? ORDER BY column_index",
         [schema, name]).fetchall()]
     if isinstance(rows, pd.DataFrame):
         rows = pa.Table.from_pandas(rows, preserve_index=False)

@@ -10,6 +10,7 @@ import duckdb
 from quality_pipeline.calendar import quarter_of
 from quality_pipeline.reference.seeds import KINDS, LEVELS, SEEDS_DIR, Seed, SeedError, read_seeds
 from quality_pipeline.sql_files import sql_file
+from quality_pipeline.warehouse.sequences import SEED_LOAD_ID, next_value
 
 
 def _loaded(con: duckdb.DuckDBPyConnection) -> tuple[int | None, dict[str, tuple[str, str]]]:
@@ -42,7 +43,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR, 
     _refuse_unbumped(version, seeds, loaded)
     con.execute("BEGIN TRANSACTION")
     try:
-        load_id = con.execute("SELECT nextval('ref.seed_load_seq')").fetchone()[0]
+        load_id = next_value(con, SEED_LOAD_ID)
         now = datetime.now()
         for seed in seeds:
             marks = ", ".join("?" * len(seed.columns))

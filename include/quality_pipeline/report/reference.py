@@ -36,7 +36,7 @@ SOURCES = {
 
 def _ref_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     rows = con.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'ref'"
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = current_database() AND table_schema = 'ref'"
     ).fetchall()
     columns: dict[str, set[str]] = {}
     for table, column in rows:
@@ -84,7 +84,8 @@ def _sample_seeds(con: duckdb.DuckDBPyConnection) -> str | None:
 def _demo_extracts(con: duckdb.DuckDBPyConnection) -> str | None:
     from quality_pipeline.parsing.headers import GENERATED_BY
 
-    has_files = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
+    has_files = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                            "AND schema_name = 'audit' "
                             "AND table_name = 'files'").fetchone()[0]
     if not has_files:
         return None

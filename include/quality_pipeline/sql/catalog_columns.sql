@@ -3,5 +3,5 @@
 -- Sources: duckdb_columns(). Parameters: $schema, $name.
 SELECT column_name, data_type, is_nullable, comment
 FROM duckdb_columns()
-WHERE schema_name = $schema AND table_name = $name
+WHERE database_name = current_database() AND schema_name = $schema AND table_name = $name
 ORDER BY column_index

@@ -40,8 +40,9 @@ def apply_feed_schema(con: duckdb.DuckDBPyConnection, directory: Path | None = N
         checksum = hashlib.sha256(sql.encode()).hexdigest()
         if done.get(feed.name) == checksum:
             continue
-        apply_recorded(con, _drop_old_view(con, feed.name) + sql, "INSERT OR REPLACE INTO meta.feed_schema (feed, checksum, applied_at) "
-                       "VALUES (?, ?, now())", [feed.name, checksum],
+        forget = f"DELETE FROM meta.feed_schema WHERE feed = '{feed.name}';\n"  # noqa: S608 (a declared name)
+        apply_recorded(con, forget + _drop_old_view(con, feed.name) + sql, "INSERT INTO meta.feed_schema (feed, checksum, "
+                       "applied_at) VALUES (?, ?, now())", [feed.name, checksum],
                        during=f"feed_schema_{feed.name}", after=f"feed_schema_applied_{feed.name}")
         newly.append(feed.name)
     return newly
@@ -49,7 +50,8 @@ def apply_feed_schema(con: duckdb.DuckDBPyConnection, directory: Path | None = N
 
 def _drop_old_view(con: duckdb.DuckDBPyConnection, feed: str) -> str:
     """`DROP VIEW core.<feed>;` when core.<feed> is still a view (before V011), else nothing."""
-    found = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'core' AND view_name = ?",
+    found = con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+                        "AND schema_name = 'core' AND view_name = ?",
                         [feed]).fetchone()[0]
     return f"DROP VIEW core.{feed};\n" if found else ""
 

@@ -5,21 +5,29 @@ for the next session to replay: DuckDB 1.5.5 cannot replay `COMMENT ON COLUMN` o
 `DEFAULT current_timestamp` column (as `meta.schema_migrations` had in warehouses made before this was
 known), and a crash with such a log left the working copy unopenable. The writer still rebuilds a working
 copy it cannot open (see writer.py); this only makes that rare.
+
+On a DuckLake catalog (the warehouse's storage, `lake.py`) the migrations V001-V012, written for a DuckDB
+file, run statement by statement as `lake.lake_statements` adapts them, and their files' checksums are
+recorded as they are; later migrations run on both as written. "Checkpointed" there means the catalog's own
+file (`lake.checkpoint`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from quality_pipeline.settings import WAREHOUSE_SQL_DIR
 from quality_pipeline.sql_files import sql_file
+from quality_pipeline.warehouse import lake
 from quality_pipeline.warehouse.faults import fault_point
 
 MIGRATIONS_DIR = WAREHOUSE_SQL_DIR / "migrations"
+LAST_FOR_DUCKDB_FILES = 12  # V001-V012 were written for a DuckDB file; on a lake they are adapted
 _NAME = re.compile(r"^V(?P<version>\d{3})__(?P<name>[a-z0-9_]+)\.sql$")
 
 
@@ -42,8 +50,10 @@ class MigrationChanged(RuntimeError):
 
 def applied(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    con.execute(sql_file(__file__, "schema_migrations"))
-    con.execute("CHECKPOINT")
+    table = sql_file(__file__, "schema_migrations")
+    for statement in lake.lake_statements(table, con) if lake.is_lake(con) else [table]:
+        con.execute(statement)
+    lake.checkpoint(con)
     return dict(con.execute("SELECT version, checksum FROM meta.schema_migrations").fetchall())
 
 
@@ -54,6 +64,7 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
     checkpointed) let the crash tests kill a writer at each step.
     """
     done = applied(con)
+    on_lake = lake.is_lake(con)
     newly = []
     for version, name, path in available(directory):
         sql = path.read_text(encoding="utf-8")
@@ -62,20 +73,34 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
             if done[version] != checksum:
                 raise MigrationChanged(f"migration {path.name} changed after it was applied; add a new one instead")
             continue
-        apply_recorded(con, sql, "INSERT INTO meta.schema_migrations (version, name, checksum, applied_at) "
+        statements = _adapted(sql) if on_lake and version <= LAST_FOR_DUCKDB_FILES else sql
+        apply_recorded(con, statements, "INSERT INTO meta.schema_migrations (version, name, checksum, applied_at) "
                        "VALUES (?, ?, ?, now())", [version, name, checksum],
                        during=f"migration_V{version:03d}", after=f"migrated_V{version:03d}")
         newly.append(version)
     return newly
 
 
-def apply_recorded(con: duckdb.DuckDBPyConnection, sql: str, record: str, parameters: list, *, during: str,
-                   after: str) -> None:
-    """Run `sql` and the statement `record` that says it ran in one transaction, then checkpoint. The fault
-    points `during` (before the commit) and `after` (before the checkpoint) let tests crash at either."""
+def _adapted(sql: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """Run a migration written for a DuckDB file on a lake: each statement adapted when its turn comes."""
+    def run(con: duckdb.DuckDBPyConnection) -> None:
+        for statement in duckdb.extract_statements(sql):
+            for adapted in lake.lake_statements(statement.query, con):
+                con.execute(adapted)
+    return run
+
+
+def apply_recorded(con: duckdb.DuckDBPyConnection, sql: str | Callable[[duckdb.DuckDBPyConnection], None],
+                   record: str, parameters: list, *, during: str, after: str) -> None:
+    """Run `sql` (SQL text, or a function that runs it on `con`) and the statement `record` that says it ran
+    in one transaction, then checkpoint. The fault points `during` (before the commit) and `after` (before
+    the checkpoint) let tests crash at either."""
     con.execute("BEGIN")
     try:
-        con.execute(sql)
+        if callable(sql):
+            sql(con)
+        else:
+            con.execute(sql)
         con.execute(record, parameters)
         fault_point(during)
         con.execute("COMMIT")
@@ -83,4 +108,4 @@ def apply_recorded(con: duckdb.DuckDBPyConnection, sql: str, record: str, parame
         con.execute("ROLLBACK")
         raise
     fault_point(after)
-    con.execute("CHECKPOINT")
+    lake.checkpoint(con)

@@ -1,34 +1,40 @@
 """The single writer of the warehouse.
 
-Writes go to a private working copy under `<warehouse dir>/.writer/`, guarded by an
-exclusive file lock, so no two tasks ever write at once. After each session the
-working copy is checkpointed and copied to a temporary file beside
-`QUALITY_WAREHOUSE`, which then replaces it by an atomic rename. Analysts who hold
-the published file open read-only keep the version they opened and never block
-the writer; new opens see the new version whole. A crash (even `kill -9`) leaves the
-published file at its last good state and the working copy at its last committed
-transaction; the next session publishes again.
+The warehouse is a DuckLake catalog over Parquet files (`lake.py`). Writes go to a private working copy of
+the catalog, `<warehouse dir>/.writer/working.ducklake`, guarded by an exclusive file lock, so no two tasks
+ever write at once. After each session the working catalog is detached (its file then holds every commit)
+and copied to a temporary file beside `QUALITY_WAREHOUSE`, which then replaces it by an atomic rename. The
+copy is of the catalog alone (a few MB, whatever the history): the rows are in Parquet files that the working
+and the published catalog share and that no one changes in place (only the maintenance DAG removes files, a
+grace period after no catalog lists them). Analysts who attached the published catalog keep the snapshot they
+attached and never block the writer; new attaches see the new version whole. A crash (even `kill -9`) leaves
+the published catalog at its last good state and the working copy at its last committed transaction; the
+next session publishes again. Files a crashed session wrote and never committed are listed by no catalog;
+the maintenance DAG deletes them.
 
 A session that changed nothing publishes nothing: after each publish the writer records what the working
 copy, its log and the published file were on disk (inode, size, modification time in ns) in
 `.writer/published.json`; a session that ends with all of them exactly as recorded (no transaction
-committed anything: no row, no audit row, no migration, no sequence step; DuckDB leaves an unchanged
-database file untouched) skips the copy. Anything else publishes: a commit, a crash after a commit and
-before its publish (the working copy differs from the record), a published file replaced or written by
-someone else, a lost or unreadable record.
+committed anything; DuckDB leaves an unchanged database file untouched) skips the copy. Anything else
+publishes: a commit, a crash after a commit and before its publish (the working copy differs from the
+record), a published file replaced or written by someone else, a lost or unreadable record.
 
-Whatever else a crash leaves is cleared by the next session under the lock, so nothing
-ever needs a person: publish temporaries and private snapshots are removed (only a
-session holding the lock makes them, so under the lock they are all dead), and a working
-copy that cannot be opened or migrated (an unreplayable write-ahead log) is set aside and
-rebuilt from the last published file, or from nothing before the first publish; the
-files it had not published are simply processed again, since `audit.files` of the
-rebuilt copy does not know them.
+Whatever else a crash leaves is cleared by the next session under the lock, so nothing ever needs a person:
+publish temporaries and private snapshots are removed (only a session holding the lock makes them, so under
+the lock they are all dead), and a working copy that cannot be opened or migrated is set aside and rebuilt
+from the last published catalog, or from nothing before the first publish; the files it had not published
+are simply processed again, since `audit.files` of the rebuilt copy does not know them.
 
-The published file is only ever written by `publish`: it is read-only on disk (0444) and
-any write-ahead log beside it, which an analyst who opened it read-write and died would
-leave, is removed before and after the new file is renamed in, so DuckDB never replays
-someone else's changes onto what the pipeline published.
+A warehouse of the storage before (one DuckDB file, published whole) is converted on the first session that
+finds it, under the lock: the DuckDB file (the writer's old working copy, else the published file) is
+brought to the current schema, copied table by table into a new catalog in one transaction, and the new
+catalog is renamed into place as the working copy, then published like any change. A crash at any point
+leaves the DuckDB file as it was, and the next session converts again (the unfinished catalog is deleted;
+Parquet files it wrote are listed by no catalog).
+
+The published file is only ever written by `publish`: it is read-only on disk (0444) and any write-ahead log
+beside it, which someone who opened it read-write and died would leave, is removed before and after the new
+file is renamed in, so DuckDB never replays someone else's changes onto what the pipeline published.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ import duckdb
 
 from quality_pipeline.filelock import LockTimeout, exclusive
 from quality_pipeline.settings import Settings, load_settings, memory_bytes
+from quality_pipeline.warehouse import lake
 from quality_pipeline.warehouse.faults import fault_point
 from quality_pipeline.warehouse.feed_schema import build
 from quality_pipeline.warehouse.migrations import MigrationChanged
@@ -53,17 +60,20 @@ from quality_pipeline.warehouse.migrations import MigrationChanged
 __all__ = ["WarehouseReadOnly", "WriterBusy", "fault_point", "open_published", "publish", "read_only", "write_session"]
 
 log = logging.getLogger(__name__)
-WORKING_NAME = "working.duckdb"
+WORKING_NAME = "working.ducklake"  # the writer's working copy of the catalog
+OLD_WORKING_NAME = "working.duckdb"  # the working copy of the storage before (one DuckDB file), converted
+CONVERTING_NAME = "converting.ducklake"  # a conversion's catalog until it is renamed into place
+ALIAS = "quality"  # the name the warehouse is attached under, the current database of every session
 LOCK_NAME = "writer.lock"
 SNAPSHOTS_NAME = "snapshots"
 PUBLISHED_STATE_NAME = "published.json"
 BROKEN_PREFIX = "broken-"
 PUBLISHED_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 READ_ONLY_ADVICE = (
-    "数据仓库文件只读，只有数据管道可以写入；请以只读方式打开：duckdb -readonly {path}，"
-    "或 duckdb.connect(path, read_only=True) / "
-    "The published warehouse is read-only and only the pipeline writes it; open it read-only: "
-    "duckdb -readonly {path}, or duckdb.connect(path, read_only=True)"
+    "数据仓库只读，只有数据管道可以写入；请以只读方式打开：make sql，"
+    "或 quality_pipeline.warehouse.writer.open_published(path) / "
+    "The published warehouse {path} is read-only and only the pipeline writes it; open it read-only: "
+    "make sql, or quality_pipeline.warehouse.writer.open_published(path) in Python"
 )
 
 
@@ -89,23 +99,150 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+_INSTANCE: tuple[int, duckdb.DuckDBPyConnection] | None = None
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """This process's DuckDB instance for write sessions, with the ducklake extension loaded once (a fork
+    gets its own: a DuckDB instance is not carried across `fork`)."""
+    global _INSTANCE
+    if _INSTANCE is None or _INSTANCE[0] != os.getpid():
+        database = duckdb.connect()
+        lake.load(database)
+        _INSTANCE = (os.getpid(), database)
+    return _INSTANCE[1]
+
+
+def _attach(settings: Settings, catalog: Path) -> duckdb.DuckDBPyConnection:
+    """A connection whose current database is the catalog `catalog` (created empty if missing), read-write."""
+    con = _database().cursor()
+    try:
+        con.execute(f"DETACH DATABASE IF EXISTS {ALIAS}")  # left by a session whose connection was dropped
+        con.execute(lake.attach_sql(catalog, ALIAS, settings.warehouse, read_only=False))
+        con.execute(f"USE {ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _detach(con: duckdb.DuckDBPyConnection) -> None:
+    """End a session: roll back what it left open, detach the catalog (its file then holds every commit)."""
+    try:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        con.execute("USE memory")
+        con.execute(f"DETACH DATABASE IF EXISTS {ALIAS}")
+    finally:
+        con.close()
+
+
 def _seed_working_copy(settings: Settings) -> None:
-    """Start from the published file when the working copy is gone (first run, or a new writer host).
+    """Start from the published catalog when the working copy is gone (first run, or a new writer host); a
+    warehouse of the storage before (a DuckDB file: the old working copy, else the published file) is
+    converted instead.
 
     A log without its database file belongs to no copy we have; replayed onto the seed it would corrupt it.
     """
     working = _working_path(settings)
+    old = settings.work_dir / OLD_WORKING_NAME
     if working.exists():
+        for path in (old, _wal(old)):  # a conversion that died after its rename, before removing its source
+            path.unlink(missing_ok=True)
         return
     _wal(working).unlink(missing_ok=True)
-    if settings.warehouse.exists():
-        log.info("seeding working copy from %s", settings.warehouse)
-        shutil.copyfile(settings.warehouse, working)
+    published = settings.warehouse
+    if old.exists() or (published.exists() and not lake.is_catalog(published)):
+        _convert(settings)
+    elif published.exists():
+        log.info("seeding working copy from %s", published)
+        shutil.copyfile(published, working)
         os.chmod(working, stat.S_IRUSR | stat.S_IWUSR)
 
 
+def _convert(settings: Settings) -> None:
+    """Turn a DuckDB-file warehouse (the old working copy, else a copy of the published file) into the
+    working catalog: brought to the current schema as a DuckDB file, then copied table by table into a new
+    catalog in one transaction, which is renamed into place. Fault points `convert_before_commit`,
+    `convert_before_rename` and `convert_after_rename` let the crash tests kill it at each step."""
+    old = settings.work_dir / OLD_WORKING_NAME
+    source = old if old.exists() else settings.warehouse
+    log.warning("converting the DuckDB-file warehouse %s into a DuckLake catalog (once; it takes about two "
+                "minutes per GB)", source)
+    if not old.exists():
+        _wal(old).unlink(missing_ok=True)
+        shutil.copyfile(settings.warehouse, old)
+        os.chmod(old, stat.S_IRUSR | stat.S_IWUSR)
+    if not _migrated_duckdb_file(settings, old):
+        return
+    converting = settings.work_dir / CONVERTING_NAME
+    for path in (converting, _wal(converting)):
+        path.unlink(missing_ok=True)
+    con = _attach(settings, converting)
+    try:
+        limit_memory(con, settings)
+        build(con)
+        con.execute(f"ATTACH {lake.literal(str(old))} AS converted_from (READ_ONLY)")
+        tables = _tables(con, "converted_from")
+        if tables != _tables(con, ALIAS):
+            raise RuntimeError(f"{old} and the new catalog do not have the same tables after migrating both: "
+                               f"{sorted(set(tables) ^ set(_tables(con, ALIAS)))}")
+        con.execute("BEGIN")
+        for schema, table in tables:
+            con.execute(f'DELETE FROM "{schema}"."{table}"')  # noqa: S608 (names from the catalog): what the migrations wrote
+            con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM converted_from."{schema}"."{table}"')  # noqa: S608
+        fault_point("convert_before_commit")
+        con.execute("COMMIT")
+        con.execute("DETACH converted_from")
+    finally:
+        _detach(con)
+    fault_point("convert_before_rename")
+    os.replace(converting, _working_path(settings))
+    _fsync_dir(settings.work_dir)
+    fault_point("convert_after_rename")
+    for path in (old, _wal(old)):
+        path.unlink(missing_ok=True)
+    log.warning("converted %s into the DuckLake catalog %s (rows under %s)", source, _working_path(settings),
+                lake.data_path(settings.warehouse))
+
+
+def _migrated_duckdb_file(settings: Settings, old: Path) -> bool:
+    """Bring the DuckDB file `old` to the current schema (its own dialect). One that cannot be opened is set
+    aside and copied again from the published file if that is a DuckDB file too; with nothing to convert
+    from, it is dropped and the warehouse starts empty (its files are processed again). False then."""
+    for attempt in (1, 2):
+        try:
+            con = duckdb.connect(str(old))
+            try:
+                limit_memory(con, settings)
+                build(con)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            return True
+        except MigrationChanged:
+            raise
+        except duckdb.Error as exc:
+            log.warning("%s could not be opened or migrated (%s); set aside as %s*", old,
+                        str(exc).splitlines()[0], BROKEN_PREFIX + old.name)
+            for path in (old, _wal(old)):
+                if path.exists():
+                    os.replace(path, path.with_name(BROKEN_PREFIX + path.name))
+            published = settings.warehouse
+            if attempt == 2 or not published.exists() or lake.is_catalog(published):
+                return False
+            shutil.copyfile(published, old)
+            os.chmod(old, stat.S_IRUSR | stat.S_IWUSR)
+    return False
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    return con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+                       "AND NOT internal AND NOT temporary ORDER BY ALL", [database]).fetchall()
+
+
 def _set_aside_working_copy(settings: Settings) -> None:
-    """Keep the last broken working copy (and its log) as `broken-working.duckdb*` for a post-mortem, once."""
+    """Keep the last broken working copy (and its log) as `broken-working.ducklake*` for a post-mortem, once."""
     working = _working_path(settings)
     for path in (working, _wal(working)):
         if path.exists():
@@ -114,12 +251,12 @@ def _set_aside_working_copy(settings: Settings) -> None:
             path.with_name(BROKEN_PREFIX + path.name).unlink(missing_ok=True)
 
 
-def _open_migrated(path: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path))
+def _open_migrated(settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = _attach(settings, _working_path(settings))
     try:
         build(con)
     except BaseException:
-        con.close()
+        _detach(con)
         raise
     return con
 
@@ -134,7 +271,7 @@ def _open_working_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
     _seed_working_copy(settings)
     working = _working_path(settings)
     try:
-        return _open_migrated(working)
+        return _open_migrated(settings)
     except MigrationChanged:
         raise
     except duckdb.Error as exc:
@@ -146,12 +283,14 @@ def _open_working_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
         )
     _set_aside_working_copy(settings)
     _seed_working_copy(settings)
-    return _open_migrated(working)
+    return _open_migrated(settings)
 
 
 def _clear_crash_leftovers(settings: Settings) -> None:
     """Remove publish temporaries and private snapshots: only a lock holder makes them, and we hold the lock."""
-    for stale in settings.warehouse.parent.glob(f".{settings.warehouse.name}.*.tmp"):
+    for stale in [*settings.warehouse.parent.glob(f".{settings.warehouse.name}.*.tmp"),
+                  *(settings.work_dir / name for name in (CONVERTING_NAME, CONVERTING_NAME + ".wal")
+                    if (settings.work_dir / name).exists())]:
         log.info("removing %s left by a crashed session", stale)
         with contextlib.suppress(OSError):
             stale.unlink()
@@ -181,6 +320,7 @@ def publish(settings: Settings) -> Path:
     the old file wrote one in between.
     """
     working = _working_path(settings)
+    _settle(working)
     target = settings.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -194,6 +334,17 @@ def publish(settings: Settings) -> Path:
     _remove_foreign_wal(target)
     _fsync_dir(target.parent)
     return target
+
+
+def _settle(catalog: Path) -> None:
+    """Make sure the catalog's file holds every commit before it is copied: a log beside it (a detach that
+    did not checkpoint, a crash after a commit) is checkpointed into it, not left behind by the copy."""
+    if _wal(catalog).exists():
+        con = duckdb.connect(str(catalog))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
 
 
 def _remove_foreign_wal(target: Path) -> None:
@@ -215,7 +366,7 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
             yield con
             checkpoint(con)
         finally:
-            con.close()
+            _detach(con)
         if not publish_after:
             return
         if _unchanged_since_published(settings):
@@ -226,9 +377,9 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
-    """Write the session's committed changes into the working copy's file (and empty its log) before it is
+    """Write the session's committed changes into the working catalog's file (and empty its log) before it is
     copied: the published file is then whole without its log."""
-    con.execute("CHECKPOINT")
+    lake.checkpoint(con)
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -286,14 +437,38 @@ def read_only(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
 def open_published(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the published warehouse; asked for read-write, refuse with how to open it read-only.
 
+    The catalog is attached READ_ONLY as `quality` and made the current database, so `SELECT * FROM
+    core.product_sampling` works as written; the connection keeps the snapshot it attached. A warehouse of
+    the storage before (a DuckDB file not converted yet) is opened as it is.
+
     The refusal comes from the file mode, not from DuckDB's error ("Cannot open file ... Permission
     denied", which says nothing of read-only and which root, ignoring the mode, never gets).
     """
-    if read_only:
-        return duckdb.connect(str(path), read_only=True)
-    if path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path))
+    if not read_only:
+        if path.exists() and not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path))
+        if path.exists() and lake.is_catalog(path):
+            raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path))
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path)) from exc
+    plain = duckdb.connect(str(path), read_only=True)
     try:
-        return duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path)) from exc
+        catalog = plain.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                                "AND schema_name = 'main' AND table_name = ?", [lake.CATALOG_TABLE]).fetchone()[0]
+    except BaseException:
+        plain.close()
+        raise
+    if not catalog:
+        return plain
+    plain.close()
+    con = duckdb.connect()
+    try:
+        lake.load(con)
+        con.execute(lake.attach_sql(path, ALIAS, path, read_only=True))
+        con.execute(f"USE {ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
