@@ -34,6 +34,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
+os.environ["QUALITY_CACHE_DIR"] = str(_session_home / "cache")  # the writer's empty-catalog template, once per worker
 for var in ("QUALITY_LANDING_DIR", "QUALITY_WAREHOUSE", "QUALITY_REPORTS_DIR", "QUALITY_REGION_FILE"):
     os.environ.pop(var, None)
 

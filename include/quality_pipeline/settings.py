@@ -81,6 +81,15 @@ def memory_bytes(size: str) -> int:
     return int(float(number) * _MEMORY_UNITS[unit])
 
 
+def cache_dir() -> Path:
+    """What the pipeline may rebuild at any time (the writer's empty-catalog templates): `$QUALITY_CACHE_DIR`,
+    else `$XDG_CACHE_HOME/quality-pipeline`, else `~/.cache/quality-pipeline`."""
+    if os.environ.get("QUALITY_CACHE_DIR"):
+        return setting_path("QUALITY_CACHE_DIR", "")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "quality-pipeline"
+
+
 def load_settings() -> Settings:
     """Read the settings now (not at import), so tests and DAG runs can change the environment."""
     return Settings(

@@ -16,6 +16,7 @@ import pytest
 
 from quality_pipeline.feeds import all_feeds
 from quality_pipeline.loading.ingest import ingest_feed
+from quality_pipeline.warehouse import lake
 from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, available, migrate
 from quality_pipeline.warehouse.writer import WarehouseReadOnly, open_published, write_session
 from tests.support.extracts import sampling_row, write_sampling_csv
@@ -24,18 +25,19 @@ from tests.support.forked import Forker
 FEED = "product_sampling"
 
 
-def _fingerprint(path) -> dict[str, str]:
-    """A content hash of every table, ignoring load timestamps."""
-    con = duckdb.connect(str(path), read_only=True)
+def _fingerprint(path, warehouse=None) -> dict[str, str]:
+    """A content hash of every table, ignoring load timestamps (`warehouse`: whose data files a working copy lists)."""
+    con = open_published(path, warehouse=warehouse)
     try:
         tables = con.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('raw', 'audit', 'marts') AND table_type = 'BASE TABLE' ORDER BY 1"
+            "WHERE table_catalog = current_database() AND table_schema IN ('raw', 'audit', 'marts') AND table_type = 'BASE TABLE' ORDER BY 1"
         ).fetchall()
         out = {}
         for (name,) in tables:
             cols = [c for (c,) in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = ? "
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+                "AND table_schema || '.' || table_name = ? "
                 "AND column_name NOT IN ('_loaded_at', 'processed_at', 'validated_at') ORDER BY ordinal_position",
                 [name]).fetchall()]
             quoted = ", ".join(f'"{c}"' for c in cols)
@@ -50,7 +52,7 @@ Q2_DAY = "2026-05-06"  # a file of another quarter than sampling_row's 2026Q3: i
 
 
 def _count(settings, sql: str, params=None):
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = open_published(settings.warehouse)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -196,13 +198,15 @@ _FEED_SCHEMA_POINTS = [f"{step}_{feed}" for feed in (_FEEDS[0], _FEEDS[-1])
 
 @pytest.mark.parametrize("pause_at", ["before_commit", "before_rename", *_MIGRATION_POINTS, *_FEED_SCHEMA_POINTS])
 def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, gate, writers, tmp_path, pause_at,
-                                                                     caplog):
+                                                                     caplog, monkeypatch):
     """Killed before anything was ever published; the next run must still load everything.
 
-    A new warehouse has no `DEFAULT current_timestamp` column and each migration is checkpointed, so the
-    working copy always reopens as it is: no rebuild is needed at any point.
+    A new warehouse starts as a copy of the empty catalog its first writer builds (with no template cached yet,
+    as here, the migrations and the feeds' SQL run in that writer); each migration is checkpointed, so nothing
+    is ever left that needs a rebuild.
     """
     s = quality_env
+    monkeypatch.setenv("QUALITY_CACHE_DIR", str(tmp_path / "cache"))  # no template yet: the writer builds it
     _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
     _kill_at(writers, tmp_path, pause_at, _WRITER if pause_at in ("before_commit", "before_rename") else _SESSION)
     assert not s.warehouse.exists()
@@ -278,6 +282,36 @@ def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finish
     assert "could not be opened" not in caplog.text
 
 
+@pytest.mark.parametrize("pause_at", ["convert_before_commit", "convert_before_rename", "convert_after_rename"])
+def test_a_conversion_killed_anywhere_leaves_the_published_file_and_the_next_session_converts(
+        quality_env, writers, tmp_path, pause_at, caplog):
+    """A DuckDB-file warehouse (V001-V012, one file row and one raw row) is converted into the catalog on the first
+    session: killed inside the copy's transaction, before the new catalog is renamed in, or after, the published
+    file is as it was, and the next session converts (or finishes) and publishes the catalog with every row."""
+    s = quality_env
+    _publish_older_warehouse(s, tmp_path, upto=13)
+    con = duckdb.connect(str(s.warehouse))
+    con.execute("INSERT INTO raw.product_sampling (sample_no, _file_id, _run_id, _delivery_seq, _row_number, "
+                "_loaded_at) VALUES ('S1', 1, 'old', 1, 2, now())")
+    con.close()
+    before = _fingerprint(s.warehouse)
+    _kill_at(writers, tmp_path, pause_at, _SESSION)
+    assert _fingerprint(s.warehouse) == before
+    assert (s.work_dir / "working.ducklake").exists() == (pause_at == "convert_after_rename")
+
+    with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s) as con:
+        # never below a number in use (a DuckDB sequence reopened reports one more than it handed out)
+        assert con.execute("SELECT value >= 1 FROM meta.sequences WHERE name = 'audit.file_id'").fetchall() == [(True,)]
+    assert lake.is_catalog(s.warehouse)
+    assert _count(s, "SELECT path FROM audit.files") == [("old.csv",)]
+    assert _count(s, "SELECT sample_no FROM raw.product_sampling") == [("S1",)]
+    assert _count(s, "SELECT count(*) FROM meta.schema_migrations") == [(len(_MIGRATIONS),)]
+    assert ("converting the DuckDB-file warehouse" in caplog.text) == (pause_at != "convert_after_rename")
+    assert sorted(p.name for p in s.work_dir.iterdir() if p.suffix in (".duckdb", ".ducklake", ".wal")) == [
+        "working.ducklake"]
+    _assert_no_leftovers(s)
+
+
 _UNREPLAYABLE = textwrap.dedent("""
     import os, sys, duckdb
     con = duckdb.connect(sys.argv[1])
@@ -288,28 +322,43 @@ _UNREPLAYABLE = textwrap.dedent("""
 """)
 
 
-def test_a_working_copy_duckdb_cannot_open_is_rebuilt_from_the_published_file(quality_env, gate, caplog):
+def test_a_working_copy_that_cannot_be_opened_is_rebuilt_from_the_published_catalog(quality_env, gate, caplog):
     s = quality_env
     _landing_file(s, "first.csv", [sampling_row(i) for i in range(10)], 1_000)
     ingest_feed(FEED, run_id="r1", settings=s, gate=gate)
-    working = s.work_dir / "working.duckdb"
-    working.unlink()
-    subprocess.run([sys.executable, "-c", _UNREPLAYABLE, str(working)], check=True)
-    with pytest.raises(duckdb.Error, match="replaying WAL"):
-        duckdb.connect(str(working))
-
+    working = s.work_dir / "working.ducklake"
+    working.write_bytes(working.read_bytes()[:100_000])  # a damaged catalog file
     _landing_file(s, "second.csv", [sampling_row(100 + i, day=Q2_DAY) for i in range(5)], 2_000)
     with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"):
         results = ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
     assert [(r.path, r.status) for r in results] == [(f"{FEED}/second.csv", "loaded")]
     assert _count(s, "SELECT count(*) FROM core.product_sampling") == [(15,)]
     assert "could not be opened" in caplog.text and "rebuilt from" in caplog.text
-    assert (s.work_dir / "broken-working.duckdb.wal").exists()
+    assert (s.work_dir / "broken-working.ducklake").exists()
+
+
+def test_an_old_working_copy_duckdb_cannot_open_is_converted_from_the_published_file(quality_env, tmp_path, caplog):
+    """Before the catalog: a DuckDB-file working copy with a log DuckDB 1.5.5 cannot replay is set aside and the
+    published DuckDB file is converted instead."""
+    s = quality_env
+    _publish_older_warehouse(s, tmp_path, upto=13)  # V001-V012: the storage before the catalog
+    s.work_dir.mkdir()
+    working = s.work_dir / "working.duckdb"
+    subprocess.run([sys.executable, "-c", _UNREPLAYABLE, str(working)], check=True)
+    with pytest.raises(duckdb.Error, match="replaying WAL"):
+        duckdb.connect(str(working))
+    with caplog.at_level("WARNING", logger="quality_pipeline.warehouse.writer"), write_session(s):
+        pass
+    assert _count(s, "SELECT path FROM audit.files") == [("old.csv",)]
+    assert "could not be opened" in caplog.text and "converted" in caplog.text
+    assert (s.work_dir / "broken-working.duckdb.wal").exists() and not working.exists()
 
 
 _READER = textwrap.dedent("""
-    import sys, duckdb
-    con = duckdb.connect(sys.argv[1], read_only=True)
+    import sys
+    from pathlib import Path
+    from quality_pipeline.warehouse.writer import open_published
+    con = open_published(Path(sys.argv[1]))
     print(con.execute("SELECT count(*) FROM core.product_sampling").fetchone()[0], flush=True)
     sys.stdin.readline()  # hold the file open while the test loads more data
     print(con.execute("SELECT count(*) FROM core.product_sampling").fetchone()[0], flush=True)
@@ -364,7 +413,13 @@ def test_reprocessing_a_file_replaces_what_it_delivered(quality_env, gate):
 
 _ANALYST = textwrap.dedent("""
     import sys, time, duckdb
-    con = duckdb.connect(sys.argv[1])  # read-write, against the advice
+    from pathlib import Path
+    from quality_pipeline.warehouse import lake
+    con = duckdb.connect()
+    lake.load(con)
+    path = Path(sys.argv[1])  # attached read-write, against the advice
+    con.execute(lake.attach_sql(path, "q", path, read_only=False))
+    con.execute("USE q")
     con.execute("DELETE FROM raw.product_sampling WHERE sample_no = 'S00000'")
     con.execute("UPDATE audit.files SET status = 'rejected'")
     print("changed", flush=True)
@@ -392,9 +447,9 @@ def test_an_analyst_who_wrote_to_the_published_file_and_died_changes_nothing_rea
     assert _count(s, "SELECT count(*) FROM core.product_sampling WHERE sample_no = 'S00000'") == [(1,)]
     assert _count(s, "SELECT path, status FROM audit.files ORDER BY file_id") == [
         (f"{FEED}/first.csv", "loaded"), (f"{FEED}/second.csv", "loaded")]
-    assert _fingerprint(s.warehouse) == _fingerprint(s.work_dir / "working.duckdb")
+    assert _fingerprint(s.warehouse) == _fingerprint(s.work_dir / "working.ducklake", s.warehouse)
 
-    with pytest.raises(WarehouseReadOnly, match=r"read-only.*duckdb -readonly.*read_only=True"):
+    with pytest.raises(WarehouseReadOnly, match=r"read-only.*make sql.*open_published"):
         open_published(s.warehouse, read_only=False)
 
 

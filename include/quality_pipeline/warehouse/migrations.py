@@ -27,6 +27,7 @@ from quality_pipeline.warehouse import lake
 from quality_pipeline.warehouse.faults import fault_point
 
 MIGRATIONS_DIR = WAREHOUSE_SQL_DIR / "migrations"
+SCHEMA_MIGRATIONS_SQL = Path(__file__).parent / "sql" / "schema_migrations.sql"
 LAST_FOR_DUCKDB_FILES = 12  # V001-V012 were written for a DuckDB file; on a lake they are adapted
 _NAME = re.compile(r"^V(?P<version>\d{3})__(?P<name>[a-z0-9_]+)\.sql$")
 
