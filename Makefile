@@ -61,6 +61,9 @@ airflow-init: $(AIRFLOW_HOME)/.initialized ## Create the embedded Airflow metada
 run: airflow-init ## Run every ingest DAG, then quarterly_indicators, once (airflow dags test); one run at a time
 	@$(BIN)/python -m quality_pipeline.run $(RUN_ARGS) $(INGEST_DAGS) quarterly_indicators
 
+maintain: airflow-init ## Compact and clean the warehouse's files now (the weekly warehouse_maintenance DAG, once; GRACE_HOURS=24)
+	@$(BIN)/python -m quality_pipeline.run $(RUN_ARGS) warehouse_maintenance $(if $(GRACE_HOURS),--conf '{"grace_hours": $(GRACE_HOURS)}')
+
 release: airflow-init ## Publish a held file anyway: make release FILE=product_sampling/2026Q3.xlsx [REASON=… BY=…] (path as in audit.files)
 	@$(BIN)/python -m quality_pipeline.release $(RUN_ARGS) --by "$(BY)" --reason "$(REASON)" -- "$(FILE)"
 
@@ -174,4 +177,4 @@ bench-gx: install ## Great Expectations on 1M rows: pandas frames vs pushdown in
 clean: ## Remove generated data, Airflow home and caches (keeps .venv)
 	rm -rf data airflow_home test-artifacts .pytest_cache .ruff_cache
 
-.PHONY: help install airflow-init run release withdraw sql config demo up test-fast generate expectations report docs seeds browser lint test bench bench-history bench-storage bench-memory bench-gx clean
+.PHONY: help install airflow-init run maintain release withdraw sql config demo up test-fast generate expectations report docs seeds browser lint test bench bench-history bench-storage bench-memory bench-gx clean

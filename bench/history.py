@@ -11,7 +11,9 @@ file (corrections), so `core.*` has versions to choose between; `core.*` is then
 with many distinct values, dates in their quarter), so the file compresses like a real one; everything is a
 function of the row number (DuckDB's `hash`), so two builds give the same rows.
 
-Written to `<out>/quality.duckdb` (read-only, 0444; ~3 GB at scale 1) and `<out>/delivery/product_sampling_120.csv`
+Built in a DuckDB file, then converted by the writer's own conversion into the warehouse's storage: the DuckLake
+catalog `<out>/quality.duckdb` and its Parquet files under `<out>/quality.lake/` (~3 GB at scale 1, raw and
+core), and `<out>/delivery/product_sampling_120.csv`
 (120 new sampling rows of 2026Q4, the shape of `demo.write_large_sampling_csv`); `<out>/history.json` records
 what was built and with which code version, and a build whose record matches is reused. `bench/data/` is
 git-ignored.
@@ -20,6 +22,7 @@ git-ignored.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -33,7 +36,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "data" / "history"
-FORMAT = 2  # bump when the generated history changes shape
+FORMAT = 3  # bump when the generated history changes shape (3: converted into the DuckLake catalog)
 
 # rows per feed at scale 1 (product_sampling carries the bulk, as it does in the district's real data)
 ROWS = {
@@ -262,22 +265,49 @@ def build_history(out: Path, scale: float = 1.0, force: bool = False) -> dict:
             raise SystemExit(f"core.{feed_name} is empty after its rebuild from {rows:,} raw rows")
         print(f"  {feed_name}: {rows:,} rows in {files} files ({built[feed_name]['core_rows']:,} current), "
               f"{built[feed_name]['seconds']} s", flush=True)
-    # the sequences continue after the history, as they would have
-    con.execute("SELECT max(nextval('audit.file_id_seq')) FROM range($n)", {"n": first_file_id - 1})
-    con.execute("SELECT max(nextval('audit.delivery_seq')) FROM range($n)", {"n": first_seq - 1})
+    # the numbers continue after the history, as they would have
+    con.execute("UPDATE meta.sequences SET value = $n WHERE name = 'audit.file_id'", {"n": first_file_id - 1})
+    con.execute("UPDATE meta.sequences SET value = $n WHERE name = 'audit.delivery_seq'", {"n": first_seq - 1})
     con.execute("CHECKPOINT")
     con.close()
-    os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    os.replace(tmp, warehouse)
+    conversion_seconds = convert_to_lake(tmp, warehouse)
 
     _write_delivery(delivery, region)
     record = {"fingerprint": fingerprint, "scale": scale, "built": time.strftime("%Y-%m-%d %H:%M"),
-              "build_seconds": round(time.perf_counter() - started), "size_mb": warehouse.stat().st_size >> 20,
+              "build_seconds": round(time.perf_counter() - started), "conversion_seconds": conversion_seconds,
+              "size_mb": lake_mb(warehouse), "catalog_mb": warehouse.stat().st_size >> 20,
               "feeds": built, "files": first_file_id - 1, "warehouse": str(warehouse), "delivery": str(delivery),
               "load_1min": os.getloadavg()[0]}
     record_path.write_text(json.dumps(record, indent=1, ensure_ascii=False))
     print(f"history built: {warehouse} ({record['size_mb']:,} MB in {record['build_seconds']} s)", flush=True)
     return record
+
+
+def convert_to_lake(plain: Path, warehouse: Path) -> float:
+    """Turn the DuckDB file `plain` into the warehouse `warehouse` (a DuckLake catalog and its Parquet files
+    beside it) by the writer's own conversion: `plain` becomes the writer's old working copy (moved, not
+    copied), the first write session converts and publishes it. Returns the seconds it took."""
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.warehouse.writer import OLD_WORKING_NAME, write_session
+
+    settings = dataclasses.replace(load_settings(), warehouse=warehouse, writer_memory_limit="4GB")
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(plain, stat.S_IRUSR | stat.S_IWUSR)
+    os.replace(plain, settings.work_dir / OLD_WORKING_NAME)
+    started = time.perf_counter()
+    with write_session(settings):
+        pass
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"  converted into the DuckLake catalog {warehouse} in {seconds} s", flush=True)
+    return seconds
+
+
+def lake_mb(warehouse: Path) -> int:
+    """The catalog and its Parquet files, in MB."""
+    from quality_pipeline.warehouse.lake import data_path
+
+    files = [warehouse, *(p for p in data_path(warehouse).rglob("*") if p.is_file())]
+    return sum(p.stat().st_size for p in files) >> 20
 
 
 def build_history_locked(out: Path, scale: float = 1.0, force: bool = False) -> dict:

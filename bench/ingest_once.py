@@ -6,9 +6,9 @@ Run it as a child process (bench/run.py and bench/memory_1m.py do): its peak RSS
 of this process image) is then the peak of that one ingest. `stages` holds each named step's own wall seconds
 (a step inside another is counted once, in itself), `cpu_stages` the same in CPU seconds of every thread of the
 process (DuckDB's included); "other" is what no named step covers. The Great Expectations import (seconds, once per task) is timed apart from the ingest.
-With `--history WH` the warehouse is not fresh: WH (bench/history.py's) is published as it is (a hard link:
-publishing renames a new file over it, never writes it) and copied as the writer's working copy, before
-the clock starts.
+With `--history WH` the warehouse is not fresh: WH (bench/history.py's catalog) is published as it is (a hard
+link: publishing renames a new file over it, never writes it) and copied as the writer's working copy, and its
+Parquet files are hard-linked, before the clock starts.
 """
 
 from __future__ import annotations
@@ -55,9 +55,14 @@ def main() -> None:
         published = args.workdir / "wh" / "quality.duckdb"
         (published.parent / ".writer").mkdir(parents=True)
         link_or_copy(args.history, published)
-        working = published.parent / ".writer" / "working.duckdb"
-        shutil.copyfile(args.history, working)
+        from quality_pipeline.warehouse.lake import data_path
+        from quality_pipeline.warehouse.writer import WORKING_NAME
+
+        working = published.parent / ".writer" / WORKING_NAME
+        shutil.copyfile(args.history, working)  # the catalog: copied, as the writer's working copy
         os.chmod(working, 0o600)
+        # the Parquet files: hard links (the writer adds files and never changes one; nothing here deletes)
+        shutil.copytree(data_path(args.history), data_path(published), copy_function=link_or_copy)
         setup_seconds = time.perf_counter() - t
 
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import subprocess
@@ -71,6 +72,34 @@ def test_no_warehouse_yet_says_how_to_make_one(tmp_path):
 
 def test_the_attach_is_read_only_and_quotes_the_path(tmp_path):
     statements = shell.attach_statements(tmp_path / "a'b.duckdb")
-    assert statements[0].endswith("AS quality (READ_ONLY)")
-    assert "a''b.duckdb" in statements[0]
-    assert statements[1] == "USE quality"
+    assert statements[0].startswith("LOAD '") and statements[0].endswith("ducklake.duckdb_extension'")
+    assert statements[1].startswith("ATTACH 'ducklake:") and statements[1].endswith("READ_ONLY)")
+    assert " AS quality (" in statements[1] and "a''b.duckdb" in statements[1] and "a''b.lake/" in statements[1]
+    assert statements[2] == "USE quality"
+
+
+def _lake_warehouse(folder: Path) -> Path:
+    """A warehouse written by the writer (a DuckLake catalog and its Parquet files), with 2,000 rows in a table
+    (past the rows a catalog keeps inline: they are in a Parquet file)."""
+    from quality_pipeline.settings import load_settings
+    from quality_pipeline.warehouse.writer import write_session
+
+    warehouse = folder / "it's here" / "quality.duckdb"
+    settings = dataclasses.replace(load_settings(), warehouse=warehouse)
+    with write_session(settings) as con:
+        con.execute("INSERT INTO audit.validations (run_id, feed, file_id, path, suite, expectation, success, "
+                    "validated_at) SELECT 'r', 'product_sampling', range, 'p', 's', 'e', true, now() FROM range(2000)")
+    return warehouse
+
+
+def test_make_sql_reads_the_catalog_and_refuses_writes(tmp_path):
+    warehouse = _lake_warehouse(tmp_path)
+    done = _make_sql(warehouse, ".mode csv\nSELECT count(*) AS n FROM audit.validations;\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["n", "2000"]
+    before = _digest(warehouse)
+    done = _make_sql(warehouse, "DELETE FROM audit.validations;\n")
+    assert done.returncode != 0 and "read-only" in (done.stdout + done.stderr)
+    assert _digest(warehouse) == before
+    done = _make_sql(warehouse, ".mode csv\nSELECT count(*) AS n FROM audit.validations;\n")
+    assert done.stdout.split() == ["n", "2000"]

@@ -18,6 +18,8 @@ TIMEZONE = timezone_name()  # the region's (its file's `timezone:`), for schedul
 # Nightly ingest at 01:00; the quarter closes at 03:00 on the first day of January, April, July and October.
 NIGHTLY_CRON = "0 1 * * *"
 QUARTER_CLOSE_CRON = "0 3 1 1,4,7,10 *"
+# The warehouse's files are compacted and cleaned on Sundays at 04:00 (warehouse_maintenance).
+MAINTENANCE_CRON = "0 4 * * 0"
 # A nightly run not finished by 06:00 (5 h after its 01:00 logical date) raises a deadline alert.
 NIGHTLY_DEADLINE = timedelta(hours=5)
 
@@ -29,7 +31,7 @@ DEFAULT_QUEUE = "default"
 WRITER = {"pool": WAREHOUSE_POOL, "queue": WAREHOUSE_QUEUE}
 
 # The closed vocabulary of DAG tags (a test refuses any other): these, each ingest DAG's name and the feeds' `tags:`.
-BASE_TAGS = frozenset({"ingest", "indicators", "report", "nightly", "quarterly"})
+BASE_TAGS = frozenset({"ingest", "indicators", "report", "nightly", "quarterly", "maintenance"})
 
 
 def tags() -> frozenset[str]:

@@ -6,9 +6,9 @@ works as written and every write to the warehouse fails with DuckDB's own "read-
 creates for themselves lands in the in-memory database (`memory.main`) and is gone on exit. Piped input works
 too: `echo "SELECT count(*) FROM audit.files" | make sql`.
 
-What is attached is `attach_statements`' business only: when the warehouse moves to a DuckLake catalog, that
-function loads the `ducklake` extension from its wheel and attaches the catalog READ_ONLY under the same name,
-and nothing else here changes.
+The warehouse is a DuckLake catalog (`warehouse/lake.py`): the CLI loads the `ducklake` extension from its
+wheel (no download) and attaches the catalog READ_ONLY, with the folder of its Parquet files beside it. A
+warehouse of the storage before (one DuckDB file, not yet converted by the writer) is attached as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from quality_pipeline.settings import load_settings
+from quality_pipeline.warehouse import lake
 
 ALIAS = "quality"
 
@@ -29,7 +30,10 @@ def _literal(text: str) -> str:
 
 def attach_statements(warehouse: Path) -> list[str]:
     """The statements that open the published warehouse read-only as the CLI's default database."""
-    return [f"ATTACH {_literal(str(warehouse.resolve()))} AS {ALIAS} (READ_ONLY)", f"USE {ALIAS}"]
+    if warehouse.exists() and not lake.is_catalog(warehouse):
+        return [f"ATTACH {_literal(str(warehouse.resolve()))} AS {ALIAS} (READ_ONLY)", f"USE {ALIAS}"]
+    return [f"LOAD {_literal(str(lake.extension_path()))}",
+            lake.attach_sql(warehouse, ALIAS, warehouse, read_only=True), f"USE {ALIAS}"]
 
 
 def cli_path() -> Path:
