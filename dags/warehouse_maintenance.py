@@ -1,8 +1,9 @@
 """
 ### warehouse_maintenance — compaction and clean-up of the warehouse's files
 
-**What it does**: in one write session (the `quality_warehouse` pool, like every writer), it writes the
-rows the catalog keeps inline into Parquet files, expires the snapshots older than the grace period, merges
+**Reads** the writer's working catalog and the Parquet files under `<warehouse>.lake/`. **Writes** the same
+catalog and files, then publishes the catalog: in one write session (the `quality_warehouse` pool, like every
+writer), it writes the rows the catalog keeps inline into Parquet files, expires the snapshots older than the grace period, merges
 the small files the nightly deliveries leave and rewrites files whose rows were mostly deleted, deletes the
 files no snapshot lists since longer than the grace period and the files a crashed session left, then
 publishes the catalog. Readers are never blocked; a reader that attached the published catalog before the

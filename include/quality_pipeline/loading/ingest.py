@@ -294,13 +294,13 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
         new_id = file_id if file_id is not None else audit.next_file_id(con)
         seq = delivery_seq if delivery_seq is not None else audit.next_delivery_seq(con)
         snapshot = feed.delivery == PERIOD_SNAPSHOT
-        period_keys = rows.keys_per_period(con, feed) if snapshot else {}  # before this file
         totals = _Totals()
         whole = ctx.gate.has_rules(f"{feed.name}.rows", history=True)  # else the decided rows (and keys) suffice
         row_outcomes = [_check_and_insert(ctx, cand, staged.part(n, decided_only=not whole), new_id, seq, totals)
                         for n in range(staged.parts)]
         rows_read = staged.rows_read
         restated = rows.restated_periods(con, feed, new_id) if snapshot else {}
+        period_keys = rows.keys_per_period(con, feed, new_id) if restated else {}  # core.* is still before this file
         shrink = period_shrink(restated, period_keys)
         summary = pd.DataFrame([{
             "rows_read": rows_read,
