@@ -55,6 +55,24 @@ def one_file_warehouse(file: Path, workdir: Path, feed_name: str) -> None:
                       QUALITY_REPORTS_DIR=str(workdir / "reports"), GX_ANALYTICS_ENABLED="false")
 
 
+def place_history(history: Path, workdir: Path) -> Path:
+    """Make the history warehouse `history` (bench/history.py's catalog) the warehouse of `workdir` (as
+    `one_file_warehouse` names it): the catalog published (a hard link: a publish renames a new file over it,
+    never writes it) and copied as the writer's working copy, and its Parquet files hard-linked (the writer adds
+    files and never changes one; nothing in a benchmark deletes one). Returns the published path."""
+    from quality_pipeline.warehouse.lake import data_path
+    from quality_pipeline.warehouse.writer import WORKING_NAME
+
+    published = workdir / "wh" / "quality.duckdb"
+    (published.parent / ".writer").mkdir(parents=True)
+    link_or_copy(history, published)
+    working = published.parent / ".writer" / WORKING_NAME
+    shutil.copyfile(history, working)
+    os.chmod(working, 0o600)
+    shutil.copytree(data_path(history), data_path(published), copy_function=link_or_copy)
+    return published
+
+
 def run_child(args: list[str], *, timeout_s: float, rss_cap_mb: float, env: dict | None = None) -> dict:
     """Run a Python child that prints one JSON line last; watch its RSS and kill it above the cap.
 

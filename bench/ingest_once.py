@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import shutil
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import link_or_copy, one_file_warehouse  # noqa: E402
+from harness import one_file_warehouse, place_history  # noqa: E402
 
 
 def _rss_mb() -> float:
@@ -52,17 +50,7 @@ def main() -> None:
     setup_seconds = 0.0
     if args.history:
         t = time.perf_counter()
-        published = args.workdir / "wh" / "quality.duckdb"
-        (published.parent / ".writer").mkdir(parents=True)
-        link_or_copy(args.history, published)
-        from quality_pipeline.warehouse.lake import data_path
-        from quality_pipeline.warehouse.writer import WORKING_NAME
-
-        working = published.parent / ".writer" / WORKING_NAME
-        shutil.copyfile(args.history, working)  # the catalog: copied, as the writer's working copy
-        os.chmod(working, 0o600)
-        # the Parquet files: hard links (the writer adds files and never changes one; nothing here deletes)
-        shutil.copytree(data_path(args.history), data_path(published), copy_function=link_or_copy)
+        place_history(args.history, args.workdir)
         setup_seconds = time.perf_counter() - t
 
     started = time.perf_counter()
