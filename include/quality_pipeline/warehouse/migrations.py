@@ -50,11 +50,14 @@ class MigrationChanged(RuntimeError):
 
 
 def applied(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
-    table = sql_file(__file__, "schema_migrations")
-    for statement in lake.lake_statements(table, con) if lake.is_lake(con) else [table]:
-        con.execute(statement)
-    lake.checkpoint(con)
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                         "AND schema_name = 'meta' AND table_name = 'schema_migrations'").fetchone()[0]
+    if not exists:  # DDL on a catalog is a commit of its own, even when nothing is created: only when missing
+        con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        table = sql_file(__file__, "schema_migrations")
+        for statement in lake.lake_statements(table, con) if lake.is_lake(con) else [table]:
+            con.execute(statement)
+        lake.checkpoint(con)
     return dict(con.execute("SELECT version, checksum FROM meta.schema_migrations").fetchall())
 
 
