@@ -15,9 +15,16 @@ from pathlib import Path
 
 import duckdb
 
-from quality_pipeline.feeds import all_feeds
+from quality_pipeline.feeds import all_feeds, feeds_dir
 from quality_pipeline.feeds.schema import render, sql_path
-from quality_pipeline.warehouse.migrations import MigrationChanged, apply_recorded, migrate
+from quality_pipeline.settings import feed_sql_dir
+from quality_pipeline.warehouse.migrations import (
+    MIGRATIONS_DIR,
+    MigrationChanged,
+    apply_recorded,
+    available,
+    migrate,
+)
 
 
 class FeedSchemaStale(MigrationChanged):
@@ -57,6 +64,48 @@ def _drop_old_view(con: duckdb.DuckDBPyConnection, feed: str) -> str:
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring a warehouse to the current schema: the migrations, then the feeds' tables and views."""
+    """Bring a warehouse to the current schema: the migrations, then the feeds' tables and views.
+
+    A warehouse whose recorded migrations and feed SQL are exactly this code's (the case of every session but
+    the first after an upgrade) is left as it is after one query: on a DuckLake catalog each of the checks
+    below costs a query of its own (about 10 ms there), and a night opens a write session per file."""
+    if _up_to_date(con):
+        return
     migrate(con)
     apply_feed_schema(con)
+
+
+_EXPECTED: dict[tuple, tuple[list[str], list[str]] | None] = {}
+
+
+def _expected() -> tuple[list[str], list[str]] | None:
+    """What meta.schema_migrations and meta.feed_schema say of a warehouse at this code's schema, as sorted
+    "version:checksum" and "feed:checksum"; None when a feed's SQL file is stale (the full check raises).
+    Computed once per process for each state of the files it depends on (paths, sizes, modification times)."""
+    paths = [*sorted(MIGRATIONS_DIR.glob("*.sql")), *sorted(feeds_dir().glob("*.yaml")), *sorted(feed_sql_dir().glob("*.sql"))]
+    key = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
+    if key not in _EXPECTED:
+        migrations = sorted(f"{version}:{hashlib.sha256(path.read_bytes()).hexdigest()}" for version, _, path in available())
+        feeds: list[str] | None = []
+        for feed in all_feeds():
+            path = sql_path(feed.name)
+            sql = path.read_text(encoding="utf-8") if path.exists() else None
+            if sql != render(feed):
+                feeds = None
+                break
+            feeds.append(f"{feed.name}:{hashlib.sha256(sql.encode()).hexdigest()}")
+        _EXPECTED[key] = None if feeds is None else (migrations, sorted(feeds))
+    return _EXPECTED[key]
+
+
+def _up_to_date(con: duckdb.DuckDBPyConnection) -> bool:
+    expected = _expected()
+    if expected is None:
+        return False
+    try:
+        migrations, feeds = con.execute(
+            "SELECT (SELECT list(version || ':' || checksum) FROM meta.schema_migrations), "
+            "(SELECT list(feed || ':' || checksum) FROM meta.feed_schema)").fetchone()
+    except duckdb.CatalogException:  # a new warehouse: no meta tables yet
+        return False
+    return (sorted(migrations or []), sorted(feeds or [])) == expected

@@ -437,9 +437,8 @@ def write_session(settings: Settings | None = None, *, publish_after: bool = Tru
         try:
             limit_memory(con, settings)
             yield con
-            checkpoint(con)
         finally:
-            _detach(con)
+            _detach(con)  # detaching checkpoints the catalog's file (`_settle` makes sure before a copy)
         if not publish_after:
             return
         if _unchanged_since_published(settings):
