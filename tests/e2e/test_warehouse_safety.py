@@ -222,9 +222,10 @@ def test_a_first_run_killed_anywhere_never_leaves_the_writer_stuck(quality_env, 
     _assert_no_leftovers(s)
 
 
-def _publish_older_warehouse(settings, tmp_path, upto: int) -> None:
-    """A published warehouse made before this change: migrations below `upto`, one file row, and the old
-    `meta.schema_migrations` whose `DEFAULT current_timestamp` DuckDB 1.5.5 cannot replay comments on."""
+def _publish_older_warehouse(settings, tmp_path, upto: int, *, raw_row: bool = False) -> None:
+    """A published warehouse made before this change: migrations below `upto`, one file row (and with `raw_row`
+    one loaded sampling row), and the old `meta.schema_migrations` whose `DEFAULT current_timestamp` DuckDB
+    1.5.5 cannot replay comments on."""
     old_dir = tmp_path / "old_migrations"
     old_dir.mkdir()
     for version, path in _MIGRATIONS:
@@ -238,6 +239,9 @@ def _publish_older_warehouse(settings, tmp_path, upto: int) -> None:
     migrate(con, old_dir)
     con.execute("INSERT INTO audit.files (file_id, feed, path, sha256, status, run_id, processed_at) "
                 "VALUES (nextval('audit.file_id_seq'), 'product_sampling', 'old.csv', 'abc', 'rejected', 'old', now())")
+    if raw_row:
+        con.execute("INSERT INTO raw.product_sampling (sample_no, _file_id, _run_id, _delivery_seq, _row_number, "
+                    "_loaded_at) VALUES ('S1', 1, 'old', 1, 2, now())")
     con.close()
 
 
@@ -264,11 +268,7 @@ def test_an_upgrade_killed_while_applying_the_feed_sql_keeps_the_rows_and_finish
     """A warehouse made by V001-V008 (with a loaded row) gets the feeds' SQL on its first session: killed inside
     a feed's transaction or before its checkpoint, the next session finishes it and every row is still there."""
     s = quality_env
-    _publish_older_warehouse(s, tmp_path, upto=9)
-    con = duckdb.connect(str(s.warehouse))
-    con.execute("INSERT INTO raw.product_sampling (sample_no, _file_id, _run_id, _delivery_seq, _row_number, "
-                "_loaded_at) VALUES ('S1', 1, 'old', 1, 2, now())")
-    con.close()
+    _publish_older_warehouse(s, tmp_path, upto=9, raw_row=True)
     before = _fingerprint(s.warehouse)
     _kill_at(writers, tmp_path, pause_at, _SESSION)
     assert _fingerprint(s.warehouse) == before
@@ -289,11 +289,7 @@ def test_a_conversion_killed_anywhere_leaves_the_published_file_and_the_next_ses
     session: killed inside the copy's transaction, before the new catalog is renamed in, or after, the published
     file is as it was, and the next session converts (or finishes) and publishes the catalog with every row."""
     s = quality_env
-    _publish_older_warehouse(s, tmp_path, upto=13)
-    con = duckdb.connect(str(s.warehouse))
-    con.execute("INSERT INTO raw.product_sampling (sample_no, _file_id, _run_id, _delivery_seq, _row_number, "
-                "_loaded_at) VALUES ('S1', 1, 'old', 1, 2, now())")
-    con.close()
+    _publish_older_warehouse(s, tmp_path, upto=13, raw_row=True)
     before = _fingerprint(s.warehouse)
     _kill_at(writers, tmp_path, pause_at, _SESSION)
     assert _fingerprint(s.warehouse) == before
