@@ -107,3 +107,16 @@ def test_dockerfile_installs_from_the_lock_file():
     assert "COPY pyproject.toml uv.lock" in dockerfile
     assert dockerfile.count("uv sync --frozen --no-dev") == 2
     assert "pip install" not in dockerfile.replace('pip install --no-cache-dir "uv==', "")
+
+
+def test_the_image_has_the_extension_the_warehouse_is_stored_with():
+    """The image installs the runtime dependencies only (`--no-dev`): the ducklake extension the writer and every
+    reader load from its wheel must be one of them, pinned to DuckDB's version."""
+    import tomllib
+
+    import duckdb
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert f"duckdb-extension-ducklake=={duckdb.__version__}" in [d.split("#")[0].strip() for d in
+                                                                 project["project"]["dependencies"]]
+    assert not any(d.startswith("duckdb-extension-ducklake") for d in project["dependency-groups"]["dev"])
