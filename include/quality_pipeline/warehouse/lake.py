@@ -67,10 +67,15 @@ def is_catalog(path: Path) -> bool:
     came before, which the writer converts). Opened read-only and closed at once."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                                "AND schema_name = 'main' AND table_name = ?", [CATALOG_TABLE]).fetchone()[0])
+        return holds_catalog(con)
     finally:
         con.close()
+
+
+def holds_catalog(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the DuckDB file `con` has open as its current database is a DuckLake catalog."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                            "AND schema_name = 'main' AND table_name = ?", [CATALOG_TABLE]).fetchone()[0])
 
 
 def is_lake(con: duckdb.DuckDBPyConnection) -> bool:

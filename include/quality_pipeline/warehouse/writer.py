@@ -103,6 +103,21 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+def _private_copy(source: Path, target: Path) -> None:
+    """`target` as a copy of `source` that only the writer may read and write."""
+    shutil.copyfile(source, target)
+    os.chmod(target, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def _set_aside(path: Path) -> None:
+    """Keep the broken `path` (and its log) as `broken-<name>*` for a post-mortem, once: a previous one is replaced."""
+    for each in (path, _wal(path)):
+        if each.exists():
+            os.replace(each, each.with_name(BROKEN_PREFIX + each.name))
+        else:
+            each.with_name(BROKEN_PREFIX + each.name).unlink(missing_ok=True)
+
+
 _INSTANCE: tuple[int, duckdb.DuckDBPyConnection] | None = None
 
 
@@ -124,8 +139,7 @@ def _attach(settings: Settings, catalog: Path, *, warehouse: Path | None = None)
         _wal(catalog).unlink(missing_ok=True)
         empty = _empty_catalog()
         if empty is not None:
-            shutil.copyfile(empty, catalog)
-            os.chmod(catalog, stat.S_IRUSR | stat.S_IWUSR)
+            _private_copy(empty, catalog)
     con = _database().cursor()
     try:
         con.execute(f"DETACH DATABASE IF EXISTS {ALIAS}")  # left by a session whose connection was dropped
@@ -222,8 +236,7 @@ def _seed_working_copy(settings: Settings) -> None:
         _convert(settings)
     if not working.exists() and published.exists() and lake.is_catalog(published):
         log.info("seeding working copy from %s", published)
-        shutil.copyfile(published, working)
-        os.chmod(working, stat.S_IRUSR | stat.S_IWUSR)
+        _private_copy(published, working)
 
 
 def _convert(settings: Settings) -> None:
@@ -237,8 +250,7 @@ def _convert(settings: Settings) -> None:
                 "minutes per GB)", source)
     if not old.exists():
         _wal(old).unlink(missing_ok=True)
-        shutil.copyfile(settings.warehouse, old)
-        os.chmod(old, stat.S_IRUSR | stat.S_IWUSR)
+        _private_copy(settings.warehouse, old)
     if not _migrated_duckdb_file(settings, old):
         return
     converting = settings.work_dir / CONVERTING_NAME
@@ -287,14 +299,11 @@ def _migrated_duckdb_file(settings: Settings, old: Path) -> bool:
     except duckdb.Error as exc:
         log.warning("%s could not be opened or migrated (%s); set aside as %s*", old, str(exc).splitlines()[0],
                     BROKEN_PREFIX + old.name)
-        for path in (old, _wal(old)):
-            if path.exists():
-                os.replace(path, path.with_name(BROKEN_PREFIX + path.name))
+        _set_aside(old)
     published = settings.warehouse
     if not published.exists() or lake.is_catalog(published):
         return False
-    shutil.copyfile(published, old)
-    os.chmod(old, stat.S_IRUSR | stat.S_IWUSR)
+    _private_copy(published, old)
     _migrate_duckdb_file(settings, old)
     return True
 
@@ -312,16 +321,6 @@ def _migrate_duckdb_file(settings: Settings, path: Path) -> None:
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
     return con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
                        "AND NOT internal AND NOT temporary ORDER BY ALL", [database]).fetchall()
-
-
-def _set_aside_working_copy(settings: Settings) -> None:
-    """Keep the last broken working copy (and its log) as `broken-working.ducklake*` for a post-mortem, once."""
-    working = _working_path(settings)
-    for path in (working, _wal(working)):
-        if path.exists():
-            os.replace(path, path.with_name(BROKEN_PREFIX + path.name))
-        else:
-            path.with_name(BROKEN_PREFIX + path.name).unlink(missing_ok=True)
 
 
 def _open_migrated(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -354,7 +353,7 @@ def _open_working_copy(settings: Settings) -> duckdb.DuckDBPyConnection:
             "files it had not published are processed again",
             working, str(exc).splitlines()[0], BROKEN_PREFIX + working.name, source,
         )
-    _set_aside_working_copy(settings)
+    _set_aside(working)
     _seed_working_copy(settings)
     return _open_migrated(settings)
 
@@ -528,8 +527,7 @@ def open_published(path: Path, *, read_only: bool = True, warehouse: Path | None
             raise WarehouseReadOnly(READ_ONLY_ADVICE.format(path=path)) from exc
     plain = duckdb.connect(str(path), read_only=True)
     try:
-        catalog = plain.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                                "AND schema_name = 'main' AND table_name = ?", [lake.CATALOG_TABLE]).fetchone()[0]
+        catalog = lake.holds_catalog(plain)
     except BaseException:
         plain.close()
         raise
