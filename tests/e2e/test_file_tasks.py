@@ -8,9 +8,11 @@ import shutil
 import threading
 from dataclasses import asdict, replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import quality_pipeline.loading.files as files_module
 from quality_pipeline.demo import generate
 from quality_pipeline.feeds import all_feeds
 from quality_pipeline.loading.files import (
@@ -19,7 +21,9 @@ from quality_pipeline.loading.files import (
     prepare_work,
     publish_pending,
     publish_work,
+    read_publish_order,
     run_folder,
+    write_publish_order,
 )
 from quality_pipeline.loading.ingest import ingest_feed
 from quality_pipeline.warehouse.writer import open_published, writer_lock
@@ -177,3 +181,67 @@ def test_a_run_s_files_reach_readers_in_one_copy_out(quality_env, gate):
     assert f"{FEED}/3.csv" not in _recorded_identity(s)
     assert discover_work((FEED,), run_id="r3", settings=s) == ([], [])  # the next session publishes it
     assert f"{FEED}/3.csv" in _recorded_identity(s)
+
+
+def _three_prepared(s, gate, run_id: str) -> list[dict]:
+    for n in (1, 2, 3):
+        write_sampling_csv(s.landing_dir / FEED / f"{n}.csv", [sampling_row(n)], mtime=1_000 + n)
+    _, work = discover_work((FEED,), run_id=run_id, settings=s)
+    ordered = in_delivery_order(work, [prepare_work(item, run_id=run_id, settings=s, gate=gate) for item in work])
+    write_publish_order(s, run_id, ordered)
+    assert [i["path"] for i in read_publish_order(s, run_id)] == [f"{FEED}/{n}.csv" for n in (1, 2, 3)]
+    return ordered
+
+
+@pytest.fixture
+def sessions(monkeypatch) -> list[int]:
+    """The write sessions `publish_work` opens (one entry each)."""
+    opened: list[int] = []
+    real = files_module.write_session
+
+    def counting(*args, **kwargs):
+        opened.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(files_module, "write_session", counting)
+    return opened
+
+
+def test_the_first_publish_task_publishes_every_file_of_the_run_in_one_session(quality_env, gate, sessions):
+    """On a DuckLake catalog a write session costs about 100 ms: the first publish task of a run publishes
+    every file in the run's publish order in its one session (each in its own transaction), and the other
+    tasks return what it recorded, with their own Data Docs, without opening the warehouse."""
+    s = quality_env
+    ordered = _three_prepared(s, gate, "r1")
+    sessions.clear()  # discovery's
+    gate_of = lambda item: gate  # noqa: E731
+    first = publish_work(ordered[0], run_id="r1", settings=s, gate_of=gate_of, copy_out=False)
+    assert len(sessions) == 1 and first["status"] == "loaded" and "batch_docs" in first
+    results = [publish_work(item, run_id="r1", settings=s, gate_of=gate_of, copy_out=False) for item in ordered]
+    assert len(sessions) == 1, "the other tasks found their results recorded"
+    assert [r["status"] for r in results] == ["loaded"] * 3 and all("batch_docs" in r for r in results)
+    assert not any(run_folder(s, "r1").glob(f"{FEED}-*")), "each published file's staged folder is removed"
+    publish_pending(s)
+    con = open_published(s.warehouse)
+    try:
+        assert con.execute("SELECT path, status FROM audit.files ORDER BY delivery_seq").fetchall() == [
+            (f"{FEED}/{n}.csv", "loaded") for n in (1, 2, 3)]  # in delivery order, whichever task ran first
+    finally:
+        con.close()
+
+
+def test_a_file_that_fails_in_the_first_session_is_left_to_its_own_task(quality_env, gate, sessions):
+    """The first task publishes the files before the failing one; the failing file and those of its feed
+    after it are left to their own tasks, which fail on it with its own traceback, as they did before."""
+    s = quality_env
+    ordered = _three_prepared(s, gate, "r1")
+    (Path(ordered[1]["staged"]) / "manifest.json").unlink()  # the second file's staged folder is damaged
+    sessions.clear()  # discovery's
+    gate_of = lambda item: gate  # noqa: E731
+    assert publish_work(ordered[0], run_id="r1", settings=s, gate_of=gate_of, copy_out=False)["status"] == "loaded"
+    assert len(sessions) == 1
+    for item in ordered[1:]:
+        with pytest.raises(FileNotFoundError):
+            publish_work(item, run_id="r1", settings=s, gate_of=gate_of, copy_out=False)
+    publish_pending(s)
+    assert set(_recorded_identity(s)) == {f"{FEED}/1.csv"}

@@ -13,7 +13,7 @@ from quality_pipeline.loading.outcomes import RowDecisions, issue_records
 from quality_pipeline.loading.rows import append
 from quality_pipeline.parsing.reader import RawExtract
 from quality_pipeline.sql_files import sql_file
-from quality_pipeline.warehouse.sequences import DELIVERY_SEQ, FILE_ID, next_value
+from quality_pipeline.warehouse.sequences import DELIVERY_SEQ, FILE_ID, next_value, next_values
 
 if TYPE_CHECKING:
     import duckdb
@@ -94,6 +94,14 @@ def next_file_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def next_delivery_seq(con: duckdb.DuckDBPyConnection) -> int:
     return next_value(con, DELIVERY_SEQ)
+
+
+def next_ids(con: duckdb.DuckDBPyConnection, file_id: int | None, delivery_seq: int | None) -> tuple[int, int]:
+    """(file_id, delivery_seq): each the one given, else the next of its sequence (both stepped at once)."""
+    wanted = [name for name, given in ((FILE_ID, file_id), (DELIVERY_SEQ, delivery_seq)) if given is None]
+    stepped = dict(zip(wanted, next_values(con, *wanted), strict=True)) if wanted else {}
+    return (file_id if file_id is not None else stepped[FILE_ID],
+            delivery_seq if delivery_seq is not None else stepped[DELIVERY_SEQ])
 
 
 def mark_released(con: duckdb.DuckDBPyConnection, file_id: int, run_id: str) -> None:

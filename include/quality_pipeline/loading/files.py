@@ -40,6 +40,7 @@ from quality_pipeline.warehouse.writer import write_session
 
 log = logging.getLogger(__name__)
 STAGED_NAME = "staged"
+PUBLISH_ORDER_NAME = "publish-order.json"
 STALE_AFTER_S = 2 * 24 * 3600  # staged folders of runs that died; a live one lives minutes
 
 
@@ -153,31 +154,77 @@ def _recorded(settings: Settings, run_id: str, item: dict):
     return json.loads(marker.read_text(encoding="utf-8"))["result"]
 
 
-def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None = None,
+def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate=None, today: date | None = None,
                  gate_of=None, copy_out: bool = True) -> dict | None:
     """Publish one prepared item on the writer, after the earlier files of its feed in this run (`before`) that
     no sibling task has published yet; its result, or None when there was nothing to do (left for the next
-    run, or published meanwhile by another run). `gate_of(item)` gives an earlier file its own gate.
+    run, or published meanwhile by another run). `gate_of(item)` gives each file its own gate (and then each
+    result its `batch_docs`); without it every file is validated by `gate`.
 
-    Each file is committed in one transaction of the writer's working copy. With `copy_out` False the
-    working copy is not copied out to the published warehouse after it: the caller publishes once for all
-    the files of its run (`publish_pending`); until then readers see the warehouse as it was before them,
-    and if that never happens the writer's next session publishes what was committed."""
-    for earlier in prepared.get("before", ()):
-        if _recorded(settings, run_id, earlier) is _NOT_YET:
+    Each file is committed in one transaction of the writer's working copy, all of them in one write session
+    (on a DuckLake catalog a session costs about 100 ms to open and close). Given `gate_of` and the run's
+    publish order (`write_publish_order`), the same session then publishes every later file of the run that
+    no task has published yet, in that order, and records each result for its own task, which returns it
+    without opening the warehouse: a night is a few sessions, not one per file. The first such file that
+    fails is left, with the rest, to its own task, where it fails with its own traceback, as it would have.
+
+    With `copy_out` False the working copy is not copied out to the published warehouse after the session:
+    the caller publishes once for all the files of its run (`publish_pending`); until then readers see the
+    warehouse as it was before them, and if that never happens the writer's next session publishes what was
+    committed."""
+    if gate is None and gate_of is None:
+        raise TypeError("publish_work needs a gate or gate_of")
+    todo = [e for e in prepared.get("before", ()) if _recorded(settings, run_id, e) is _NOT_YET]
+    if not todo and _recorded(settings, run_id, prepared) is not _NOT_YET:
+        return _recorded(settings, run_id, prepared)
+    with write_session(settings, publish_after=copy_out) as con:
+        for earlier in todo:
+            if _recorded(settings, run_id, earlier) is not _NOT_YET:  # under the lock: a sibling got there
+                continue
             log.info("%s: published first, as it was delivered before %s", printable(earlier["path"]),
                      printable(prepared["path"]))
-            own_gate = gate_of(earlier) if gate_of else gate
-            result = _publish_one(earlier, run_id=run_id, settings=settings, gate=own_gate, today=today,
-                                  copy_out=copy_out)
-            if gate_of and result is not None:
-                docs = own_gate.build_docs()
-                result = {**result, "batch_docs": str(docs) if docs else None}
-            _record(settings, run_id, earlier, result)
-    recorded = _recorded(settings, run_id, prepared)
-    if recorded is not _NOT_YET:
-        return recorded
-    return _publish_recorded(prepared, run_id=run_id, settings=settings, gate=gate, today=today, copy_out=copy_out)
+            _publish_recorded(con, earlier, run_id=run_id, settings=settings,
+                              gate=gate_of(earlier) if gate_of else gate, today=today, docs=gate_of is not None)
+        result = _recorded(settings, run_id, prepared)
+        if result is _NOT_YET:
+            result = _publish_recorded(con, prepared, run_id=run_id, settings=settings,
+                                       gate=gate_of(prepared) if gate_of else gate, today=today, docs=gate_of is not None)
+        if gate_of is not None:
+            _publish_the_rest(con, prepared, run_id=run_id, settings=settings, gate_of=gate_of, today=today)
+    return result
+
+
+def _publish_the_rest(con, prepared: dict, *, run_id: str, settings: Settings, gate_of, today: date | None) -> None:
+    """Publish, in the run's publish order, every file of it no task has published yet (see `publish_work`)."""
+    for item in read_publish_order(settings, run_id):
+        if _recorded(settings, run_id, item) is not _NOT_YET:
+            continue
+        try:
+            _publish_recorded(con, item, run_id=run_id, settings=settings, gate=gate_of(item), today=today, docs=True)
+        except Exception as exc:  # its own task publishes it again, and fails or not on its own
+            log.warning("%s: not published with %s (%s: %s); left to its own task, with the files after it",
+                        printable(item["path"]), printable(prepared["path"]), type(exc).__name__, printable(exc))
+            return
+        log.info("%s: published in the session of %s", printable(item["path"]), printable(prepared["path"]))
+
+
+def write_publish_order(settings: Settings, run_id: str, ordered: list[dict]) -> None:
+    """Record the run's files in the order they are published (`in_delivery_order`, without each one's
+    `before`), for the first publish task to publish them all in one session. Written whole, then renamed."""
+    path = run_folder(settings, run_id) / PUBLISH_ORDER_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    items = [{k: v for k, v in item.items() if k != "before"} for item in ordered]
+    partial.write_text(json.dumps(items, ensure_ascii=False, default=str), encoding="utf-8")
+    partial.replace(path)
+
+
+def read_publish_order(settings: Settings, run_id: str) -> list[dict]:
+    """The run's publish order as `write_publish_order` wrote it ([] when it did not, or it cannot be read)."""
+    try:
+        return json.loads((run_folder(settings, run_id) / PUBLISH_ORDER_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
 
 
 def publish_pending(settings: Settings) -> None:
@@ -195,36 +242,41 @@ def _record(settings: Settings, run_id: str, item: dict, result: dict | None) ->
     partial.replace(marker)
 
 
-def _publish_recorded(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None,
-                      copy_out: bool = True) -> dict | None:
-    result = _publish_one(prepared, run_id=run_id, settings=settings, gate=gate, today=today, copy_out=copy_out)
+def _publish_recorded(con, prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None,
+                      docs: bool) -> dict | None:
+    """Publish one item in the session `con` and record its result for its task (with its Data Docs when
+    `docs`: the gate is the file's own)."""
+    result = _publish_one(con, prepared, run_id=run_id, settings=settings, gate=gate, today=today)
+    if docs and result is not None:
+        built = gate.build_docs()
+        result = {**result, "batch_docs": str(built) if built else None}
     _record(settings, run_id, prepared, result)
+    if prepared.get("staged"):  # after the record: a task retried in between finds the result, not a lost folder
+        shutil.rmtree(prepared["staged"], ignore_errors=True)
     return result
 
 
-def _publish_one(prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None,
-                 copy_out: bool = True) -> dict | None:
+def _publish_one(con, prepared: dict, *, run_id: str, settings: Settings, gate, today: date | None) -> dict | None:
     if prepared.get("left"):
         log.warning("%s: %s; left for the next run", printable(prepared["path"]), printable(prepared["left"]))
         return None
     staged = load_staged(Path(prepared["staged"]))
     feed = load_feed(prepared["feed"])
-    with write_session(settings, publish_after=copy_out) as con:
-        who = prepared.get("released_by")
-        ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
-                      released_by=Release(who["actor"], who.get("reason")) if who else None,
-                      memory_limit=settings.writer_memory_limit)
-        if prepared["file_id"] is None:
-            settled = settle_known(ctx, staged.candidate(), staged.sha256)
-            if not isinstance(settled, str):  # another run got there first
-                staged.remove()
-                return None if settled is None else asdict(settled)
-        result = publish_staged(ctx, staged, file_id=prepared["file_id"], delivery_seq=prepared["delivery_seq"],
-                                releasing=prepared["releasing"])
-        # what the file was on disk when discovery hashed it, so the next run need not hash it again
+    who = prepared.get("released_by")
+    ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
+                  released_by=Release(who["actor"], who.get("reason")) if who else None,
+                  memory_limit=settings.writer_memory_limit)
+    if prepared["file_id"] is None:
+        settled = settle_known(ctx, staged.candidate(), staged.sha256)
+        if not isinstance(settled, str):  # another run got there first
+            return None if settled is None else asdict(settled)
+
+    def remember() -> None:  # what the file was on disk when discovery hashed it, so the next run need not hash it again
         remember_landing_file(con, feed.name, prepared["path"], prepared["sha256"], prepared["size"],
                               prepared.get("mtime_ns"), prepared.get("inode"))
-    staged.remove()
+
+    result = publish_staged(ctx, staged, file_id=prepared["file_id"], delivery_seq=prepared["delivery_seq"],
+                            releasing=prepared["releasing"], before_commit=remember)
     return asdict(result)
 
 

@@ -116,7 +116,10 @@ PUBLISH_DOC = """Publishes one staged file in one DuckDB transaction: previous v
 them, the batch suite (rejected share, a restated period that shrinks, sheet conflicts), then the
 rows, quarantine, flags, validations and the file's audit row, in the writer's working copy (readers see it
 when `publish_warehouse` copies the run out). One at a time: the one-slot
-`quality_warehouse` pool, on the `warehouse` queue. Retries twice with backoff (a busy writer lock, a full
+`quality_warehouse` pool, on the `warehouse` queue. The first publish task of a run publishes every file of
+the run in one write session, each in its own transaction, and says so in its log ("published in the session
+of ..."); the others return what it recorded. A file that fails there is left to its own task, which fails
+with the file's own traceback. Retries twice with backoff (a busy writer lock, a full
 disk); a file never lands half-written, so clearing the task is always safe."""
 
 PUBLISH_WAREHOUSE_DOC = """Copies out the writer's working copy, into which each `publish_file` committed its file, to the
@@ -126,7 +129,8 @@ copied when no file was committed. Should it fail, the writer's next session pub
 
 ORDER_DOC = """Waits for every `prepare_file` (done or failed), then hands the staged files to `publish_file` in
 the order they were delivered, each with the earlier files of its feed: whichever publish task runs first
-publishes those before its own file, so a run publishes exactly as one process reading the files in turn."""
+publishes those before its own file, so a run publishes exactly as one process reading the files in turn.
+The order is also recorded in the run's staging folder, for the first publish task to publish every file in it."""
 
 SUMMARY_DOC = """What became of every file of the run: those settled by `discover_files` and each mapped
 `publish_file`'s result. Runs even when some files failed (`all_done`): a file without a result is listed as
@@ -270,10 +274,10 @@ def ingest_tasks(source: str) -> None:
         copy_out()
 
     @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=ORDER_DOC)
-    def in_delivery_order(work: list[dict] | None, prepared) -> list[dict]:
-        from quality_pipeline.loading.files import in_delivery_order as ordered
+    def in_delivery_order(work: list[dict] | None, prepared, run_id=None) -> list[dict]:
+        from quality_pipeline.orchestration.tasks import publish_order
 
-        return ordered(work, list(prepared or []))
+        return publish_order(work, prepared, run_id=run_id)
 
     @task(trigger_rule=TriggerRule.ALL_DONE, doc_md=SUMMARY_DOC)
     def summarise(work: list[dict], settled: dict, published, params=None, run_id=None) -> dict:

@@ -124,24 +124,22 @@ def prepare_file(item: dict, *, run_id: str) -> dict:
 
 
 def publish_file(prepared: dict, *, run_id: str) -> dict:
-    """Publish one staged file on the writer, in one transaction; what became of it. The warehouse readers
-    open is copied out once for all the files of the run, by `publish_warehouse`."""
+    """Publish one staged file on the writer, in one transaction; what became of it. The first publish task
+    of a run publishes every file of it in one write session, each in its own transaction (`publish_work`);
+    the others return what it recorded. The warehouse readers open is copied out once for all the files of
+    the run, by `publish_warehouse`."""
     from quality_pipeline.loading.files import publish_work
     from quality_pipeline.settings import load_settings
 
     settings = load_settings()
-    gate = _gate(settings, run_id, prepared, "batch")
-    result = publish_work(prepared, run_id=run_id, settings=settings, gate=gate,
+    result = publish_work(prepared, run_id=run_id, settings=settings,
                           gate_of=lambda item: _gate(settings, run_id, item, "batch"), copy_out=False)
     if result is None:  # a result all the same: a file without one is taken for a failed task
         why = prepared.get("left") or "published by another run meanwhile / 已由另一次运行处理"
         log.info("%s: nothing to publish (%s)", printable(prepared["path"]), printable(why))
         return {"feed": prepared["feed"], "path": prepared["path"], "status": "skipped",
                 "reason": f"left for the next run: {why}" if prepared.get("left") else why}
-    if "batch_docs" not in result:  # else an earlier sibling's task published it and built its pages
-        batch_docs = gate.build_docs()
-        result.update(batch_docs=str(batch_docs) if batch_docs else None)
-    result.update(data_docs=prepared.get("data_docs"))
+    result = {**result, "data_docs": prepared.get("data_docs")}  # its batch pages: `batch_docs`
     log.info("%s %s: %s (read %d, loaded %d, rejected %d, duplicates %d, held %d)%s", result["feed"],
              printable(result["path"]), result["status"], result["rows_read"], result["rows_loaded"],
              result["rows_rejected"], result["duplicates_dropped"], result["rows_held"],
@@ -156,6 +154,17 @@ def publish_warehouse() -> None:
     from quality_pipeline.settings import load_settings
 
     publish_pending(load_settings())
+
+
+def publish_order(work: list[dict] | None, prepared, *, run_id: str) -> list[dict]:
+    """The prepared files in delivery order, each with the earlier ones of its feed (`in_delivery_order`),
+    and that order recorded for the first publish task (`write_publish_order`)."""
+    from quality_pipeline.loading.files import in_delivery_order, write_publish_order
+    from quality_pipeline.settings import load_settings
+
+    ordered = in_delivery_order(work, list(prepared or []))
+    write_publish_order(load_settings(), run_id, ordered)
+    return ordered
 
 
 def run_summary(discovered: dict | None, published) -> dict:

@@ -176,6 +176,7 @@ def _empty_catalog() -> Path | None:
             con.execute(lake.attach_sql(tmp, "quality_empty", files / "quality.duckdb", read_only=False))
             con.execute("USE quality_empty")
             build(con)
+            lake.prime_statistics(con)
             data_files = con.execute("SELECT count(*) FROM __ducklake_metadata_quality_empty.ducklake_data_file"
                                      ).fetchone()[0]
         finally:
@@ -327,6 +328,7 @@ def _open_migrated(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = _attach(settings, _working_path(settings))
     try:
         build(con)
+        lake.prime_statistics(con)  # a table never written costs ~20 catalog queries per query until then
     except BaseException:
         _detach(con)
         raise
