@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from quality_pipeline.loading.files import RECORDED_BEFORE
 from quality_pipeline.orchestration.defaults import TIMEZONE
 from quality_pipeline.orchestration.tasks import closed_quarter
 from quality_pipeline.validation.gate import IMPORTED_BEFORE
@@ -38,9 +39,20 @@ def validating_task_logs(root: Path) -> list[Path]:
     return [p for p in root.glob("**/*.log") if {"task_id=prepare_file", "task_id=publish_file"} & set(p.parts)]
 
 
-def found_gx_imported(log: Path) -> bool:
-    """Whether the task of `log` found Great Expectations imported by the process that forked it."""
-    return IMPORTED_BEFORE in log.read_text(encoding="utf-8", errors="replace")
+def gx_imported_where_validated(logs: list[Path]) -> bool:
+    """Whether every task of `logs` that validated found Great Expectations imported by the process that forked
+    it: each `prepare_file`, and each `publish_file` but those that returned a result an earlier publish task of
+    their run recorded (the first publishes the run's files in one write session: `loading.files.publish_work`);
+    and at least one `publish_file` validated."""
+    validated = 0
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if "task_id=publish_file" in log.parts and RECORDED_BEFORE in text and IMPORTED_BEFORE not in text:
+            continue
+        if IMPORTED_BEFORE not in text:
+            return False
+        validated += "task_id=publish_file" in log.parts
+    return validated >= 1
 
 
 @pytest.fixture(scope="module")

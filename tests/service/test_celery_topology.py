@@ -30,7 +30,7 @@ from tests.service.conftest import (
     INGEST,
     QUIET_TOPOLOGY,
     alert_env,
-    found_gx_imported,
+    gx_imported_where_validated,
     kill_processes_of,
     last_two_closed_quarters,
     latest_night,
@@ -158,7 +158,7 @@ def test_nightly_dags_through_the_rest_api(topology):
     # every file's tasks found Great Expectations imported by the worker (not seconds of importing per task)
     validating = validating_task_logs(Path(topology.env["AIRFLOW_HOME"], "logs"))
     assert len(validating) >= 2 * len(topology.truth.files), validating
-    assert all(found_gx_imported(p) for p in validating)
+    assert gx_imported_where_validated(validating), validating
 
     asset_run = _finished_asset_triggered_run(api)
     assert asset_run["state"] == "success"

@@ -31,7 +31,7 @@ from tests.service.conftest import (
     LOCAL,
     QUIET_TOPOLOGY,
     alert_env,
-    found_gx_imported,
+    gx_imported_where_validated,
     kill_processes_of,
     last_two_closed_quarters,
     latest_night,
@@ -150,7 +150,7 @@ def test_rest_api_run_loads_the_warehouse_and_misses_a_deadline(embedded, receiv
     logs = Path(embedded.env["AIRFLOW_HOME"], "logs", "dag_id=ingest_product_sampling", f"run_id={run}")
     validating = validating_task_logs(logs)
     assert len(validating) == 2 * len(expected), validating
-    assert all(found_gx_imported(p) for p in validating)
+    assert gx_imported_where_validated(validating), validating
 
     alert = hook.wait_for(lambda m: m.get("event") == "deadline_missed" and m.get("run_id") == late, timeout_s=180)
     assert alert["dag_id"] == "ingest_product_sampling"

@@ -41,6 +41,8 @@ from quality_pipeline.warehouse.writer import write_session
 log = logging.getLogger(__name__)
 STAGED_NAME = "staged"
 PUBLISH_ORDER_NAME = "publish-order.json"
+# What a publish task logs when an earlier task of its run published its file and recorded the result
+RECORDED_BEFORE = "published earlier in this run, in the write session of another publish task: its recorded result"
 STALE_AFTER_S = 2 * 24 * 3600  # staged folders of runs that died; a live one lives minutes
 
 
@@ -176,6 +178,7 @@ def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate=None, 
         raise TypeError("publish_work needs a gate or gate_of")
     todo = [e for e in prepared.get("before", ()) if _recorded(settings, run_id, e) is _NOT_YET]
     if not todo and _recorded(settings, run_id, prepared) is not _NOT_YET:
+        log.info("%s: %s", printable(prepared["path"]), RECORDED_BEFORE)
         return _recorded(settings, run_id, prepared)
     with write_session(settings, publish_after=copy_out) as con:
         for earlier in todo:
