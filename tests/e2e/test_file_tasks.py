@@ -245,3 +245,23 @@ def test_a_file_that_fails_in_the_first_session_is_left_to_its_own_task(quality_
             publish_work(item, run_id="r1", settings=s, gate_of=gate_of, copy_out=False)
     publish_pending(s)
     assert set(_recorded_identity(s)) == {f"{FEED}/1.csv"}
+
+
+def test_a_file_committed_by_a_task_that_stopped_before_recording_it_keeps_its_result(quality_env, gate, sessions):
+    """A publish task killed between a file's commit and the record of its result (the first task of a run
+    publishes many files): the file's own task finds it committed by this run and returns its result from
+    audit.files, not a file skipped as published by another run."""
+    s = quality_env
+    ordered = _three_prepared(s, gate, "r1")
+    gate_of = lambda item: gate  # noqa: E731
+    with files_module.write_session(s, publish_after=False) as con:  # committed, staged folder still there
+        committed = files_module._publish_one(con, ordered[0], run_id="r1", settings=s, gate=gate, today=None)
+    first = publish_work(ordered[0], run_id="r1", settings=s, gate_of=gate_of, copy_out=False)
+    assert {k: v for k, v in first.items() if k != "batch_docs"} == committed
+    assert not Path(ordered[0]["staged"]).exists()
+    for item in ordered[1:]:  # committed and cleaned up, then the record of what became of them lost
+        files_module._marker(s, "r1", item).unlink()
+    again = [publish_work(item, run_id="r1", settings=s, gate_of=gate_of, copy_out=False) for item in ordered[1:]]
+    assert first["status"] == "loaded" and [r["status"] for r in again] == ["loaded", "loaded"]
+    assert [r["rows_loaded"] for r in again] == [1, 1] and [r["path"] for r in again] == [
+        f"{FEED}/2.csv", f"{FEED}/3.csv"]

@@ -45,6 +45,23 @@ def known(con: duckdb.DuckDBPyConnection, feed: Feed, relative: str,
     return False, other
 
 
+def committed_in_run(con: duckdb.DuckDBPyConnection, feed: str, relative: str, sha: str, run_id: str) -> dict | None:
+    """The result (as `FileResult` fields) of this path and bytes as run `run_id` committed it, from its
+    audit.files row; None when that run committed no such row. The rows it rejected are not kept there:
+    `rejected_sample` is empty."""
+    row = con.execute("SELECT status, reason, rows_read, rows_loaded, rows_held, rows_rejected, duplicates_dropped, "
+                      "rows_flagged, details FROM audit.files WHERE feed = ? AND path = ? AND sha256 = ? AND run_id = ? "
+                      "ORDER BY file_id DESC LIMIT 1", [feed, relative, sha, run_id]).fetchone()
+    if row is None:
+        return None
+    status, reason, read, loaded, held, rejected, duplicates, flagged, details = row
+    withdrawn = (json.loads(details) if details else {}).get("keys_withdrawn", 0)
+    return {"feed": feed, "path": relative, "status": status, "reason": reason, "rows_read": read or 0,
+            "rows_loaded": loaded or 0, "rows_held": held or 0, "rows_rejected": rejected or 0,
+            "duplicates_dropped": duplicates or 0, "rows_flagged": flagged or 0, "keys_withdrawn": withdrawn,
+            "rejected_sample": []}
+
+
 def unchanged_since_seen(con: duckdb.DuckDBPyConnection, feed: Feed, cand: Candidate) -> bool:
     """Whether this path was seen with exactly this size, modification time (ns) and inode: its bytes are those
     recorded, so it is not hashed again. A candidate without them (not from the landing folder) never is."""

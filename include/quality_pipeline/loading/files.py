@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from quality_pipeline.feeds import load_feed
-from quality_pipeline.loading.audit import remember_landing_file, seen_files
+from quality_pipeline.loading.audit import committed_in_run, remember_landing_file, seen_files
 from quality_pipeline.loading.discovery import Candidate, FileChanged, discover, take_snapshot, unseen
 from quality_pipeline.loading.ingest import (
     Context,
@@ -32,7 +32,7 @@ from quality_pipeline.loading.ingest import (
     screen,
     settle_known,
 )
-from quality_pipeline.loading.stage import load_staged, prepare
+from quality_pipeline.loading.stage import MANIFEST, load_staged, prepare
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import Settings
 from quality_pipeline.terminal import printable
@@ -263,16 +263,27 @@ def _publish_one(con, prepared: dict, *, run_id: str, settings: Settings, gate, 
     if prepared.get("left"):
         log.warning("%s: %s; left for the next run", printable(prepared["path"]), printable(prepared["left"]))
         return None
-    staged = load_staged(Path(prepared["staged"]))
     feed = load_feed(prepared["feed"])
+    if prepared["file_id"] is None and not (Path(prepared["staged"]) / MANIFEST).exists():
+        committed = committed_in_run(con, feed.name, prepared["path"], prepared["sha256"], run_id)
+        if committed is not None:  # its staged folder removed after the commit, its record lost
+            log.info("%s: committed earlier in this run; its result from audit.files", printable(prepared["path"]))
+            return committed
+    staged = load_staged(Path(prepared["staged"]))
     who = prepared.get("released_by")
     ctx = Context(con, gate, feed, load_region(settings.region_file), run_id, today or date.today(),
                   released_by=Release(who["actor"], who.get("reason")) if who else None,
                   memory_limit=settings.writer_memory_limit)
     if prepared["file_id"] is None:
         settled = settle_known(ctx, staged.candidate(), staged.sha256)
-        if not isinstance(settled, str):  # another run got there first
-            return None if settled is None else asdict(settled)
+        if settled is None:  # committed before: by this run (a task stopped before recording it), or another
+            committed = committed_in_run(con, feed.name, prepared["path"], prepared["sha256"], run_id)
+            if committed is not None:
+                log.info("%s: committed earlier in this run by a task that stopped before recording its result; "
+                         "its result from audit.files", printable(prepared["path"]))
+            return committed
+        if not isinstance(settled, str):  # the same bytes as another file
+            return asdict(settled)
 
     def remember() -> None:  # what the file was on disk when discovery hashed it, so the next run need not hash it again
         remember_landing_file(con, feed.name, prepared["path"], prepared["sha256"], prepared["size"],
