@@ -265,3 +265,20 @@ def test_a_file_committed_by_a_task_that_stopped_before_recording_it_keeps_its_r
     assert first["status"] == "loaded" and [r["status"] for r in again] == ["loaded", "loaded"]
     assert [r["rows_loaded"] for r in again] == [1, 1] and [r["path"] for r in again] == [
         f"{FEED}/2.csv", f"{FEED}/3.csv"]
+
+
+def test_a_publish_order_that_cannot_be_recorded_leaves_each_file_to_its_own_session(quality_env, gate, caplog):
+    """`in_delivery_order` on a host without the writer's staging folder: the order is still handed to the
+    publish tasks (the task does not fail), the log says why each file gets a session of its own."""
+    from quality_pipeline.orchestration.tasks import publish_order
+
+    s = quality_env
+    staging = run_folder(s, "r1").parent
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    staging.write_text("not a folder", encoding="utf-8")  # no staging folder can be made here
+    work = [{"feed": FEED, "path": f"{FEED}/{n}.csv"} for n in (1, 2)]
+    prepared = [{**w, "staged": f"/elsewhere/{n}"} for n, w in enumerate(work)]
+    with caplog.at_level("WARNING"):
+        ordered = publish_order(work, prepared, run_id="r1")
+    assert [o["path"] for o in ordered] == [w["path"] for w in work]
+    assert "publish order not recorded" in caplog.text and read_publish_order(s, "r1") == []
