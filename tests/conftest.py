@@ -62,6 +62,9 @@ def tier_of(path: Path) -> str | None:
     return TIER_OF_FOLDER.get(parts[0]) if len(parts) > 1 else None
 
 
+E2E_TIMEOUT_S = 1200  # the longest e2e test, the demo tour with its fixture, takes 3-5 minutes here
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark every test with its folder's tier (a test file outside a tier folder is a usage error); then put the
     files that take longest first, so that xdist (`--dist loadfile --no-loadscope-reorder`) starts them first
@@ -71,7 +74,13 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(
             f"test files outside a tier folder (tests/{{{','.join(sorted(TIER_OF_FOLDER))}}}/): {outside[:5]}")
     for item in items:
-        item.add_marker(getattr(pytest.mark, tier_of(item.path)))
+        tier = tier_of(item.path)
+        item.add_marker(getattr(pytest.mark, tier))
+        if tier == "e2e" and item.get_closest_marker("timeout") is None:
+            # a DAG run that never ends (once: `dag.test()` looping on a task that could never run) fails its
+            # test with every thread's stack instead of holding CI to its limit; a thread, not SIGALRM, which
+            # Airflow's task timeouts use in the same process
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_S, method="thread"))
     items[:] = longest_first(items)
 
 
