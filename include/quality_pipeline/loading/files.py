@@ -177,9 +177,10 @@ def publish_work(prepared: dict, *, run_id: str, settings: Settings, gate=None, 
     if gate is None and gate_of is None:
         raise TypeError("publish_work needs a gate or gate_of")
     todo = [e for e in prepared.get("before", ()) if _recorded(settings, run_id, e) is _NOT_YET]
-    if not todo and _recorded(settings, run_id, prepared) is not _NOT_YET:
+    recorded = _recorded(settings, run_id, prepared)
+    if not todo and recorded is not _NOT_YET:
         log.info("%s: %s", printable(prepared["path"]), RECORDED_BEFORE)
-        return _recorded(settings, run_id, prepared)
+        return recorded
     with write_session(settings, publish_after=copy_out) as con:
         for earlier in todo:
             if _recorded(settings, run_id, earlier) is not _NOT_YET:  # under the lock: a sibling got there
@@ -265,9 +266,8 @@ def _publish_one(con, prepared: dict, *, run_id: str, settings: Settings, gate, 
         return None
     feed = load_feed(prepared["feed"])
     if prepared["file_id"] is None and not (Path(prepared["staged"]) / MANIFEST).exists():
-        committed = committed_in_run(con, feed.name, prepared["path"], prepared["sha256"], run_id)
-        if committed is not None:  # its staged folder removed after the commit, its record lost
-            log.info("%s: committed earlier in this run; its result from audit.files", printable(prepared["path"]))
+        committed = _committed_in_run(con, prepared, run_id)  # its staged folder removed after the commit
+        if committed is not None:
             return committed
     staged = load_staged(Path(prepared["staged"]))
     who = prepared.get("released_by")
@@ -277,11 +277,7 @@ def _publish_one(con, prepared: dict, *, run_id: str, settings: Settings, gate, 
     if prepared["file_id"] is None:
         settled = settle_known(ctx, staged.candidate(), staged.sha256)
         if settled is None:  # committed before: by this run (a task stopped before recording it), or another
-            committed = committed_in_run(con, feed.name, prepared["path"], prepared["sha256"], run_id)
-            if committed is not None:
-                log.info("%s: committed earlier in this run by a task that stopped before recording its result; "
-                         "its result from audit.files", printable(prepared["path"]))
-            return committed
+            return _committed_in_run(con, prepared, run_id)
         if not isinstance(settled, str):  # the same bytes as another file
             return asdict(settled)
 
@@ -292,6 +288,16 @@ def _publish_one(con, prepared: dict, *, run_id: str, settings: Settings, gate, 
     result = publish_staged(ctx, staged, file_id=prepared["file_id"], delivery_seq=prepared["delivery_seq"],
                             releasing=prepared["releasing"], before_commit=remember)
     return asdict(result)
+
+
+def _committed_in_run(con, prepared: dict, run_id: str) -> dict | None:
+    """The item's result as this run committed it (`audit.committed_in_run`), when a task of the run committed
+    the file and stopped before recording what became of it; None when this run did not commit it."""
+    committed = committed_in_run(con, prepared["feed"], prepared["path"], prepared["sha256"], run_id)
+    if committed is not None:
+        log.info("%s: committed earlier in this run by a task that stopped before recording its result; its "
+                 "result from audit.files", printable(prepared["path"]))
+    return committed
 
 
 def _clear_stale_staging(settings: Settings) -> None:
