@@ -27,6 +27,7 @@ from quality_pipeline.indicators.quality_index import index_rows, load_index_con
 from quality_pipeline.region import Region
 from quality_pipeline.settings import PACKAGE_DIR, WAREHOUSE_SQL_DIR
 from quality_pipeline.sql_files import sql_file
+from quality_pipeline.warehouse.transaction import transaction
 
 INDICATOR_SQL_DIR = WAREHOUSE_SQL_DIR / "marts" / "indicators"
 INDICATORS_FILE = PACKAGE_DIR / "config" / "indicators.yaml"
@@ -220,18 +221,14 @@ def refresh(con: duckdb.DuckDBPyConnection, region: Region, index_file: Path,
     con.register("fresh_quarters", table)
     con.register("fresh_years", annual)
     everything = {"all": wanted is None, "quarters": wanted or [], "years": years or []}
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(_DELETE_QUARTERS, {k: everything[k] for k in ("all", "quarters")})
-        con.execute(_INSERT_QUARTERS)
-        con.execute(_DELETE_YEARS, {k: everything[k] for k in ("all", "years")})
-        con.execute(_INSERT_YEARS)
-        _restamp(con, region, today)
-        con.execute(_CONSUME_DIRTY, {"all": wanted is None, "quarters": dirty})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(_DELETE_QUARTERS, {k: everything[k] for k in ("all", "quarters")})
+            con.execute(_INSERT_QUARTERS)
+            con.execute(_DELETE_YEARS, {k: everything[k] for k in ("all", "years")})
+            con.execute(_INSERT_YEARS)
+            _restamp(con, region, today)
+            con.execute(_CONSUME_DIRTY, {"all": wanted is None, "quarters": dirty})
     finally:
         con.unregister("fresh_quarters")
         con.unregister("fresh_years")

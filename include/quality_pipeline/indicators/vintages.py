@@ -20,6 +20,7 @@ import duckdb
 from quality_pipeline.calendar import closed_quarter, is_quarter, parse_quarter
 from quality_pipeline.sql_files import sql_file
 from quality_pipeline.warehouse.sequences import VINTAGE_ID, next_value
+from quality_pipeline.warehouse.transaction import transaction
 
 
 def quarters_to_publish_at_close(today: date | datetime) -> list[str]:
@@ -51,8 +52,7 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
         raise ValueError(f"quarter must look like 2026Q2, not {quarter!r}")
     if not run_id:
         raise ValueError("run_id is required: it makes publishing idempotent per run")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         rows = con.execute("SELECT count(*) FROM marts.quarterly_indicators WHERE quarter = ?",
                            [quarter]).fetchone()[0]
         if not rows:
@@ -64,10 +64,6 @@ def publish_vintage(con: duckdb.DuckDBPyConnection, quarter: str, run_id: str,
             frozen = {"vintage_id": vintage_id, "published_at": at, "run_id": run_id}
             con.execute(sql_file(__file__, "freeze_quarter_vintage"), {**frozen, "quarter": quarter})
             con.execute(sql_file(__file__, "freeze_annual_vintage"), {**frozen, "year": parse_quarter(quarter)[0]})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return vintage_id
 
 

@@ -107,6 +107,7 @@ def record(con, file_id: int, decision: str, *, actor: str, run_id: str, reason:
 
 def _decide(settings: Settings, spec: str, decision: str, *, allowed: tuple[str, ...], actor: str, run_id: str,
             reason: str | None, status: str | None) -> FileDecision:
+    from quality_pipeline.warehouse.transaction import transaction
     from quality_pipeline.warehouse.writer import write_session
 
     relative = relative_path(spec, settings.landing_dir)
@@ -120,15 +121,10 @@ def _decide(settings: Settings, spec: str, decision: str, *, allowed: tuple[str,
         if was not in allowed:
             raise CannotDecide(f"该文件状态为 {was}，不能{_ZH[decision]} / the file is {was}, not "
                                f"{' or '.join(allowed)}: {printable(relative)}")
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             when = record(con, file_id, decision, actor=actor, run_id=run_id, reason=reason, status=status)
             if status == WITHDRAWN:
                 _withdraw_current_versions(con, feed, file_id)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return FileDecision(file_id, feed, relative, decision, was, status or was, actor, when.isoformat(" ", "seconds"),
                         reason, run_id)
 

@@ -46,6 +46,7 @@ from quality_pipeline.settings import Settings, load_settings, memory_bytes
 from quality_pipeline.terminal import printable
 from quality_pipeline.validation import never_falls
 from quality_pipeline.validation.gate import Validator, gate_for
+from quality_pipeline.warehouse.transaction import transaction
 from quality_pipeline.warehouse.writer import checkpoint, fault_point, write_session
 
 log = logging.getLogger(__name__)
@@ -260,15 +261,10 @@ def publish_staged(ctx: Context, staged: Staged, *, file_id: int | None = None, 
     raw = staged.raw(feed)
     if staged.rejected:
         result = FileResult(feed.name, cand.relative, "rejected", staged.rejected["reason"])
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             audit.write_file_row(ctx, cand, sha, result, reason_code=staged.rejected["code"], file_id=file_id)
             if before_commit is not None:
                 before_commit()
-            commit(con)
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return result
     with _memory_capped(con, staged.parts > 1, ctx.memory_limit):
         result = _publish(ctx, staged, raw, file_id, delivery_seq, releasing, before_commit)
@@ -296,8 +292,7 @@ def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool, limit: str | No
 def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None, delivery_seq: int | None,
              releasing: bool, before_commit: Callable[[], None] | None = None) -> FileResult:
     con, feed, cand, sha = ctx.con, ctx.feed, staged.candidate(), staged.sha256
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if file_id is not None:
             audit.delete_issues(con, file_id)
             rows.delete_rows(con, feed, file_id)
@@ -356,16 +351,7 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
         if before_commit is not None:
             before_commit()
         fault_point("before_commit")
-        commit(con)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
-
-
-def commit(con: duckdb.DuckDBPyConnection) -> None:
-    """End the file's transaction: its rows, audit rows and core rows become visible together."""
-    con.execute("COMMIT")
 
 
 def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: int, seq: int,

@@ -11,6 +11,7 @@ from quality_pipeline.calendar import quarter_of
 from quality_pipeline.reference.seeds import KINDS, LEVELS, SEEDS_DIR, Seed, SeedError, read_seeds
 from quality_pipeline.sql_files import sql_file
 from quality_pipeline.warehouse.sequences import SEED_LOAD_ID, next_value
+from quality_pipeline.warehouse.transaction import transaction
 
 
 def _loaded(con: duckdb.DuckDBPyConnection) -> tuple[int | None, dict[str, tuple[str, str]]]:
@@ -41,8 +42,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR, 
     if all(loaded.get(s.name) == (version, s.sha256) for s in seeds):
         return {"version": version, "load_id": load_id, "changed": False, "rows": rows}
     _refuse_unbumped(version, seeds, loaded)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         load_id = next_value(con, SEED_LOAD_ID)
         now = datetime.now()
         for seed in seeds:
@@ -52,10 +52,6 @@ def load_reference(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR, 
                             seed.rows)
             con.execute("INSERT INTO ref.seed_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [load_id, seed.name, version, seed.sha256, len(seed.rows), now, run_id])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"version": version, "load_id": load_id, "changed": True, "rows": rows}
 
 

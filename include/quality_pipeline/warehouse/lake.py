@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from quality_pipeline.warehouse.transaction import transaction
+
 EXTENSION = "ducklake"
 # Deliveries up to this many rows per table are kept in the catalog itself (no Parquet file per small write);
 # the maintenance DAG flushes them into Parquet files.
@@ -121,8 +123,7 @@ def prime_statistics(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not tables:
         return []
     primed = []
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         for schema, table in tables:
             name = f'"{schema}"."{table}"'
             columns = con.execute("SELECT data_type, is_nullable FROM duckdb_columns() WHERE database_name = ? "
@@ -134,10 +135,6 @@ def prime_statistics(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(f"INSERT INTO {name} VALUES ({', '.join(values)})")  # noqa: S608 (names from the catalog)
             con.execute(f"DELETE FROM {name}")  # noqa: S608 (the one row just inserted: the table was empty)
             primed.append(f"{schema}.{table}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return primed
 
 

@@ -25,6 +25,7 @@ from quality_pipeline.settings import WAREHOUSE_SQL_DIR
 from quality_pipeline.sql_files import sql_file
 from quality_pipeline.warehouse import lake
 from quality_pipeline.warehouse.faults import fault_point
+from quality_pipeline.warehouse.transaction import transaction
 
 MIGRATIONS_DIR = WAREHOUSE_SQL_DIR / "migrations"
 SCHEMA_MIGRATIONS_SQL = Path(__file__).parent / "sql" / "schema_migrations.sql"
@@ -99,17 +100,12 @@ def apply_recorded(con: duckdb.DuckDBPyConnection, sql: str | Callable[[duckdb.D
     """Run `sql` (SQL text, or a function that runs it on `con`) and the statement `record` that says it ran
     in one transaction, then checkpoint. The fault points `during` (before the commit) and `after` (before
     the checkpoint) let tests crash at either."""
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         if callable(sql):
             sql(con)
         else:
             con.execute(sql)
         con.execute(record, parameters)
         fault_point(during)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     fault_point(after)
     lake.checkpoint(con)

@@ -60,6 +60,7 @@ from quality_pipeline.warehouse import lake
 from quality_pipeline.warehouse.faults import fault_point
 from quality_pipeline.warehouse.feed_schema import build
 from quality_pipeline.warehouse.migrations import MIGRATIONS_DIR, SCHEMA_MIGRATIONS_SQL, MigrationChanged
+from quality_pipeline.warehouse.transaction import transaction
 
 __all__ = ["WarehouseReadOnly", "WriterBusy", "fault_point", "open_published", "publish", "read_only", "write_session"]
 
@@ -271,12 +272,11 @@ def _convert(settings: Settings) -> None:
         if tables != _tables(con, ALIAS):
             raise RuntimeError(f"{old} and the new catalog do not have the same tables after migrating both: "
                                f"{sorted(set(tables) ^ set(_tables(con, ALIAS)))}")
-        con.execute("BEGIN")
-        for schema, table in tables:
-            con.execute(f'DELETE FROM "{schema}"."{table}"')  # noqa: S608 (names from the catalog): what the migrations wrote
-            con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM converted_from."{schema}"."{table}"')  # noqa: S608
-        fault_point("convert_before_commit")
-        con.execute("COMMIT")
+        with transaction(con):
+            for schema, table in tables:
+                con.execute(f'DELETE FROM "{schema}"."{table}"')  # noqa: S608 (names from the catalog): what the migrations wrote
+                con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM converted_from."{schema}"."{table}"')  # noqa: S608
+            fault_point("convert_before_commit")
         con.execute("DETACH converted_from")
     finally:
         _detach(con)
