@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from quality_pipeline.feeds import Feed
@@ -47,6 +48,9 @@ def _day(value: object) -> object:
 
 
 def decide_rows(outcomes: list[Outcome], parameters: dict | None = None) -> RowDecisions:
+    """Each failing row rule's rows, rejected or flagged with its reason, in the order the rules and their
+    rows come; a row rejected is not also flagged. Rows are added a rule at a time (their labels as Python
+    ints in one step), so a rule failing on a million rows costs about a second."""
     decisions = RowDecisions()
     for o in outcomes:
         if o.error:
@@ -55,12 +59,26 @@ def decide_rows(outcomes: list[Outcome], parameters: dict | None = None) -> RowD
             continue
         target = decisions.rejected if o.severity == "reject" else decisions.flagged
         issue = Issue(o.meta.get("column"), o.meta.get("rule", o.expectation), _reason(o.meta, parameters))
-        for idx in o.unexpected_index:
-            target[int(idx)].append(issue)
-    for idx in list(decisions.flagged):
-        if idx in decisions.rejected:
+        labels = _labels(o.unexpected_index)
+        if not target:  # the first failing rule of its kind: a new list per row, without a lookup per row
+            target.update(zip(labels, ([issue] for _ in labels), strict=True))
+            if len(target) == len(labels):
+                continue
+            target.clear()  # a row named twice: it gets the issue twice, as appending gives it
+        for idx in labels:
+            target[idx].append(issue)
+    if decisions.rejected and decisions.flagged:
+        for idx in decisions.flagged.keys() & decisions.rejected.keys():
             del decisions.flagged[idx]
     return decisions
+
+
+def _labels(unexpected_index: list) -> list[int]:
+    """The frame's index labels of a rule's unexpected rows, as Python ints."""
+    try:
+        return np.asarray(unexpected_index, dtype=np.int64).tolist()
+    except (TypeError, ValueError):  # not plain integers: each converted, and refused, as int() does
+        return [int(idx) for idx in unexpected_index]
 
 
 def _missing(value: object) -> bool:
@@ -70,38 +88,78 @@ def _missing(value: object) -> bool:
 def _key_text(values: list[object]) -> str | None:
     if any(_missing(v) for v in values):
         return None
-    return "|".join(v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v) for v in values)
+    return "|".join(_key_part(v) for v in values)
+
+
+def _key_part(value: object) -> str:
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+
+
+def _key_texts(columns: list[pd.Series]) -> list[str | None]:
+    """`_key_text` of each row of the key's columns, a column at a time. A typed date column (a key such as
+    water quality's sample_date) is written as its dates, as a row's Timestamp is (numpy's own datetime64
+    would print as 2026-07-01T00:00:00.000000000)."""
+    parts = [_key_column(column) for column in columns]
+    if len(parts) == 1:
+        return parts[0]
+    return [None if None in row else "|".join(row) for row in zip(*parts, strict=True)]
+
+
+def _key_column(column: pd.Series) -> list[str | None]:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return [None if v is None or v != v else v for v in column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)]
+    return [None if _missing(v) else (v if type(v) is str else _key_part(v)) for v in column.to_numpy(dtype=object)]
+
+
+def _written(values: np.ndarray) -> list[str | None]:
+    """Each value as written in a flag or the quarantine: its text, or None when it is missing."""
+    return [None if _missing(v) else (v if type(v) is str else str(v)) for v in values]
 
 
 def issue_records(frame: pd.DataFrame, feed: Feed, issues: dict[int, list[Issue]]) -> pd.DataFrame | None:
     """One row per (row, issue): where it is, its key, the rule and the value as written.
 
-    Built column by column, so a million flags cost a second rather than minutes.
+    Built column by column (the distinct issues numbered, each column's values taken once), so a million
+    flags cost about a second rather than minutes.
     """
-    pairs = [(idx, issue) for idx, found in issues.items() for issue in found]
-    if not pairs:
+    flat = [issue for found in issues.values() for issue in found]
+    if not flat:
         return None
-    rows = frame.loc[[idx for idx, _ in pairs]]
-    keys = zip(*(rows[k].to_numpy() for k in feed.key), strict=True)
-    written: dict[str, object] = {}
-    for _, issue in pairs:
-        if issue.column is not None and issue.column not in written:
-            name = raw_name(issue.column) if feed.column(issue.column).type in PARSED_TYPES else issue.column
-            written[issue.column] = rows[name].to_numpy() if name in rows else None
+    labels = np.repeat(np.fromiter(issues, dtype=np.int64, count=len(issues)),
+                       [len(found) for found in issues.values()])
+    rows = frame.loc[labels]
+    numbers: dict[int, int] = {}  # id(Issue) -> its number: the rows a rule found share its Issue
+    distinct: list[Issue] = []
 
-    def as_written(i: int, column: str | None) -> str | None:
-        values = written.get(column)
-        value = None if values is None else values[i]
-        return None if _missing(value) else str(value)
+    def number(issue: Issue) -> int:
+        n = numbers.get(id(issue))
+        if n is None:
+            n = numbers[id(issue)] = len(distinct)
+            distinct.append(issue)
+        return n
+
+    codes = np.fromiter(map(number, flat), dtype=np.int64, count=len(flat))
+    value = np.full(len(flat), None, dtype=object)
+    for column in {i.column for i in distinct if i.column is not None}:
+        name = raw_name(column) if feed.column(column).type in PARSED_TYPES else column
+        if name not in rows:
+            continue
+        at = np.flatnonzero(np.isin(codes, [n for n, i in enumerate(distinct) if i.column == column]))
+        value[at] = _written(rows[name].to_numpy()[at])
+
+    def per_issue(attribute: str) -> np.ndarray:
+        values = np.empty(len(distinct), dtype=object)
+        values[:] = [getattr(i, attribute) for i in distinct]
+        return values[codes]
 
     return pd.DataFrame({
         "sheet": pd.Series(rows[SHEET_COLUMN].to_numpy(), dtype=object),
         "row_number": rows[ROW_COLUMN].astype("int64").to_numpy(),
-        "key": pd.Series([_key_text(list(k)) for k in keys], dtype=object),
-        "column": pd.Series([issue.column for _, issue in pairs], dtype=object),
-        "rule": [issue.rule for _, issue in pairs],
-        "reason": [issue.reason for _, issue in pairs],
-        "value": pd.Series([as_written(i, issue.column) for i, (_, issue) in enumerate(pairs)], dtype=object),
+        "key": pd.Series(_key_texts([rows[k] for k in feed.key]), dtype=object),
+        "column": pd.Series(per_issue("column"), dtype=object),
+        "rule": per_issue("rule"),
+        "reason": per_issue("reason"),
+        "value": pd.Series(value, dtype=object),
     })
 
 

@@ -245,24 +245,38 @@ def _missing(value: object) -> bool:
 
 
 def _issues_json(issues: dict[int, list[Issue]]) -> dict:
-    """{"issues": the distinct issues, "rows": [[index, issue numbers…], …]} in the decisions' order: a rule
-    failing on 60,000 rows writes its reason once, not 60,000 times."""
+    """{"issues": the distinct issues, "sets": the distinct lists of issue numbers, "index": the rows,
+    "set": each row's list}, in the decisions' order: a rule failing on 60,000 rows writes its reason once,
+    and the rows are two lists of integers (quick to write and to read back), not a list per row."""
     distinct: dict[tuple, int] = {}
-    rows = []
-    for idx, found in issues.items():
-        rows.append([int(idx), *(distinct.setdefault((i.column, i.rule, i.reason), len(distinct)) for i in found)])
-    return {"issues": [list(k) for k in distinct], "rows": rows}
+    set_of: dict[tuple, int] = {}  # the ids of a row's Issue objects (rows a rule found share its Issue)
+    sets: list[list[int]] = []
+    which = []
+    for found in issues.values():
+        key = tuple(map(id, found))
+        number = set_of.get(key)
+        if number is None:
+            number = set_of[key] = len(sets)
+            sets.append([distinct.setdefault((i.column, i.rule, i.reason), len(distinct)) for i in found])
+        which.append(number)
+    index = np.fromiter(issues, dtype=np.int64, count=len(issues)).tolist()
+    return {"issues": [list(k) for k in distinct], "sets": sets, "index": index, "set": which}
 
 
 def _decisions_from(data: dict) -> RowDecisions:
     decisions = RowDecisions()
     for target, key in ((decisions.rejected, "rejected"), (decisions.flagged, "flagged")):
         stored = data[key]
+        if "index" in stored:
+            issues = [Issue(*i) for i in stored["issues"]]
+            sets = [[issues[k] for k in numbers] for numbers in stored["sets"]]
+            target.update(zip(stored["index"], (list(sets[s]) for s in stored["set"]), strict=True))
+            continue
         if "rows" not in stored:  # staged before issues were numbered: {index: [[column, rule, reason], …]}
             for idx, found in stored.items():
                 target[int(idx)].extend(Issue(*i) for i in found)
             continue
-        issues = [Issue(*i) for i in stored["issues"]]
+        issues = [Issue(*i) for i in stored["issues"]]  # staged before rows were grouped: [[index, numbers…], …]
         for idx, *numbers in stored["rows"]:
             target[idx] = [issues[k] for k in numbers]
     return decisions
