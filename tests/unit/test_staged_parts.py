@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -64,6 +65,23 @@ def test_a_part_reads_back_whole_or_only_the_rows_asked_for(tmp_path):
     pd.testing.assert_frame_equal(stage._read_frame(path, None), frame)
     pd.testing.assert_frame_equal(stage._read_frame(path, {7, 2, 40}), frame.loc[[2, 7, 40]])
     assert stage._read_frame(path, set()).empty
+
+
+def test_columns_of_nothing_but_none_are_staged_as_arrow_would_stage_them():
+    """The null columns `_arrow_columns` adds itself (a declared column the file lacks) against Arrow's own
+    conversion of the same frame: the same columns, in the same order, of the same types and values."""
+    frame = _frame()
+    frame.insert(2, "absent", pd.Series([None] * len(frame), dtype=object, index=frame.index))
+    frame["nan_only"] = pd.Series([float("nan")] * len(frame), dtype=object, index=frame.index)
+    frame["last_absent"] = pd.Series([None] * len(frame), dtype=object, index=frame.index)
+    frame["one_value"] = pd.Series([None] * (len(frame) - 2) + ["x", None], dtype=object, index=frame.index)
+    ours = stage._arrow_columns(frame)
+    arrows = pa.Table.from_pandas(frame, preserve_index=False)
+    assert ours.column_names == arrows.column_names
+    assert ours.schema.types == arrows.schema.types
+    assert ours.to_pydict() == arrows.to_pydict()
+    assert stage._only_none(frame["absent"]) and not stage._only_none(frame["nan_only"])
+    assert not stage._only_none(frame["one_value"]) and not stage._only_none(frame["__row"])
 
 
 def test_rows_inserted_from_the_parquet_file_are_those_the_frame_gives(tmp_path):

@@ -225,7 +225,16 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
 def _arrow_columns(frame: pd.DataFrame) -> pa.Table:
     """The frame's columns as Arrow. A column of values as written may mix numbers, dates and text (xlsx):
     Arrow holds one type per column, so such a column is staged as the text each value prints as, which is
-    all that is read of it afterwards (the value as written in the quarantine and the flags)."""
+    all that is read of it afterwards (the value as written in the quarantine and the flags).
+
+    A column of nothing but None (a declared column the file lacks: half of a sampling file's) is added as
+    Arrow's null column, the type Arrow infers for it, without Arrow looking at each of its million Nones."""
+    empty = [name for name in frame.columns if _only_none(frame[name])]
+    if empty:
+        table = _arrow_columns(frame.drop(columns=empty))
+        for name in empty:
+            table = table.add_column(frame.columns.get_loc(name), name, pa.nulls(len(frame)))
+        return table
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
@@ -242,6 +251,14 @@ def _arrow_columns(frame: pd.DataFrame) -> pa.Table:
 
 def _missing(value: object) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _only_none(column: pd.Series) -> bool:
+    """Whether an object column holds None and nothing else (NaN or NaT would be values Arrow types)."""
+    if column.dtype != object or not len(column):
+        return False
+    values = column.to_numpy()
+    return values[0] is None and values[-1] is None and bool((values == None).all())  # noqa: E711 (each cell)
 
 
 def _issues_json(issues: dict[int, list[Issue]]) -> dict:
