@@ -192,3 +192,18 @@ def test_the_shared_static_files_are_written_once_and_replaced_whole(tmp_path):
     assert again.stat().st_ino != inode and (again / "vendor" / "jquery" / "jquery.min.js").is_file()
     assert not crashed.exists() and fresh.exists()  # another writer's may still be in use
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([SHARED_ASSETS, fresh.name])
+
+
+def test_the_process_that_imports_gx_leaves_its_objects_out_of_full_collections():
+    """`import_great_expectations` freezes what importing GX made (gc.freeze): a million-row file then does
+    not trigger a full collection that walks GX's ~275,000 objects. In a fresh interpreter, as a task is."""
+    import subprocess
+    import sys
+
+    probe = ("import gc\nfrom quality_pipeline.validation.gate import import_great_expectations\n"
+             "before = gc.get_freeze_count()\nimport_great_expectations()\nfirst = gc.get_freeze_count()\n"
+             "import_great_expectations()\nprint(before, first, gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300)
+    before, first, again = map(int, out.stdout.split())
+    assert before == 0 and first > 100_000, out.stdout
+    assert again == first  # imported once, frozen once
