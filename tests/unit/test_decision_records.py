@@ -95,7 +95,7 @@ CELL = st.one_of(st.none(), st.text(max_size=3), st.integers(-3, 3), st.just(flo
                  st.dates(date(2026, 1, 1), date(2026, 12, 31)), st.just(datetime(2026, 5, 6, 7, 8)), st.booleans())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_decisions_and_records_are_those_of_the_row_at_a_time_definitions(data):
     n = data.draw(st.integers(1, 10))

@@ -37,7 +37,7 @@ def _raw(columns: dict[str, list], header: dict[str, str], *, text_only: bool, e
     return RawExtract(FEED, frame, header, {}, [], text_only=text_only)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_raw_rows_writes_every_row_as_raw_row_does(data):
     n = data.draw(st.integers(1, 12))
