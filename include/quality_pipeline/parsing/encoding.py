@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from quality_pipeline.parsing.errors import ExtractRejected
 
@@ -62,7 +63,11 @@ def _line_lengths(chunks, limit: int) -> tuple[int, int]:
 
 
 def _first_bad_line(path: Path, encoding: str) -> int | None:
-    """The line number of the first byte that does not decode, or None when the whole file decodes."""
+    """The line number of the first byte that does not decode, or None when the whole file decodes. UTF-8 is
+    checked by Arrow's validator first (the same verdict as Python's strict decoder, property-tested, at many
+    times its speed); a file it refuses is decoded by Python, which says where."""
+    if encoding in ("utf-8", "utf-8-sig") and _valid_utf8(path):
+        return None
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     lines = 0
     for chunk in _chunks(path):
@@ -76,6 +81,30 @@ def _first_bad_line(path: Path, encoding: str) -> int | None:
     except UnicodeDecodeError:
         return lines + 1
     return None
+
+
+def _valid_utf8(path: Path) -> bool:
+    """Whether every byte of the file is UTF-8. Checked a block of whole lines at a time: a newline byte never
+    falls inside a UTF-8 character, so no character is cut between two blocks."""
+    carry = b""
+    for chunk in _chunks(path):
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(b"\n") + 1
+        if cut and not utf8_valid(memoryview(data)[:cut]):
+            return False
+        carry = data[cut:]
+    return utf8_valid(carry)
+
+
+def utf8_valid(data: bytes | memoryview) -> bool:
+    """Whether `data` decodes as UTF-8 (strict: no surrogates, no overlong forms, nothing above U+10FFFF):
+    Arrow validates the bytes where they are, as one string."""
+    offsets = pa.array([0, len(data)], type=pa.int64()).buffers()[1]
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _utf8_line_in_gbk(path: Path) -> int | None:
