@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,6 +132,15 @@ def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) ->
     return dict(rows)
 
 
+def _period_range(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> tuple[date | None, date | None]:
+    """The first day of the earliest period of the file's rows and the first day after its latest: every period
+    `restated_periods` finds lies within."""
+    start = period_start_sql(feed.period, feed.event_date)
+    return con.execute(
+        f"SELECT min({start}), CAST(max({start} + INTERVAL 1 {feed.period}) AS DATE) FROM raw.{feed.name} "  # noqa: S608
+        f"WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL", [file_id]).fetchone()
+
+
 def restated_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> dict[str, int]:
     """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
     keys = ", ".join(feed.key)
@@ -158,8 +167,9 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], l
     filled = list(dict.fromkeys([*keys, feed.event_date]))
     insert = sql_file(__file__, "tombstones").format(
         table=f"raw.{feed.name}", core=f"core.{feed.name}", columns=", ".join(f"c.{c}" for c in filled),
-        period=period_sql(feed.period, "c." + feed.event_date),
+        period=period_sql(feed.period, "c." + feed.event_date), date="c." + feed.event_date,
         match=" AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys))
+    low, high = _period_range(con, feed, file_id)
     con.register("listed_frames", pa.Table.from_pandas(frame, preserve_index=False))
     columns = ", ".join(keys)
     listed_sql = f"SELECT {columns} FROM listed_frames"  # noqa: S608 (identifiers from the declaration)
@@ -170,7 +180,7 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], l
     con.execute(f"CREATE OR REPLACE TEMP VIEW listed_keys AS {listed_sql}")
     try:
         before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
-        con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods])
+        con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods, low, high])
         after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
     finally:
         con.execute("DROP VIEW IF EXISTS listed_keys")
