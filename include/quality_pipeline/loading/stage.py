@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import dataclasses
 import functools
+import gc
 import json
 import shutil
 from contextlib import nullcontext
@@ -151,7 +152,12 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
 def give_back_memory() -> None:
     """Return the memory of the frames just dropped to the system: Arrow's pool keeps freed buffers and glibc's
     malloc keeps freed heap pages of Python objects (a part's cells), so the process's RSS would stay at its
-    largest part while DuckDB then grows beside it when the file is published."""
+    largest part while DuckDB then grows beside it when the file is published. A part's validation leaves
+    garbage in reference cycles (GX's results and metrics around the frame they saw) that only a collection
+    frees: collected here, not whenever allocations happen to trigger a full pass (the 5M-row file's peak
+    moved by 75-150 MB with how many objects the steps before made, bench/results.md). Cheap: what importing
+    GX made is frozen out of the collector's passes (`validation.gate.import_great_expectations`)."""
+    gc.collect()
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
