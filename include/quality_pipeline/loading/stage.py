@@ -140,7 +140,7 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
         for piece in pieces:
             _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today)
             del piece  # before the next part is read: one part in memory at a time
-            give_back_memory()
+            give_back_memory(collect=parts is not None)
         if not staged.parts:  # no data rows: the suite still runs, on the empty frame, and is recorded
             _prepare_part(staged, raw, feed, region, gate, today)
     staged.save()
@@ -149,15 +149,18 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
     return staged
 
 
-def give_back_memory() -> None:
+def give_back_memory(*, collect: bool = False) -> None:
     """Return the memory of the frames just dropped to the system: Arrow's pool keeps freed buffers and glibc's
     malloc keeps freed heap pages of Python objects (a part's cells), so the process's RSS would stay at its
-    largest part while DuckDB then grows beside it when the file is published. A part's validation leaves
-    garbage in reference cycles (GX's results and metrics around the frame they saw) that only a collection
-    frees: collected here, not whenever allocations happen to trigger a full pass (the 5M-row file's peak
-    moved by 75-150 MB with how many objects the steps before made, bench/results.md). Cheap: what importing
-    GX made is frozen out of the collector's passes (`validation.gate.import_great_expectations`)."""
-    gc.collect()
+    largest part while DuckDB then grows beside it when the file is published.
+
+    With `collect` (after each part of a file read in parts), garbage is collected first: a part's validation
+    leaves garbage in reference cycles (GX's results and metrics around the frame they saw) that only a
+    collection frees, and left to whenever allocations trigger a full pass, the 5M-row file's peak moved by
+    75-150 MB with how many objects the steps before happened to make (bench/results.md). Not for the small
+    files of a night: a task process holds Airflow's objects too, and a full pass per file would walk them."""
+    if collect:
+        gc.collect()
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
