@@ -67,10 +67,24 @@ def _between(column: pd.Series, min_value, max_value, strict_min, strict_max) ->
     return pd.Series(np.asarray(result, dtype=bool), index=column.index)
 
 
+class _Present:
+    """Each column's mask of present (not missing) values, computed once for all of a suite's expectations:
+    a million-row part's suite asks it of the same few columns a dozen times."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._masks: dict[str, pd.Series] = {}
+
+    def __call__(self, name: str) -> pd.Series:
+        if name not in self._masks:
+            self._masks[name] = self.frame[name].notna()
+        return self._masks[name]
+
+
 def _column_rule(condition: Callable[[pd.Series], pd.Series]):
-    def evaluate(frame: pd.DataFrame, kwargs: dict, domain: pd.Series) -> pd.Series:
+    def evaluate(frame: pd.DataFrame, kwargs: dict, domain: pd.Series, present: _Present) -> pd.Series:
         column = frame[kwargs["column"]]
-        kept = domain & column.notna()  # GX's column map metrics drop missing values first
+        kept = domain & present(kwargs["column"])  # GX's column map metrics drop missing values first
         values = column[kept]
         met = condition(values) if len(values) else pd.Series(True, index=values.index, dtype=bool)
         unexpected = pd.Series(False, index=frame.index)
@@ -80,14 +94,14 @@ def _column_rule(condition: Callable[[pd.Series], pd.Series]):
 
 
 def _pair_rule(condition: Callable[[pd.Series, pd.Series], pd.Series], ignore_row_if: str):
-    def evaluate(frame: pd.DataFrame, kwargs: dict, domain: pd.Series) -> pd.Series:
+    def evaluate(frame: pd.DataFrame, kwargs: dict, domain: pd.Series, present: _Present) -> pd.Series:
         a, b = frame[kwargs["column_A"]], frame[kwargs["column_B"]]
         ignore = kwargs.get("ignore_row_if", ignore_row_if)
         kept = domain.copy()
         if ignore == "both_values_are_missing":
-            kept &= a.notna() | b.notna()
+            kept &= present(kwargs["column_A"]) | present(kwargs["column_B"])
         elif ignore == "either_value_is_missing":
-            kept &= a.notna() & b.notna()
+            kept &= present(kwargs["column_A"]) & present(kwargs["column_B"])
         elif ignore != "neither":
             raise Unsupported(f"ignore_row_if {ignore!r}")
         unexpected = pd.Series(False, index=frame.index)
@@ -98,17 +112,17 @@ def _pair_rule(condition: Callable[[pd.Series, pd.Series], pd.Series], ignore_ro
     return evaluate
 
 
-def _not_null(frame: pd.DataFrame, kwargs: dict, domain: pd.Series) -> pd.Series:
-    return domain & frame[kwargs["column"]].isnull()  # GX's column_values.nonnull keeps missing values
+def _not_null(frame: pd.DataFrame, kwargs: dict, domain: pd.Series, present: _Present) -> pd.Series:
+    return domain & ~present(kwargs["column"])  # GX's column_values.nonnull keeps missing values
 
 
-def _compound_unique(frame: pd.DataFrame, kwargs: dict, domain: pd.Series) -> pd.Series:
+def _compound_unique(frame: pd.DataFrame, kwargs: dict, domain: pd.Series, present: _Present) -> pd.Series:
     columns = list(kwargs["column_list"])
     ignore = kwargs.get("ignore_row_if", "all_values_are_missing")
     if ignore == "all_values_are_missing":
-        kept = domain & frame[columns].notna().any(axis=1)
+        kept = domain & np.logical_or.reduce([present(c).to_numpy() for c in columns])
     elif ignore == "any_value_is_missing":
-        kept = domain & frame[columns].notna().all(axis=1)
+        kept = domain & np.logical_and.reduce([present(c).to_numpy() for c in columns])
     elif ignore == "never":
         kept = domain
     else:
@@ -123,25 +137,25 @@ def _rules(parameters: dict) -> dict[str, Callable]:
         return _value(kwargs.get(name), parameters)
 
     return {
-        "expect_column_values_to_not_be_null": lambda f, k, d: _not_null(f, k, d),
-        "expect_column_values_to_be_in_set": lambda f, k, d: _column_rule(
-            lambda c: c.isin(p(k, "value_set")))(f, k, d),
-        "expect_column_values_to_be_between": lambda f, k, d: _column_rule(
-            lambda c: _between(c, p(k, "min_value"), p(k, "max_value"), p(k, "strict_min"), p(k, "strict_max")))(f, k, d),
-        "expect_column_values_to_be_unique": lambda f, k, d: _column_rule(lambda c: ~c.duplicated(keep=False))(f, k, d),
-        "expect_compound_columns_to_be_unique": lambda f, k, d: _compound_unique(f, k, d),
-        "expect_column_values_to_be_valid_uscc": lambda f, k, d: _column_rule(conditions.valid_uscc)(f, k, d),
-        "expect_column_values_items_to_be_in_set": lambda f, k, d: _column_rule(
-            lambda c: conditions.items_in_set(c, p(k, "value_set")))(f, k, d),
-        "expect_column_values_to_be_in_date_window": lambda f, k, d: _column_rule(
-            lambda c: conditions.in_window(c, p(k, "min_value"), p(k, "max_value")))(f, k, d),
-        "expect_column_pair_values_to_be_parsed": lambda f, k, d: _pair_rule(conditions.parsed, "neither")(f, k, d),
-        "expect_column_pair_values_a_to_be_at_most_b_times": lambda f, k, d: _pair_rule(
-            lambda a, b: conditions.at_most_times(a, b, p(k, "factor")), "either_value_is_missing")(f, k, d),
-        "expect_column_pair_values_to_be_in_order": lambda f, k, d: _pair_rule(
-            conditions.in_order, "either_value_is_missing")(f, k, d),
-        "expect_column_pair_values_to_not_fall": lambda f, k, d: _pair_rule(
-            conditions.not_fell, "either_value_is_missing")(f, k, d),
+        "expect_column_values_to_not_be_null": lambda f, k, d, n: _not_null(f, k, d, n),
+        "expect_column_values_to_be_in_set": lambda f, k, d, n: _column_rule(
+            lambda c: c.isin(p(k, "value_set")))(f, k, d, n),
+        "expect_column_values_to_be_between": lambda f, k, d, n: _column_rule(
+            lambda c: _between(c, p(k, "min_value"), p(k, "max_value"), p(k, "strict_min"), p(k, "strict_max")))(f, k, d, n),
+        "expect_column_values_to_be_unique": lambda f, k, d, n: _column_rule(lambda c: ~c.duplicated(keep=False))(f, k, d, n),
+        "expect_compound_columns_to_be_unique": lambda f, k, d, n: _compound_unique(f, k, d, n),
+        "expect_column_values_to_be_valid_uscc": lambda f, k, d, n: _column_rule(conditions.valid_uscc)(f, k, d, n),
+        "expect_column_values_items_to_be_in_set": lambda f, k, d, n: _column_rule(
+            lambda c: conditions.items_in_set(c, p(k, "value_set")))(f, k, d, n),
+        "expect_column_values_to_be_in_date_window": lambda f, k, d, n: _column_rule(
+            lambda c: conditions.in_window(c, p(k, "min_value"), p(k, "max_value")))(f, k, d, n),
+        "expect_column_pair_values_to_be_parsed": lambda f, k, d, n: _pair_rule(conditions.parsed, "neither")(f, k, d, n),
+        "expect_column_pair_values_a_to_be_at_most_b_times": lambda f, k, d, n: _pair_rule(
+            lambda a, b: conditions.at_most_times(a, b, p(k, "factor")), "either_value_is_missing")(f, k, d, n),
+        "expect_column_pair_values_to_be_in_order": lambda f, k, d, n: _pair_rule(
+            conditions.in_order, "either_value_is_missing")(f, k, d, n),
+        "expect_column_pair_values_to_not_fall": lambda f, k, d, n: _pair_rule(
+            conditions.not_fell, "either_value_is_missing")(f, k, d, n),
     }
 
 
@@ -153,11 +167,16 @@ def unexpected(expectations: list[dict], frame: pd.DataFrame, parameters: dict) 
     would report the row unexpected. Raises `Unsupported` for an expectation it does not evaluate; any other
     exception too (GX would report it as the expectation's error): the caller then asks GX for everything."""
     rules = _rules(parameters)
+    present = _Present(frame)
+    domains: dict[object, pd.Series] = {}  # per row condition: no rule changes the domain it is given
     masks = []
     for item in expectations:
         kwargs = item["kwargs"]
         if item["type"] not in rules or _GX_ONLY_KWARGS & set(kwargs):
             raise Unsupported(item["type"])
-        mask = rules[item["type"]](frame, kwargs, _domain(frame, kwargs))
+        condition = (kwargs.get("row_condition"), kwargs.get("condition_parser"))
+        if condition not in domains:
+            domains[condition] = _domain(frame, kwargs)
+        mask = rules[item["type"]](frame, kwargs, domains[condition], present)
         masks.append(np.asarray(mask, dtype=bool))
     return masks
