@@ -72,11 +72,14 @@ def _header_codes(uniques: np.ndarray, text: pa.Array, header_cells: list, width
     """For each position, the code of the header cell among the distinct values (-2: none, never equal)."""
     out = np.full(width, -2, dtype=np.int64)
     texts = [(pos, h) for pos, h in enumerate(header_cells[:width]) if type(h) is str]
-    if texts:
-        found = pc.index_in(pa.array([h for _, h in texts], type=pa.large_string()), value_set=text)
-        for (pos, _), code in zip(texts, found.to_pylist(), strict=True):
-            if code is not None:
-                out[pos] = code
+    if texts:  # each distinct value looked up among the few header texts (not a hash table of every value)
+        distinct = list(dict.fromkeys(h for _, h in texts))
+        which = pc.fill_null(pc.index_in(text, value_set=pa.array(distinct, type=pa.large_string())), -1).to_numpy()
+        first: dict[int, int] = {}
+        for code in np.flatnonzero(which >= 0):  # ascending: the first distinct value equal to each header text
+            first.setdefault(int(which[code]), int(code))
+        for pos, h in texts:
+            out[pos] = first.get(distinct.index(h), -2)
     others = [(pos, h) for pos, h in enumerate(header_cells[:width]) if h is not None and type(h) is not str]
     if others:
         index = {tag_bool(u): i for i, u in enumerate(uniques) if u is not None and type(u) is not str}
