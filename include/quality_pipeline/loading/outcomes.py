@@ -85,20 +85,14 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
-def _key_text(values: list[object]) -> str | None:
-    if any(_missing(v) for v in values):
-        return None
-    return "|".join(_key_part(v) for v in values)
-
-
 def _key_part(value: object) -> str:
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
 
 
 def _key_texts(columns: list[pd.Series]) -> list[str | None]:
-    """`_key_text` of each row of the key's columns, a column at a time. A typed date column (a key such as
-    water quality's sample_date) is written as its dates, as a row's Timestamp is (numpy's own datetime64
-    would print as 2026-07-01T00:00:00.000000000)."""
+    """Each row's key as text, a column at a time: its values joined by |, dates as 2026-07-01, None when a
+    value is missing. A typed date column (a key such as water quality's sample_date) is written as its dates,
+    as a row's Timestamp is (numpy's own datetime64 would print as 2026-07-01T00:00:00.000000000)."""
     parts = [_key_column(column) for column in columns]
     if len(parts) == 1:
         return parts[0]
