@@ -120,9 +120,7 @@ def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) ->
     and passed as constants, so the scan of core.<feed> skips the files and row groups of other periods
     instead of counting the keys of every period of the history (bench/results.md)."""
     start = period_start_sql(feed.period, feed.event_date)
-    low, high = con.execute(
-        f"SELECT min({start}), max({start} + INTERVAL 1 {feed.period}) FROM raw.{feed.name} "  # noqa: S608
-        f"WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL", [file_id]).fetchone()
+    low, high = period_range(con, feed, file_id)
     if low is None:
         return {}
     rows = con.execute(
@@ -132,9 +130,10 @@ def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) ->
     return dict(rows)
 
 
-def _period_range(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> tuple[date | None, date | None]:
-    """The first day of the earliest period of the file's rows and the first day after its latest: every period
-    `restated_periods` finds lies within."""
+def period_range(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> tuple[date | None, date | None]:
+    """The first day of the earliest period of the file's rows (in raw.<feed>) and the first day after its
+    latest, (None, None) when it has none: every period `restated_periods` finds lies within. Passed as
+    constants to the scans of core.<feed>, so they skip the files and row groups of other dates."""
     start = period_start_sql(feed.period, feed.event_date)
     return con.execute(
         f"SELECT min({start}), CAST(max({start} + INTERVAL 1 {feed.period}) AS DATE) FROM raw.{feed.name} "  # noqa: S608
@@ -169,7 +168,7 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], l
         table=f"raw.{feed.name}", core=f"core.{feed.name}", columns=", ".join(f"c.{c}" for c in filled),
         period=period_sql(feed.period, "c." + feed.event_date), date="c." + feed.event_date,
         match=" AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys))
-    low, high = _period_range(con, feed, file_id)
+    low, high = period_range(con, feed, file_id)
     con.register("listed_frames", pa.Table.from_pandas(frame, preserve_index=False))
     columns = ", ".join(keys)
     listed_sql = f"SELECT {columns} FROM listed_frames"  # noqa: S608 (identifiers from the declaration)
