@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,17 +84,24 @@ def _first_bad_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _valid_utf8(path: Path) -> bool:
-    """Whether every byte of the file is UTF-8. Checked a block of whole lines at a time: a newline byte never
-    falls inside a UTF-8 character, so no character is cut between two blocks."""
+def _line_blocks(path: Path) -> Iterator[memoryview]:
+    """The file's bytes a block of whole lines at a time (the last block: what follows the last newline, if
+    anything does). A newline byte never falls inside a UTF-8 or GB18030 character, so no character is cut
+    between two blocks."""
     carry = b""
     for chunk in _chunks(path):
         data = carry + chunk if carry else chunk
         cut = data.rfind(b"\n") + 1
-        if cut and not utf8_valid(memoryview(data)[:cut]):
-            return False
+        if cut:
+            yield memoryview(data)[:cut]
         carry = data[cut:]
-    return utf8_valid(carry)
+    if carry:
+        yield memoryview(carry)
+
+
+def _valid_utf8(path: Path) -> bool:
+    """Whether every byte of the file is UTF-8, checked where the bytes are, a block of lines at a time."""
+    return all(utf8_valid(block) for block in _line_blocks(path))
 
 
 def utf8_valid(data: bytes | memoryview) -> bool:
@@ -109,20 +117,14 @@ def utf8_valid(data: bytes | memoryview) -> bool:
 
 def _utf8_line_in_gbk(path: Path) -> int | None:
     """The line number of the first line written in UTF-8 inside a file that is otherwise GB18030, or None."""
-    seen, carry = 0, b""
-    for chunk in _chunks(path):
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        data, carry = (data[:cut], data[cut:]) if cut else (b"", data)
-        if data and not data.isascii():
+    seen = 0
+    for block in _line_blocks(path):
+        data = bytes(block)
+        if not data.isascii():
             text = data.decode("utf-8", errors="replace")
             if match := _UTF8_CJK_LINE.search(text):
                 return seen + text.count("\n", 0, match.start()) + 1
         seen += data.count(b"\n")
-    if carry and not carry.isascii():
-        text = carry.decode("utf-8", errors="replace")
-        if _UTF8_CJK_LINE.search(text):
-            return seen + 1
     return None
 
 
