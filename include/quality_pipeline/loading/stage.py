@@ -332,14 +332,28 @@ def sheet_conflicts(frame: pd.DataFrame, feed: Feed) -> int:
 
 
 def exact_duplicates(raw: RawExtract) -> pd.Series:
-    """Rows identical, cell for cell, to an earlier row of the file (the row number and sheet aside)."""
+    """Rows identical, cell for cell, to an earlier row of the file (the row number and sheet aside).
+
+    Rows are first grouped by a hash of their cells (the reader's, `RawExtract.hashes`, when it made them:
+    hashed once per distinct value instead of once per cell), then every row the hash calls a copy is compared
+    with the earlier row, cell by cell: a hash collision never drops a row."""
     frame = raw.frame
+    hashed = raw.hashes()
+    if hashed is None:
+        hashed = _frame_hashes(frame)
+    return pd.Series(_confirmed_copies(frame, hashed, text=raw.text_only), index=frame.index)
+
+
+def _compared_columns(frame: pd.DataFrame) -> list[str]:
+    return [name for name in frame.columns if name not in (ROW_COLUMN, SHEET_COLUMN)]
+
+
+def _frame_hashes(frame: pd.DataFrame) -> np.ndarray:
     hashed = np.zeros(len(frame), dtype=np.uint64)
-    for name in frame.columns:  # column by column: selecting them all at once would copy the whole frame
-        if name not in (ROW_COLUMN, SHEET_COLUMN):
-            hashed *= np.uint64(1_000_003)  # order matters: a|b and b|a are different rows
-            hashed ^= _hash_cells(frame[name].to_numpy())
-    return pd.Series(hashed, index=frame.index).duplicated(keep="first")
+    for name in _compared_columns(frame):  # column by column: selecting them all at once would copy the frame
+        hashed *= np.uint64(1_000_003)  # order matters: a|b and b|a are different rows
+        hashed ^= _hash_cells(frame[name].to_numpy())
+    return hashed
 
 
 def _hash_cells(cells: np.ndarray) -> np.ndarray:
@@ -350,6 +364,55 @@ def _hash_cells(cells: np.ndarray) -> np.ndarray:
         return pd.util.hash_array(cells, categorize=few)
     except TypeError:  # numbers, dates or booleans beside text (xlsx): hash what they print as
         return pd.util.hash_array(cells.astype(str), categorize=few)
+
+
+def _confirmed_copies(frame: pd.DataFrame, hashed: np.ndarray, *, text: bool) -> np.ndarray:
+    """True for each row whose cells equal an earlier row's, among rows sharing a hash with an earlier one."""
+    codes, _ = pd.factorize(hashed)
+    candidate = pd.Series(codes).duplicated(keep="first").to_numpy()
+    copies = np.zeros(len(frame), dtype=bool)
+    if not candidate.any():
+        return copies
+    rows = np.flatnonzero(candidate)
+    first = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write per code wins: its first row
+    earlier = first[codes[rows]]
+    same = np.ones(len(rows), dtype=bool)
+    for name in _compared_columns(frame):
+        values = frame[name].to_numpy()
+        same &= _same_cells(values[rows], values[earlier], text=text)
+    copies[rows[same]] = True
+    if not same.all():  # a hash shared by rows that differ: those rows' groups compared row against row
+        _compare_groups(frame, codes, np.unique(codes[rows[~same]]), copies, text=text)
+    return copies
+
+
+def _same_cells(a: np.ndarray, b: np.ndarray, *, text: bool) -> np.ndarray:
+    """Cell by cell, whether two cells are the same as the hash sees them: text equal as text (a CSV's cells
+    are str or None), anything else equal as the text it prints as; missing cells are the same as each other."""
+    if text and a.dtype == object:
+        return np.asarray(a == b, dtype=bool)  # None == None; str against str
+    missing_a, missing_b = pd.isna(a), pd.isna(b)
+    printed_a = pd.Series(a, dtype=object).astype(str).to_numpy()
+    printed_b = pd.Series(b, dtype=object).astype(str).to_numpy()
+    return np.where(missing_a | missing_b, missing_a & missing_b, printed_a == printed_b)
+
+
+def _compare_groups(frame: pd.DataFrame, codes: np.ndarray, groups: np.ndarray, copies: np.ndarray, *,
+                    text: bool) -> None:
+    """Exact copies within the rows of each hash group in `groups`, each row against every earlier distinct one."""
+    columns = [frame[name].to_numpy() for name in _compared_columns(frame)]
+    for group in groups:
+        members = np.flatnonzero(codes == group)
+        copies[members] = False
+        distinct: list[int] = [int(members[0])]
+        for row in members[1:]:
+            for kept in distinct:
+                if all(_same_cells(c[[row]], c[[kept]], text=text)[0] for c in columns):
+                    copies[row] = True
+                    break
+            else:
+                distinct.append(int(row))
 
 
 def raw_row(raw: RawExtract, idx: int) -> str:

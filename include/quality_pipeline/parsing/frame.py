@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from quality_pipeline.feeds import Feed
@@ -35,6 +36,16 @@ def prev_name(column: str) -> str:
     return PREV_PREFIX + column
 
 
+@dataclass(frozen=True, eq=False)
+class RowHashes:
+    """A 64-bit hash of each row of one frame over its cells, row number and sheet aside, made by the reader from
+    the hash of each distinct cleaned value (`parsing.rows`). Rows equal cell for cell hash alike; two rows
+    that hash alike are only candidates, which `loading.stage.exact_duplicates` compares cell by cell."""
+
+    frame: pd.DataFrame  # the frame they describe: another frame (a part, a selection, a copy) has none
+    values: np.ndarray  # uint64, in the frame's row order
+
+
 @dataclass
 class RawExtract:
     """Data rows of one file: cleaned values under canonical names, plus where each row came from."""
@@ -50,6 +61,14 @@ class RawExtract:
     text_only: bool = False  # every cell a str or None (a CSV read by Arrow): nothing to turn into text
     skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
     generated_by: str | None = None  # who generated the file, when it says so (`headers.GENERATED_MARK`)
+    row_hashes: RowHashes | None = field(default=None, compare=False, repr=False)
+
+    def hashes(self) -> np.ndarray | None:
+        """The reader's row hashes of `frame`, or None when it made none or `frame` is not the frame it read
+        (`dataclasses.replace` with another frame keeps the field, never its meaning)."""
+        if self.row_hashes is None or self.row_hashes.frame is not self.frame:
+            return None
+        return self.row_hashes.values
 
     @property
     def rows_read(self) -> int:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from quality_pipeline.feeds import Feed
 from quality_pipeline.parsing.cells import encode_strings, object_codes
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RowHashes
 from quality_pipeline.parsing.headers import HeaderMatch
 from quality_pipeline.parsing.units import column_scales
 from quality_pipeline.parsing.values import tag_bool
@@ -117,6 +117,10 @@ class Rows:
         self.values = {pos: np.full(self.capacity, None, dtype=object) for pos in match.columns}
         self.extra = np.full(self.capacity, None, dtype=object)
         self.numbers = np.zeros(self.capacity, dtype=np.int64)
+        # Each kept row's hash over its cells, for exact duplicates, while every batch is text (a CSV) and the
+        # rows stay here (no sink): a hash per distinct value of the batch, gathered per position
+        self.hashing = sink is None
+        self.hashes = np.zeros(self.capacity if self.hashing else 0, dtype=np.uint64)
         self.extra_names = dict(match.extras)  # position -> key in __extra
         self._taken = set(self.extra_names.values())
         self.kept = 0
@@ -138,6 +142,7 @@ class Rows:
         if not columns:
             return
         codes, uniques = object_codes(np.concatenate(columns))
+        self.hashing = False  # pandas' factorize makes 1, 1.0 and True one value: their hashes would too
         self._add(codes.reshape(len(columns), len(columns[0])), uniques, first_number, all_text=False)
 
     def _add(self, codes: np.ndarray, uniques: np.ndarray, first_number: int, all_text: bool) -> None:
@@ -167,6 +172,8 @@ class Rows:
                 values[lo:hi] = uniques[codes[pos][keep]]
         self.extra[lo:hi] = self._extra_json(codes[:, keep], uniques, flags["present"])
         self.numbers[lo:hi] = first_number + keep
+        if self.hashing and all_text:
+            self.hashes[lo:hi] = _row_hashes(codes[:, keep], uniques, flags["present"])
         self.kept = hi
         if self.sink is not None and self.kept >= SINK_ROWS:
             self.flush()
@@ -185,6 +192,8 @@ class Rows:
             self.values[pos] = np.concatenate([values, np.full(self.capacity - len(values), None, dtype=object)])
         self.extra = np.concatenate([self.extra, np.full(self.capacity - len(self.extra), None, dtype=object)])
         self.numbers = np.concatenate([self.numbers, np.zeros(self.capacity - len(self.numbers), dtype=np.int64)])
+        if self.hashing:
+            self.hashes = np.concatenate([self.hashes, np.zeros(self.capacity - len(self.hashes), dtype=np.uint64)])
 
     def _extra_name(self, pos: int) -> str:
         if pos not in self.extra_names:
@@ -233,6 +242,24 @@ class Rows:
             frame[name] = pd.Series(self.values[pos][:n], dtype=object, copy=False)
         frame[EXTRA_COLUMN] = pd.Series(self.extra[:n], dtype=object, copy=False)
         return frame
+
+    def row_hashes(self, frame: pd.DataFrame) -> RowHashes | None:
+        """The hashes of the rows of `frame`, the frame just made by `frame()`: None when a batch was not text."""
+        if not self.hashing or self.sink is not None or len(frame) != self.kept:
+            return None
+        return RowHashes(frame, self.hashes[:self.kept])
+
+
+def _row_hashes(codes: np.ndarray, uniques: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Each row's hash over every position, from each distinct value's (an empty cell, which the frame holds as
+    None, hashes as 0): rows whose cells are equal, declared or folded into `__extra`, hash alike."""
+    cell = pd.util.hash_array(uniques, categorize=False)
+    cell[~present] = 0
+    out = np.zeros(codes.shape[1], dtype=np.uint64)
+    for position in codes:  # order matters: a|b and b|a are different rows
+        out *= np.uint64(1_000_003)
+        out ^= cell[position]
+    return out
 
 
 
