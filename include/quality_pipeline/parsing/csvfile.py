@@ -8,9 +8,14 @@ too many columns end in a rejection that says near which line.
 from __future__ import annotations
 
 import csv
+import queue
 import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +26,15 @@ from quality_pipeline.parsing.encoding import scan_text
 from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.frame import RawExtract
 from quality_pipeline.parsing.headers import HEADER_SCAN_ROWS, find_header
-from quality_pipeline.parsing.rows import MAX_COLUMNS, Rows, RowSink, check_required, header_scales, too_wide
+from quality_pipeline.parsing.rows import (
+    MAX_COLUMNS,
+    Rows,
+    RowSink,
+    check_required,
+    encode_text,
+    header_scales,
+    too_wide,
+)
 
 MAX_CELL_CHARS = 32_767  # Excel's limit
 
@@ -111,17 +124,68 @@ def _read_csv_rows(path: Path, encoding: str, skip: int, skip_lines: int, width:
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-        for batch in reader:
+        seen = 0
+
+        def encoded(batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal seen
             columns = batch.columns
-            del batch
-            _check_cell_length(columns, skip + 1 + rows.seen)
-            rows.add_text(columns, skip + 1 + rows.seen)
+            _check_cell_length(columns, skip + 1 + seen)
+            seen += batch.num_rows
+            return encode_text(columns)
+
+        with closing(_ahead(reader, encoded)) as batches:
+            for codes, uniques in batches:
+                rows.add_encoded(codes, uniques, skip + 1 + rows.seen)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
         rows = _pandas_rows(path, encoding, skip, rows.fresh)
     finally:
         fh.close()
     pa.default_memory_pool().release_unused()
     return rows
+
+
+_END = object()
+
+
+def _ahead(items: Iterable, work: Callable) -> Iterator:
+    """`work(item)` of each item, computed in a thread one item ahead of the caller, in order: Arrow parses the
+    next block and encodes its cells (mostly without the GIL) while the caller classifies and keeps the rows of
+    the last one. An exception in the thread is raised here, where that item would have come; closing the
+    generator (or an exception in the caller) stops the thread, which finishes the item in hand first."""
+    out: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((work(item), None)):
+                    return
+            put((_END, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+            put((None, exc))
+
+    thread = threading.Thread(target=produce, name="csv-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            result, exc = out.get()
+            if exc is not None:
+                raise exc
+            if result is _END:
+                return
+            yield result
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _pandas_rows(path: Path, encoding: str, skip: int, fresh) -> Rows:

@@ -96,6 +96,15 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
+def encode_text(arrays: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of string columns (csv), all columns at once: (codes, one row per position; the cleaned distinct
+    values, `cells.encode_strings`)."""
+    n = len(arrays[0])
+    combined = pa.chunked_array([a.cast(pa.large_string()) for a in arrays], pa.large_string()).combine_chunks()
+    codes, uniques = encode_strings(combined)
+    return codes.reshape(len(arrays), n), uniques
+
+
 class Rows:
     """Collects a file's data rows batch by batch into the canonical frame: cleans each distinct value once,
     classifies rows with array operations, keeps only data rows, and folds unknown columns into the JSON
@@ -130,12 +139,12 @@ class Rows:
 
     def add_text(self, arrays: list[pa.Array], first_number: int) -> None:
         """A batch of string columns (csv): cleaned here, all columns at once."""
-        if not arrays:
-            return
-        n = len(arrays[0])
-        combined = pa.chunked_array([a.cast(pa.large_string()) for a in arrays], pa.large_string()).combine_chunks()
-        codes, uniques = encode_strings(combined)
-        self._add(codes.reshape(len(arrays), n), uniques, first_number, all_text=True)
+        if arrays:
+            self.add_encoded(*encode_text(arrays), first_number)
+
+    def add_encoded(self, codes: np.ndarray, uniques: np.ndarray, first_number: int) -> None:
+        """A batch of string columns as `encode_text` made it (a reader may encode the next batch meanwhile)."""
+        self._add(codes, uniques, first_number, all_text=True)
 
     def add_cells(self, columns: list[np.ndarray], first_number: int) -> None:
         """A batch of cleaned cells (xlsx), one object array per position."""
