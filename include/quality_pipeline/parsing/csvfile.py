@@ -133,7 +133,9 @@ def _read_csv_rows(path: Path, encoding: str, skip: int, skip_lines: int, width:
             seen += batch.num_rows
             return encode_text(columns)
 
-        with closing(_ahead(reader, encoded)) as batches:
+        # Three steps at once: Arrow parses a block (without the GIL), the block before is encoded, and the one
+        # before that is classified and kept here (1M rows: 1.3 s in one thread, 0.96 in two, 0.87 in three)
+        with closing(_ahead(reader, _as_is)) as parsed, closing(_ahead(parsed, encoded)) as batches:
             for codes, uniques in batches:
                 rows.add_encoded(codes, uniques, skip + 1 + rows.seen)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
@@ -186,6 +188,10 @@ def _ahead(items: Iterable, work: Callable) -> Iterator:
     finally:
         stop.set()
         thread.join()
+
+
+def _as_is(item: object) -> object:
+    return item
 
 
 def _pandas_rows(path: Path, encoding: str, skip: int, fresh) -> Rows:
