@@ -106,6 +106,8 @@ def main() -> None:
     timed(stage, "exact_duplicates", "duplicates")
     timed(stage, "decide_rows", "decide_rows")
     timed(stage, "write_part", "stage_parquet")
+    timed(stage._PartWriter, "start", "stage_parquet")  # noqa: SLF001 - the part written while GX runs
+    timed(stage._PartWriter, "finish", "stage_parquet")  # noqa: SLF001
     timed(stage, "prepare", "prepare (rest)")
     timed(ingest, "prepare", "prepare (rest)")
     timed(stage.Staged, "part", "read_staged_part")

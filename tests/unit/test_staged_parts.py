@@ -279,3 +279,54 @@ def test_memory_sizes_are_read_as_duckdb_reads_them(size, expected):
     for wrong in ("80%", "GB", "1.2.3GB", "4 gigs"):
         with pytest.raises(ValueError):
             memory_bytes(wrong)
+
+
+def _staged(tmp_path, name: str = "staged") -> stage.Staged:
+    folder = tmp_path / name
+    folder.mkdir()
+    return stage.Staged(folder, "product_sampling", "f.csv", "0" * 64, 1, "2026-12-01T00:00:00")
+
+
+def _items_and_masks(frame: pd.DataFrame, rejected: list[int], flagged: list[int]) -> tuple[list[dict], list]:
+    """Two expectations as a suite holds them, and fast_rules' masks naming `rejected` and `flagged` rows."""
+    items = [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "sample_no"},
+              "meta": {"severity": "reject"}},
+             {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "street"},
+              "meta": {"severity": "flag"}}]
+    return items, [frame.index.isin(rejected), frame.index.isin(flagged)]
+
+
+def _files(staged: stage.Staged) -> tuple[pa.Table, pa.Table]:
+    return pq.read_table(staged.part_path(0)), pq.read_table(staged.decided_path(0))
+
+
+@pytest.mark.parametrize("guessed", [[2, 7], [2], [0, 2, 7, 40]])
+def test_a_part_written_while_gx_confirms_is_the_part_gx_decided(tmp_path, guessed):
+    """The part is written from fast_rules' masks before GX's verdict; whatever those masks guessed (right, or
+    not: GX disagreed), the files staged are those `write_part` writes from the decisions made."""
+    frame, decisions = _frame(), _decisions()
+    expected = _staged(tmp_path, "by_write_part")
+    stage.write_part(expected, 0, frame, decisions)
+    staged = _staged(tmp_path)
+    writer = stage._PartWriter(staged, 0, frame)
+    writer.start(*_items_and_masks(frame, guessed, [3, 40]))
+    writer.finish(decisions)
+    part, decided = _files(staged)
+    assert part.equals(_files(expected)[0]) and decided.equals(_files(expected)[1])
+    assert part.column(rows.REJECTED_COLUMN).to_pylist() == [False, True, False, True, False, False]
+
+
+def test_a_part_whose_writing_failed_is_written_again_or_fails_as_writing_fails(tmp_path):
+    frame, decisions = _frame(), _decisions()
+    staged = _staged(tmp_path)
+    writer = stage._PartWriter(staged, 0, frame)
+    staged.folder.rename(tmp_path / "moved")  # the thread cannot write where the part goes
+    writer.start(*_items_and_masks(frame, [2, 7], [3, 40]))
+    writer.join()
+    assert isinstance(writer.error, OSError)
+    with pytest.raises(OSError):
+        writer.finish(decisions)  # written again, which fails the same way: never a part left half-written
+    (tmp_path / "moved").rename(staged.folder)
+    writer.finish(decisions)
+    assert _files(staged)[0].column(rows.REJECTED_COLUMN).to_pylist() == [False, True, False, True, False, False]
+

@@ -18,6 +18,7 @@ import functools
 import gc
 import json
 import shutil
+import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -182,13 +183,18 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     duplicate = exact_duplicates(raw)
     unique = frame[~duplicate] if duplicate.any() else frame  # a boolean selection copies every column
     params = row_parameters(region, today)
-    outcomes = gate.validate_rows(f"{feed.name}.rows", unique, params, history=False)
-    decisions = decide_rows(outcomes, params)
+    n = staged.parts
+    writing = _PartWriter(staged, n, unique)
+    try:
+        outcomes = gate.validate_rows(f"{feed.name}.rows", unique, params, history=False,
+                                      on_fast_verdict=writing.start)
+        decisions = decide_rows(outcomes, params)
+    finally:
+        writing.join()
     staged.rows_read += len(frame)
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
-    n = staged.parts
-    write_part(staged, n, unique, decisions)
+    writing.finish(decisions)
     data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
             "raw_rows": dict(zip(map(str, decisions.rejected), raw_rows(raw, list(decisions.rejected)), strict=True)),
             "outcomes": [_outcome_json(o) for o in outcomes]}
@@ -203,6 +209,52 @@ def write_part(staged: Staged, n: int, unique: pd.DataFrame, decisions: RowDecis
     pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
     decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
     pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
+
+
+class _PartWriter:
+    """Part `n`'s Parquet file, written while GX confirms fast_rules' verdicts (`Gate.validate_rows` calls
+    `start` with them): Arrow's Parquet writer runs without the GIL, GX with it, so the file costs no time of
+    its own. Which rows are rejected is guessed from fast_rules' masks (the rows of every rejecting rule);
+    `finish` compares the guess with the decisions made from GX's outcomes and writes the file again, as
+    `write_part` would, when they differ (GX disagreed, or the writing failed): what is staged is always what
+    GX decided."""
+
+    def __init__(self, staged: Staged, n: int, unique: pd.DataFrame):
+        self.staged, self.n, self.unique = staged, n, unique
+        self.table: pa.Table | None = None
+        self.rejected: np.ndarray | None = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def start(self, items: list[dict], masks: list[np.ndarray]) -> None:
+        rejected = np.zeros(len(self.unique), dtype=bool)
+        for item, mask in zip(items, masks, strict=True):
+            if (item.get("meta") or {}).get("severity", "warn") == "reject":
+                rejected |= mask
+        self.rejected = rejected
+        self.table = _arrow(self.unique).append_column(REJECTED_COLUMN, pa.array(rejected))
+        self.thread = threading.Thread(target=self._write, name="stage-part", daemon=True)
+        self.thread.start()
+
+    def _write(self) -> None:
+        try:
+            pq.write_table(self.table, self.staged.part_path(self.n), row_group_size=ROW_GROUP)
+        except BaseException as exc:  # noqa: BLE001 - `finish` writes the file again, and raises what that raises
+            self.error = exc
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def finish(self, decisions: RowDecisions) -> None:
+        self.join()
+        rejected = self.unique.index.isin(list(decisions.rejected))
+        if self.table is None or self.error is not None or not np.array_equal(rejected, self.rejected):
+            write_part(self.staged, self.n, self.unique, decisions)
+            return
+        decided = np.flatnonzero(self.unique.index.isin([*decisions.rejected, *decisions.flagged]))
+        pq.write_table(self.table.take(pa.array(decided, pa.int64())), self.staged.decided_path(self.n))
 
 
 def part_table(unique: pd.DataFrame, decisions: RowDecisions) -> pa.Table:

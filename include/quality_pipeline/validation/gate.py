@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -52,13 +53,18 @@ class Outcome:
         return self.meta.get("severity", "warn")
 
 
+# Called by `validate_rows` with the suite's expectations and fast_rules' unexpected-row masks, before GX confirms
+# them: a caller may start work that only GX's verdict can make final (`loading.stage` writes a part meanwhile).
+FastVerdict = Callable[[list[dict], list[np.ndarray]], None]
+
+
 class Validator(Protocol):
     """What loading needs of a gate: run a named suite over a frame, and render what it ran as Data Docs."""
 
     def validate(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None) -> list[Outcome]: ...
 
     def validate_rows(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None, *,
-                      history: bool | None = None) -> list[Outcome]: ...
+                      history: bool | None = None, on_fast_verdict: FastVerdict | None = None) -> list[Outcome]: ...
 
     def build_docs(self) -> Path | None: ...
 
@@ -291,7 +297,8 @@ class Gate:
         return outcomes
 
     def validate_rows(self, suite_name: str, frame: pd.DataFrame, parameters: dict | None = None, *,
-                      history: bool | None = None, sample_rows: int = SAMPLE_ROWS) -> list[Outcome]:
+                      history: bool | None = None, sample_rows: int = SAMPLE_ROWS,
+                      on_fast_verdict: FastVerdict | None = None) -> list[Outcome]:
         """GX's outcomes of a row suite over `frame`, at the cost of validating a sample of it.
 
         `fast_rules` finds each expectation's unexpected rows on the whole frame; GX then validates those rows
@@ -301,7 +308,10 @@ class Gate:
         of the sample are those both found passing, which `tests/hostile/test_gx_agreement.py` checks on the
         demo deliveries and the hostile files). Anything else — an expectation `fast_rules` does not evaluate,
         an error, one row of disagreement — and GX validates the whole frame, as `validate` does. The Data Docs
-        of such a validation count the rows GX saw (the sample and the failing rows)."""
+        of such a validation count the rows GX saw (the sample and the failing rows).
+
+        `on_fast_verdict`, when given, is called with the expectations and fast_rules' masks before GX runs; what
+        it starts must not outlive a verdict that differs (the outcomes returned are GX's either way)."""
         items = self.suite_items(suite_name, history)
         params = parameters or {}
         try:
@@ -309,6 +319,8 @@ class Gate:
         except Exception as exc:  # noqa: BLE001 - whatever it is, GX decides, on everything
             log.info("%s: validating every row with GX (%s: %s)", suite_name, type(exc).__name__, exc)
             return self.validate(suite_name, frame, parameters, history=history)
+        if on_fast_verdict is not None:
+            on_fast_verdict(items, masks)
         picked = _sample(len(frame), sample_rows)
         for mask in masks:
             picked |= mask
