@@ -207,6 +207,11 @@ def write_part(staged: Staged, n: int, unique: pd.DataFrame, decisions: RowDecis
     # In DuckDB-row-group-sized groups: DuckDB reads one Parquet row group per thread (`rows.insert_staged`)
     table = part_table(unique, decisions)
     pq.write_table(table, staged.part_path(n), row_group_size=ROW_GROUP)
+    _write_decided(staged, n, table, unique, decisions)
+
+
+def _write_decided(staged: Staged, n: int, table: pa.Table, unique: pd.DataFrame, decisions: RowDecisions) -> None:
+    """Part `n`'s rejected and flagged rows alone (of `table`, the part as staged), the file the writer reads."""
     decided = np.flatnonzero(unique.index.isin([*decisions.rejected, *decisions.flagged]))
     pq.write_table(table.take(pa.array(decided, pa.int64())), staged.decided_path(n))
 
@@ -253,8 +258,7 @@ class _PartWriter:
         if self.table is None or self.error is not None or not np.array_equal(rejected, self.rejected):
             write_part(self.staged, self.n, self.unique, decisions)
             return
-        decided = np.flatnonzero(self.unique.index.isin([*decisions.rejected, *decisions.flagged]))
-        pq.write_table(self.table.take(pa.array(decided, pa.int64())), self.staged.decided_path(self.n))
+        _write_decided(self.staged, self.n, self.table, self.unique, decisions)
 
 
 def part_table(unique: pd.DataFrame, decisions: RowDecisions) -> pa.Table:

@@ -181,7 +181,7 @@ class Rows:
                 values[lo:hi] = uniques[codes[pos][keep]]
         self.extra[lo:hi] = self._extra_json(codes[:, keep], uniques, flags["present"])
         self.numbers[lo:hi] = first_number + keep
-        if self.hashing and all_text:
+        if self.hashing:  # add_cells (not text) turned it off
             self.hashes[lo:hi] = _row_hashes(codes[:, keep], uniques, flags["present"])
         self.kept = hi
         if self.sink is not None and self.kept >= SINK_ROWS:
@@ -254,7 +254,7 @@ class Rows:
 
     def row_hashes(self, frame: pd.DataFrame) -> RowHashes | None:
         """The hashes of the rows of `frame`, the frame just made by `frame()`: None when a batch was not text."""
-        if not self.hashing or self.sink is not None or len(frame) != self.kept:
+        if not self.hashing or len(frame) != self.kept:  # (never hashing with a sink)
             return None
         return RowHashes(frame, self.hashes[:self.kept])
 
