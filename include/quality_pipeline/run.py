@@ -17,8 +17,9 @@ SIGTERM stops a run as Ctrl-C does, also while a DAG runs: Airflow's task runner
 SIGTERM for each task (it only calls the task's `on_kill`) and leaves it there, which in this one process would
 swallow the signal; and it stops it whatever a supervisor did to SIGINT (a process started with SIGINT ignored,
 as `nohup` and a script's background jobs start it, has no Ctrl-C to borrow). Once the run has let go of its
-locks it exits within `EXIT_GRACE_S`, even if a thread or an exit handler left behind by the interrupted DAG
-never finishes. The warehouse is safe against a run stopped anywhere; the next run picks up.
+locks and said so, a stopped run (SIGTERM or Ctrl-C) leaves at once with its status (`leave`): not through
+Python's exit, which would wait for the threads and exit handlers the interrupted DAG left behind and could
+crash in them. The warehouse is safe against a run stopped anywhere; the next run picks up.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import sys
@@ -35,7 +37,7 @@ import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from quality_pipeline.filelock import exclusive
 from quality_pipeline.terminal import printable
@@ -44,7 +46,7 @@ LOCK_NAME = "make-run.lock"
 BUSY = 75  # EX_TEMPFAIL: try again later
 TERMINATED = 128 + signal.SIGTERM
 INTERRUPTED = 128 + signal.SIGINT
-EXIT_GRACE_S = 10.0  # after SIGTERM, once the run's own cleanup is done: then the process exits, finished or not
+EXIT_GRACE_S = 10.0  # for flushing the logs once a stopped run has let go of its locks (`leave`)
 # What `check_attention` logs for each file (see `quality_pipeline.orchestration.tasks.ATTENTION_MARK`), kept free of imports
 # of the task module so that `make run` starts fast.
 ATTENTION_MARK = "需处理 / attention:"
@@ -260,19 +262,12 @@ def _interrupt_main_thread() -> None:
 
 
 def exit_within(seconds: float, status: int) -> None:
-    """End the process with `status` if it is still exiting `seconds` from now.
-
-    A KeyboardInterrupt raised into a DAG's task can land anywhere, and Python's exit waits for threads and exit
-    handlers. Seen in a `make test`: the run said it was terminated, then Airflow's exit handler for its
-    in-process execution API waited for that API's event loop, whose worker thread was answering the interrupted
-    task's XCom request with a query on the SQLite metadata DB, and spun there (80 % of a core for 27 minutes,
-    until killed). Called when the run's own cleanup is done (locks released, the message printed), so all that
-    is cut short is the interpreter's."""
+    """End the process with `status` if it is still exiting `seconds` from now (`leave`)."""
 
     def cut_short() -> None:
         time.sleep(seconds)
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"make run: still exiting {seconds:.0f} s after SIGTERM; exiting now\n")
+            sys.stderr.write(f"make run: still exiting {seconds:.0f} s after it was stopped; exiting now\n")
             sys.stderr.flush()
         os._exit(status)
 
@@ -305,12 +300,28 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         what = "terminated (SIGTERM)" if termination.received else "interrupted"
         print(f"make run {what}: the DAGs after this point did not run; the next run picks up, logs in "
               f"{printable(str(log_dir))}", file=out, flush=True)
-        if termination.received:
-            exit_within(EXIT_GRACE_S, TERMINATED)
-            return TERMINATED
-        return INTERRUPTED
+        return TERMINATED if termination.received else INTERRUPTED
     return 0 if all(ok) else 1
 
 
+def leave(status: int) -> NoReturn:
+    """Exit with `status`; a stopped run's (TERMINATED, INTERRUPTED) without Python's exit.
+
+    The interrupt that stopped the run landed wherever the DAG was, and its leftovers stay: threads (Airflow's
+    in-process execution API, a task's), exit handlers, C++ code that Python's exit tears down under them. Seen:
+    the API's exit handler spinning on the SQLite metadata DB for 27 minutes, and a run that had printed
+    "terminated" dying of SIGSEGV instead of exiting 143. By now the run's own cleanup is done (locks
+    released, the message printed), so the logs are flushed and the process ends here. Flushing the logs
+    waits on their handlers' locks, which an interrupted thread may hold: `exit_within` bounds that."""
+    if status not in (TERMINATED, INTERRUPTED):
+        sys.exit(status)
+    exit_within(EXIT_GRACE_S, status)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -49,4 +49,6 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from quality_pipeline.run import leave
+
+    leave(main())  # a run stopped by SIGTERM or Ctrl-C leaves as make run does

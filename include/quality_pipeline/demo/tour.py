@@ -62,8 +62,8 @@ def run_dags(dags: list[str], out: TextIO, conf: dict | None = None) -> int:
 
     extra = ["--conf", json.dumps(conf)] if conf else []
     status = run.main([*extra, *dags], out=out)
-    if status in (run.TERMINATED, run.INTERRUPTED):  # stopped: the tour stops there too
-        raise SystemExit(status)
+    if status in (run.TERMINATED, run.INTERRUPTED):  # stopped: the tour stops there too, as make run does
+        run.leave(status)
     return status
 
 
