@@ -103,11 +103,13 @@ def main() -> None:
     timed(ingest, "take_snapshot", "snapshot")
     timed(stage, "read_extract", "read")
     timed(stage, "typed_frame", "typed_frame")
+    timed(stage, "typed_columns", "typed_frame")  # with the Arrow twins of its text columns
     timed(stage, "exact_duplicates", "duplicates")
     timed(stage, "decide_rows", "decide_rows")
     timed(stage, "write_part", "stage_parquet")
     timed(stage._PartWriter, "start", "stage_parquet")  # noqa: SLF001 - the part written while GX runs
     timed(stage._PartWriter, "finish", "stage_parquet")  # noqa: SLF001
+    timed(stage._PartWriter, "join", "stage_parquet")  # noqa: SLF001 - waiting for the thread
     timed(stage, "prepare", "prepare (rest)")
     timed(ingest, "prepare", "prepare (rest)")
     timed(stage.Staged, "part", "read_staged_part")

@@ -62,6 +62,7 @@ def read_csv(path: Path, feed: Feed, sink: RowSink | None = None) -> RawExtract:
         feed=feed, frame=frame, header=header_text, multipliers=multipliers,
         sheets=[], encoding=encoding, rows_skipped=sum(rows.skipped.values()), skipped=rows.skipped,
         text_only=rows.text_only, generated_by=match.generated_by, row_hashes=rows.row_hashes(frame),
+        arrow=rows.arrow_twins(frame),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from quality_pipeline.feeds import Feed
 
@@ -46,6 +47,29 @@ class RowHashes:
     values: np.ndarray  # uint64, in the frame's row order
 
 
+@dataclass(frozen=True, eq=False)
+class ArrowTwins:
+    """Some columns of one frame as Arrow arrays holding the same values (a str cell as that string, None as
+    null), made by the CSV reader from the Arrow arrays it already has (`parsing.rows`), so that staging the
+    frame need not convert a million Python strings per column back to Arrow (`loading.stage`). The arrays may
+    be dictionary-encoded (`decoded_type` says what they decode to); those of a column a file lacks are Arrow's nulls."""
+
+    frame: pd.DataFrame  # the frame they describe: another frame (a part, a selection, a copy) has none
+    columns: dict[str, pa.ChunkedArray]
+
+    def of(self, frame: pd.DataFrame) -> dict[str, pa.ChunkedArray] | None:
+        """The arrays, when `frame` is the frame they describe; None for any other."""
+        return self.columns if frame is self.frame else None
+
+
+def decoded_type(twin: pa.DataType) -> pa.DataType:
+    """The type of a twin decoded: what `pa.array` makes of Python strings (the reader's twins are
+    dictionaries of each batch's values, or Arrow's large strings)."""
+    if pa.types.is_dictionary(twin) or pa.types.is_large_string(twin):
+        return pa.string()
+    return twin
+
+
 @dataclass
 class RawExtract:
     """Data rows of one file: cleaned values under canonical names, plus where each row came from."""
@@ -62,6 +86,7 @@ class RawExtract:
     skipped_sheets: list[dict] = field(default_factory=list)  # {"sheet", "reason"}: copies and references
     generated_by: str | None = None  # who generated the file, when it says so (`headers.GENERATED_MARK`)
     row_hashes: RowHashes | None = field(default=None, compare=False, repr=False)
+    arrow: ArrowTwins | None = field(default=None, compare=False, repr=False)
 
     def hashes(self) -> np.ndarray | None:
         """The reader's row hashes of `frame`, or None when it made none or `frame` is not the frame it read
@@ -69,6 +94,13 @@ class RawExtract:
         if self.row_hashes is None or self.row_hashes.frame is not self.frame:
             return None
         return self.row_hashes.values
+
+    def twins(self) -> dict[str, pa.ChunkedArray]:
+        """The reader's Arrow twins of columns of `frame` ({} when it made none or `frame` is not the frame it
+        read, as for `hashes`)."""
+        if self.arrow is None:
+            return {}
+        return self.arrow.of(self.frame) or {}
 
     @property
     def rows_read(self) -> int:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from quality_pipeline.feeds import Feed
 from quality_pipeline.parsing.cells import encode_strings, object_codes
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RowHashes
+from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, ArrowTwins, RowHashes
 from quality_pipeline.parsing.headers import HeaderMatch
 from quality_pipeline.parsing.units import column_scales
 from quality_pipeline.parsing.values import tag_bool
@@ -41,6 +41,7 @@ class RowSink(Protocol):
 
 
 SINK_ROWS = 2 * 122_880  # rows handed to a sink at a time
+_TWIN = pa.dictionary(pa.int32(), pa.string())  # a declared column's Arrow twin: codes into a batch's values
 
 
 def _text_array(uniques: np.ndarray, all_text: bool) -> pa.Array:
@@ -130,6 +131,11 @@ class Rows:
         # rows stay here (no sink): a hash per distinct value of the batch, gathered per position
         self.hashing = sink is None
         self.hashes = np.zeros(self.capacity if self.hashing else 0, dtype=np.uint64)
+        # Each declared column's kept cells as Arrow too, under the same conditions: per batch, the kept rows'
+        # codes into the batch's distinct values (already Arrow), so staging converts no Python strings
+        self.twinning = sink is None
+        self.twins: dict[int, list[pa.Array]] = {pos: [] for pos in match.columns}
+        self.extra_twins: list[pa.Array] = []
         self.extra_names = dict(match.extras)  # position -> key in __extra
         self._taken = set(self.extra_names.values())
         self.kept = 0
@@ -152,6 +158,7 @@ class Rows:
             return
         codes, uniques = object_codes(np.concatenate(columns))
         self.hashing = False  # pandas' factorize makes 1, 1.0 and True one value: their hashes would too
+        self.twinning = False  # not all text: the cells are Python objects already
         self._add(codes.reshape(len(columns), len(columns[0])), uniques, first_number, all_text=False)
 
     def _add(self, codes: np.ndarray, uniques: np.ndarray, first_number: int, all_text: bool) -> None:
@@ -176,10 +183,21 @@ class Rows:
             return
         lo, hi = self.kept, self.kept + len(keep)
         self._reserve(hi)
+        dictionary = text.cast(pa.string()) if self.twinning else None  # as `pa.array` makes Python strings
         for pos, values in self.values.items():
             if pos < width:
                 values[lo:hi] = uniques[codes[pos][keep]]
-        self.extra[lo:hi] = self._extra_json(codes[:, keep], uniques, flags["present"])
+            if self.twinning:  # a missing cell (-1) and a position past the batch's width: the trailing None
+                at = codes[pos][keep] if pos < width else np.full(len(keep), -1, dtype=np.int32)
+                at = np.where(at < 0, np.int32(len(uniques) - 1), at)
+                self.twins[pos].append(pa.DictionaryArray.from_arrays(pa.array(at, pa.int32()), dictionary))
+        extra = self._extra_json(codes[:, keep], uniques, flags["present"])
+        if extra is None:
+            self.extra[lo:hi] = None
+        else:
+            self.extra[lo:hi] = np.asarray(extra.to_numpy(zero_copy_only=False), dtype=object)
+        if self.twinning:
+            self.extra_twins.append(pa.nulls(len(keep), pa.large_string()) if extra is None else extra)
         self.numbers[lo:hi] = first_number + keep
         if self.hashing:  # add_cells (not text) turned it off
             self.hashes[lo:hi] = _row_hashes(codes[:, keep], uniques, flags["present"])
@@ -211,12 +229,12 @@ class Rows:
             self._taken.add(self.extra_names[pos])
         return self.extra_names[pos]
 
-    def _extra_json(self, codes: np.ndarray, uniques: np.ndarray, present: np.ndarray) -> np.ndarray:
-        """`{"header": value, …}` of each kept row's unknown columns (empty cells left out), None when all are empty."""
+    def _extra_json(self, codes: np.ndarray, uniques: np.ndarray, present: np.ndarray) -> pa.Array | None:
+        """`{"header": value, …}` of each kept row's unknown columns (empty cells left out, null when all are
+        empty), as Arrow text; None when no row has any."""
         positions = [pos for pos in range(len(codes)) if pos not in self.match.columns and present[codes[pos]].any()]
-        n = codes.shape[1]
         if not positions:
-            return np.full(n, None, dtype=object)
+            return None
         used = np.unique(codes[positions])
         as_json = np.full(len(uniques), None, dtype=object)
         for code in used:
@@ -235,8 +253,7 @@ class Rows:
         joined = pc.binary_join_element_wise(*fragments, nothing)
         wrapped = pc.binary_join_element_wise(pa.scalar("{", text), pc.utf8_slice_codeunits(joined, 2),
                                               pa.scalar("}", text), nothing)
-        wrapped = pc.if_else(pc.equal(joined, nothing), pa.scalar(None, text), wrapped)
-        return np.asarray(wrapped.to_numpy(zero_copy_only=False), dtype=object)
+        return pc.if_else(pc.equal(joined, nothing), pa.scalar(None, text), wrapped)
 
     def fresh(self) -> Rows:
         """An empty collector like this one: a read that failed half-way starts again."""
@@ -257,6 +274,15 @@ class Rows:
         if not self.hashing or len(frame) != self.kept:  # (never hashing with a sink)
             return None
         return RowHashes(frame, self.hashes[:self.kept])
+
+    def arrow_twins(self, frame: pd.DataFrame) -> ArrowTwins | None:
+        """The declared columns and `__extra` of `frame`, the frame just made by `frame()`, as Arrow: None when a
+        batch was not text or the rows went to a sink."""
+        if not self.twinning or len(frame) != self.kept:
+            return None
+        columns = {name: pa.chunked_array(self.twins[pos], _TWIN) for pos, name in self.match.columns.items()}
+        columns[EXTRA_COLUMN] = pa.chunked_array(self.extra_twins, pa.large_string())
+        return ArrowTwins(frame, columns)
 
 
 def _row_hashes(codes: np.ndarray, uniques: np.ndarray, present: np.ndarray) -> np.ndarray:

@@ -1,0 +1,93 @@
+"""The CSV reader's Arrow twins (`parsing.frame.ArrowTwins`): staging writes a part from the Arrow arrays the
+reader already had instead of converting the frame's Python strings, so the two must be the same table, typed
+columns (streets, credit codes, mapped and list values) included, and twins never describe another frame."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quality_pipeline.feeds import load_feed
+from quality_pipeline.loading import stage
+from quality_pipeline.loading.partitions import KeyPartitions
+from quality_pipeline.parsing.coerce import typed_columns, typed_frame
+from quality_pipeline.parsing.reader import read_extract
+from quality_pipeline.region import load_region
+from quality_pipeline.settings import DEFAULT_REGION_FILE
+
+REGION = load_region(DEFAULT_REGION_FILE)
+FEEDS = ["product_sampling", "remediation_projects"]
+# Cells that clean, map, canonicalise or split differently, null spellings, controls and full-width forms
+CELLS = st.sampled_from(["", " ", "NULL", "-", "A1", "Ａ１", "合格", " 合格", "P", "f", "不符合", "金砂", "金砂街道",
+                         " 大华 ", "外区", "91440500MA4UXK2X3B", "91440500ma4uxk2x3b", "控源截污、内源治理",
+                         "控源截污内源治理", "2026-03-01", "2026/3/1", "1,000", "x\u200ey", "合计", "注：说明"])
+
+
+def _write(path, feed_name: str, rows: list[list[str]], extra_column: bool) -> list[str]:
+    feed = load_feed(feed_name)
+    header = [c.header for c in feed.columns] + (["备用列"] if extra_column else [])
+
+    def quoted(cell: str) -> str:
+        return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"') else cell
+
+    rows = [(r * len(header))[: len(header)] for r in rows]
+    path.write_text("\n".join(",".join(map(quoted, r)) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return header
+
+
+def _same_table(ours: pa.Table, theirs: pa.Table) -> None:
+    assert ours.column_names == theirs.column_names
+    assert ours.schema.types == theirs.schema.types
+    assert ours.to_pydict() == theirs.to_pydict()
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(FEEDS), st.lists(st.lists(CELLS, min_size=1, max_size=12), min_size=1, max_size=25),
+       st.booleans(), st.lists(st.booleans(), max_size=25))
+def test_a_part_staged_from_the_readers_arrow_is_the_part_converting_the_frame_stages(
+        tmp_path_factory, feed_name, rows, extra_column, dropped):
+    path = tmp_path_factory.mktemp("twins") / "extract.csv"
+    _write(path, feed_name, rows, extra_column)
+    raw = read_extract(path, load_feed(feed_name))
+    frame, twins = typed_columns(raw, REGION)
+    assert twins  # the reader made them
+    # the typed values are those typing without twins makes (each distinct value mapped as `_map_unique` maps it)
+    pd.testing.assert_frame_equal(frame, typed_frame(dataclasses.replace(raw, arrow=None), REGION))
+    _same_table(stage._arrow(frame, twins), stage._arrow(frame))
+    # a selection of the rows (exact duplicates left out), as `_prepare_part` makes it
+    keep = np.array([not d for d in dropped] + [True] * len(frame), dtype=bool)[: len(frame)]
+    kept = frame[keep]
+    kept_twins = {name: twin.filter(pa.array(keep)) for name, twin in twins.items()}
+    _same_table(stage._arrow(kept, kept_twins), stage._arrow(kept))
+
+
+def test_twins_belong_to_the_frame_they_were_made_for(tmp_path):
+    path = tmp_path / "s.csv"
+    _write(path, "product_sampling", [["A1", "合格"], ["A2", "P"]], extra_column=True)
+    raw = read_extract(path, load_feed("product_sampling"))
+    assert set(raw.twins()) >= {"sample_no", "conclusion", "__extra"}
+    assert raw.twins()["sample_no"].to_pylist() == ["A1", "A2"]
+    part = dataclasses.replace(raw, frame=raw.frame.iloc[1:].copy())
+    assert part.twins() == {}  # another frame: converted as before, never given the whole file's arrays
+    assert typed_columns(part, REGION)[1] == {}
+
+
+def test_no_twins_for_rows_read_into_a_sink_or_from_a_workbook(tmp_path):
+    """Rows that go to a sink (a file read in parts) are not kept by the reader, so neither are their twins;
+    a workbook's cells are Python objects from the start."""
+    path = tmp_path / "s.csv"
+    _write(path, "product_sampling", [[f"A{i}", "合格"] for i in range(50)], extra_column=False)
+    feed = load_feed("product_sampling")
+    with KeyPartitions(2, feed, REGION, tmp_path / "parts") as parts:
+        raw = read_extract(path, feed, sink=parts)
+        assert raw.arrow is None and raw.twins() == {}
+    workbook = pd.DataFrame([[f"A{i}", "食品", "饼干", "商行", "2026-03-01", "合格"] for i in range(3)],
+                            columns=[c.header for c in feed.required])
+    xlsx = tmp_path / "s.xlsx"
+    workbook.to_excel(xlsx, index=False)
+    assert read_extract(xlsx, feed).twins() == {}
