@@ -5,6 +5,8 @@ columns (streets, credit codes, mapped and list values) included, and twins neve
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -15,10 +17,14 @@ from hypothesis import strategies as st
 from quality_pipeline.feeds import load_feed
 from quality_pipeline.loading import stage
 from quality_pipeline.loading.partitions import KeyPartitions
+from quality_pipeline.loading.stage import row_parameters
+from quality_pipeline.parsing import csvfile
 from quality_pipeline.parsing.coerce import typed_columns, typed_frame
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
+from quality_pipeline.validation import fast_rules
+from quality_pipeline.validation.suites import load_suite_dict, needs_history
 
 REGION = load_region(DEFAULT_REGION_FILE)
 FEEDS = ["product_sampling", "remediation_projects"]
@@ -48,12 +54,16 @@ def _same_table(ours: pa.Table, theirs: pa.Table) -> None:
 
 @settings(max_examples=60)
 @given(st.sampled_from(FEEDS), st.lists(st.lists(CELLS, min_size=1, max_size=12), min_size=1, max_size=25),
-       st.booleans(), st.lists(st.booleans(), max_size=25))
+       st.booleans(), st.lists(st.booleans(), max_size=25), st.booleans())
 def test_a_part_staged_from_the_readers_arrow_is_the_part_converting_the_frame_stages(
-        tmp_path_factory, feed_name, rows, extra_column, dropped):
+        tmp_path_factory, feed_name, rows, extra_column, dropped, small_blocks):
     path = tmp_path_factory.mktemp("twins") / "extract.csv"
     _write(path, feed_name, rows, extra_column)
-    raw = read_extract(path, load_feed(feed_name))
+    # small blocks: many batches, each with values of its own (the twins' dictionaries differ batch by batch)
+    with mock.patch.object(csvfile, "_BLOCK_BYTES", 1 << 10 if small_blocks else csvfile._BLOCK_BYTES):
+        raw = read_extract(path, load_feed(feed_name))
+    key = load_feed(feed_name).key[0]
+    assert not small_blocks or len(raw.frame) < 10 or raw.twins()[key].num_chunks > 1
     frame, twins = typed_columns(raw, REGION)
     assert twins  # the reader made them
     # the typed values are those typing without twins makes (each distinct value mapped as `_map_unique` maps it)
@@ -64,6 +74,13 @@ def test_a_part_staged_from_the_readers_arrow_is_the_part_converting_the_frame_s
     kept = frame[keep]
     kept_twins = {name: twin.filter(pa.array(keep)) for name, twin in twins.items()}
     _same_table(stage._arrow(kept, kept_twins), stage._arrow(kept))
+    # the row suite's rules find the same rows from the twins as from the frame
+    items = [i for i in load_suite_dict(f"{feed_name}.rows")["expectations"] if not needs_history(i)]
+    params = row_parameters(REGION, date(2026, 12, 1))
+    for frame_, twins_ in ((frame, twins), (kept, kept_twins)):
+        plain = fast_rules.unexpected(items, frame_, params)
+        fast = fast_rules.unexpected(items, frame_, params, twins_)
+        assert [m.tolist() for m in fast] == [m.tolist() for m in plain]
 
 
 def test_twins_belong_to_the_frame_they_were_made_for(tmp_path):

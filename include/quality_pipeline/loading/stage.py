@@ -37,7 +37,14 @@ from quality_pipeline.loading.partitions import KeyPartitions, parts_for
 from quality_pipeline.loading.rows import REJECTED_COLUMN, ROW_GROUP
 from quality_pipeline.parsing.coerce import typed_columns
 from quality_pipeline.parsing.errors import ExtractRejected
-from quality_pipeline.parsing.frame import EXTRA_COLUMN, ROW_COLUMN, SHEET_COLUMN, RawExtract, decoded_type
+from quality_pipeline.parsing.frame import (
+    EXTRA_COLUMN,
+    ROW_COLUMN,
+    SHEET_COLUMN,
+    ArrowTwins,
+    RawExtract,
+    decoded_type,
+)
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import Region
 from quality_pipeline.validation.gate import Outcome
@@ -191,7 +198,7 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     writing = _PartWriter(staged, n, unique, twins)
     try:
         outcomes = gate.validate_rows(f"{feed.name}.rows", unique, params, history=False,
-                                      on_fast_verdict=writing.start)
+                                      on_fast_verdict=writing.start, twins=ArrowTwins(unique, twins))
         decisions = decide_rows(outcomes, params)
     finally:
         writing.join()

@@ -9,6 +9,12 @@ the custom expectations call). `tests/hostile/test_gx_agreement.py` checks that 
 unexpected rows for every expectation over the demo deliveries and every loadable hostile file; on every
 ingest GX re-checks the failing rows and a sample, and any disagreement sends the whole part back to GX.
 
+Where the CSV reader made Arrow twins of the frame's text columns (`parsing.frame.ArrowTwins`: each batch's
+values and each row's code into them), a column's missing cells, its values in a set and its valid credit
+codes are found from them: each distinct value of a batch is looked at once, and no million Python strings are
+hashed. (Repeated values are not: Arrow encodes a million distinct strings no faster than pandas finds them.) The rows found are the same (`tests/unit/test_arrow_twins.py` on generated cells,
+`tests/hostile/test_gx_agreement.py` on the demo and hostile files).
+
 No GX import here: it runs on the frame alone.
 """
 
@@ -18,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from quality_pipeline.validation import conditions
 
@@ -67,24 +75,70 @@ def _between(column: pd.Series, min_value, max_value, strict_min, strict_max) ->
     return pd.Series(np.asarray(result, dtype=bool), index=column.index)
 
 
+def _per_row(twin: pa.ChunkedArray, per_value: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """A mask over the rows from a mask over the values each batch uses (its twin's dictionary), computed once
+    per used value; a row's missing value gets False."""
+    out = []
+    for chunk in twin.chunks:
+        codes = chunk.indices.to_numpy(zero_copy_only=False)
+        used = pc.unique(chunk.indices)
+        used = pc.filter(used, pc.is_valid(chunk.dictionary.take(used))).to_numpy(zero_copy_only=False)
+        lookup = np.zeros(len(chunk.dictionary) + 1, dtype=bool)
+        if len(used):
+            lookup[used] = np.asarray(per_value(chunk.dictionary.take(pa.array(used))), dtype=bool)
+        out.append(lookup[codes])
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
 class _Present:
     """Each column's mask of present (not missing) values, computed once for all of a suite's expectations:
-    a million-row part's suite asks it of the same few columns a dozen times."""
+    a million-row part's suite asks it of the same few columns a dozen times. It also holds the frame's Arrow
+    twins, which the rules below use where a column has one."""
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None):
         self.frame = frame
+        self.twins = twins or {}
         self._masks: dict[str, pd.Series] = {}
+
+    def twin(self, name: str) -> pa.ChunkedArray | None:
+        """The column's twin when it is codes into each batch's values (not a column the file lacks)."""
+        twin = self.twins.get(name)
+        return twin if twin is not None and pa.types.is_dictionary(twin.type) else None
 
     def __call__(self, name: str) -> pd.Series:
         if name not in self._masks:
-            self._masks[name] = self.frame[name].notna()
+            twin = self.twin(name)
+            if twin is None:
+                self._masks[name] = self.frame[name].notna()
+            else:  # each batch's values that are not null, looked up by each row's code
+                present = [c.dictionary.is_valid().to_numpy(zero_copy_only=False)[c.indices.to_numpy(zero_copy_only=False)]
+                           for c in twin.chunks]
+                self._masks[name] = pd.Series(np.concatenate(present) if present else np.zeros(0, dtype=bool),
+                                              index=self.frame.index)
         return self._masks[name]
 
 
-def _column_rule(condition: Callable[[pd.Series], pd.Series]):
+def _in_set(value_set) -> Callable[[pa.Array], np.ndarray] | None:
+    """`isin(value_set)` over a batch's text values, when every member is text (else the frame's own isin)."""
+    members = list(value_set)
+    if not all(type(m) is str for m in members):
+        return None
+    allowed = pa.array(members, pa.string())
+    return lambda values: pc.fill_null(pc.is_in(values, value_set=allowed), False).to_numpy(zero_copy_only=False)
+
+
+def _distinct_condition(condition: Callable[[pd.Series], pd.Series]) -> Callable[[pa.Array], np.ndarray]:
+    """A per-value condition (`conditions` evaluates it once per distinct value) over a batch's text values."""
+    return lambda values: condition(pd.Series(values.to_pylist(), dtype=object)).to_numpy()
+
+
+def _column_rule(condition: Callable[[pd.Series], pd.Series], per_value: Callable[[pa.Array], np.ndarray] | None = None):
     def evaluate(frame: pd.DataFrame, kwargs: dict, domain: pd.Series, present: _Present) -> pd.Series:
         column = frame[kwargs["column"]]
         kept = domain & present(kwargs["column"])  # GX's column map metrics drop missing values first
+        twin = present.twin(kwargs["column"])
+        if twin is not None and per_value is not None:  # each value of each batch looked at once
+            return pd.Series(kept.to_numpy() & ~_per_row(twin, per_value), index=frame.index)
         values = column[kept]
         met = condition(values) if len(values) else pd.Series(True, index=values.index, dtype=bool)
         unexpected = pd.Series(False, index=frame.index)
@@ -139,14 +193,16 @@ def _rules(parameters: dict) -> dict[str, Callable]:
     return {
         "expect_column_values_to_not_be_null": lambda f, k, d, n: _not_null(f, k, d, n),
         "expect_column_values_to_be_in_set": lambda f, k, d, n: _column_rule(
-            lambda c: c.isin(p(k, "value_set")))(f, k, d, n),
+            lambda c: c.isin(p(k, "value_set")), _in_set(p(k, "value_set")))(f, k, d, n),
         "expect_column_values_to_be_between": lambda f, k, d, n: _column_rule(
             lambda c: _between(c, p(k, "min_value"), p(k, "max_value"), p(k, "strict_min"), p(k, "strict_max")))(f, k, d, n),
         "expect_column_values_to_be_unique": lambda f, k, d, n: _column_rule(lambda c: ~c.duplicated(keep=False))(f, k, d, n),
         "expect_compound_columns_to_be_unique": lambda f, k, d, n: _compound_unique(f, k, d, n),
-        "expect_column_values_to_be_valid_uscc": lambda f, k, d, n: _column_rule(conditions.valid_uscc)(f, k, d, n),
+        "expect_column_values_to_be_valid_uscc": lambda f, k, d, n: _column_rule(
+            conditions.valid_uscc, _distinct_condition(conditions.valid_uscc))(f, k, d, n),
         "expect_column_values_items_to_be_in_set": lambda f, k, d, n: _column_rule(
-            lambda c: conditions.items_in_set(c, p(k, "value_set")))(f, k, d, n),
+            lambda c: conditions.items_in_set(c, p(k, "value_set")),
+            _distinct_condition(lambda c: conditions.items_in_set(c, p(k, "value_set"))))(f, k, d, n),
         "expect_column_values_to_be_in_date_window": lambda f, k, d, n: _column_rule(
             lambda c: conditions.in_window(c, p(k, "min_value"), p(k, "max_value")))(f, k, d, n),
         "expect_column_pair_values_to_be_parsed": lambda f, k, d, n: _pair_rule(conditions.parsed, "neither")(f, k, d, n),
@@ -162,12 +218,14 @@ def _rules(parameters: dict) -> dict[str, Callable]:
 _GX_ONLY_KWARGS = frozenset({"mostly", "catch_exceptions", "result_format", "include_config", "meta"})
 
 
-def unexpected(expectations: list[dict], frame: pd.DataFrame, parameters: dict) -> list[np.ndarray]:
+def unexpected(expectations: list[dict], frame: pd.DataFrame, parameters: dict,
+               twins: dict[str, pa.ChunkedArray] | None = None) -> list[np.ndarray]:
     """For each expectation (as in the suite's JSON), a boolean mask over the frame's rows: True where GX
     would report the row unexpected. Raises `Unsupported` for an expectation it does not evaluate; any other
-    exception too (GX would report it as the expectation's error): the caller then asks GX for everything."""
+    exception too (GX would report it as the expectation's error): the caller then asks GX for everything.
+    `twins`: Arrow twins of columns of this very frame (`ArrowTwins.of(frame)`), used where a rule can."""
     rules = _rules(parameters)
-    present = _Present(frame)
+    present = _Present(frame, twins)
     domains: dict[object, pd.Series] = {}  # per row condition: no rule changes the domain it is given
     masks = []
     for item in expectations:
