@@ -128,3 +128,16 @@ def test_a_declaration_that_would_leave_a_gap_is_refused(tmp_path, monkeypatch, 
     monkeypatch.setenv("QUALITY_FEEDS_DIR", str(tmp_path))
     with pytest.raises(ValueError, match=refusal):
         load_feed("water_quality")
+
+
+def test_declarations_read_by_libyaml_are_those_pyyaml_reads():
+    """The declarations are read with libyaml's parser where PyYAML has it (`feeds._yaml`): the same data."""
+    import yaml
+
+    from quality_pipeline.feeds import FEEDS_DIR, _yaml
+
+    files = sorted(FEEDS_DIR.glob("*.yaml"))
+    assert len(files) >= 6
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert _yaml(text) == yaml.safe_load(text), path.name

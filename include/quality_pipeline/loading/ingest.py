@@ -304,8 +304,9 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
         row_outcomes = [_check_and_insert(ctx, cand, staged.part(n, decided_only=not whole), new_id, seq, totals)
                         for n in range(staged.parts)]
         rows_read = staged.rows_read
-        restated = rows.restated_periods(con, feed, new_id) if snapshot else {}
-        period_keys = rows.keys_per_period(con, feed, new_id) if restated else {}  # core.* is still before this file
+        periods = rows.file_periods(con, feed, new_id) if snapshot else None
+        restated = periods.keys if periods is not None else {}
+        period_keys = rows.keys_per_period(con, feed, periods) if restated else {}  # core.* is still before this file
         shrink = period_shrink(restated, period_keys)
         summary = pd.DataFrame([{
             "rows_read": rows_read,
@@ -321,7 +322,7 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
             rows.delete_rows(con, feed, new_id)
             audit.delete_issues(con, new_id, quarantine=False)
         elif restated:
-            withdrawn = rows.write_tombstones(ctx, new_id, seq, sorted(restated), totals.listed)
+            withdrawn = rows.write_tombstones(ctx, new_id, seq, periods, totals.listed)
         valid = rows_read - staged.duplicates - totals.rejected
         result = FileResult(
             feed.name, cand.relative, batch.status, batch.reason, rows_read=rows_read,
@@ -334,9 +335,9 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
             rejected_sample=totals.sample,
         )
         kept_seq = seq if delivery_seq is not None or batch.status in ("loaded", "held") else None
-        periods = {"restated_periods": restated, "keys_withdrawn": withdrawn} if snapshot else {}
+        details = {"restated_periods": restated, "keys_withdrawn": withdrawn} if snapshot else {}
         audit.write_file_row(ctx, cand, sha, result, reason_code=batch.reason_code, raw=raw, file_id=new_id,
-                        delivery_seq=kept_seq, details=periods)
+                        delivery_seq=kept_seq, details=details)
         if releasing:
             from quality_pipeline.loading.decisions import RELEASED, record
 

@@ -114,46 +114,47 @@ def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected:
     return staged
 
 
-def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> dict[str, int]:
-    """{period: keys in core.<feed>} of a period-snapshot feed for the periods file `file_id` has rows of (in
-    raw.<feed>), as they stand before the file is published. The periods' first and last days are read first
-    and passed as constants, so the scan of core.<feed> skips the files and row groups of other periods
-    instead of counting the keys of every period of the history (bench/results.md)."""
-    start = period_start_sql(feed.period, feed.event_date)
-    low, high = period_range(con, feed, file_id)
-    if low is None:
-        return {}
-    rows = con.execute(
-        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {start} AS p, count(*) AS n "  # noqa: S608
-        f"FROM core.{feed.name} WHERE {feed.event_date} >= ? AND {feed.event_date} < ? GROUP BY ALL)",
-        [low, high]).fetchall()
-    return dict(rows)
+@dataclass(frozen=True)
+class FilePeriods:
+    """The periods a period-snapshot file restates: {period: distinct keys it loaded in it}, and the first day of
+    the earliest and the first day after the latest (None when it has none), which the scans of core.<feed> get
+    as constants so that they skip the files and row groups of other dates (bench/results.md)."""
+
+    keys: dict[str, int]
+    low: date | None
+    high: date | None
 
 
-def period_range(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> tuple[date | None, date | None]:
-    """The first day of the earliest period of the file's rows (in raw.<feed>) and the first day after its
-    latest, (None, None) when it has none: every period `restated_periods` finds lies within. Passed as
-    constants to the scans of core.<feed>, so they skip the files and row groups of other dates."""
-    start = period_start_sql(feed.period, feed.event_date)
-    return con.execute(
-        f"SELECT min({start}), CAST(max({start} + INTERVAL 1 {feed.period}) AS DATE) FROM raw.{feed.name} "  # noqa: S608
-        f"WHERE _file_id = ? AND NOT _withdrawn AND {feed.event_date} IS NOT NULL", [file_id]).fetchone()
-
-
-def restated_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> dict[str, int]:
-    """{period: distinct keys the file loaded in it}: the periods a period-snapshot file restates."""
+def file_periods(con: duckdb.DuckDBPyConnection, feed: Feed, file_id: int) -> FilePeriods:
+    """`FilePeriods` of file `file_id`'s rows in raw.<feed> (tombstones aside), in one scan of them."""
     keys = ", ".join(feed.key)
     start = period_start_sql(feed.period, feed.event_date)
     rows = con.execute(
-        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {start} AS p, "  # noqa: S608
-        f"count(DISTINCT ({keys})) AS n FROM raw.{feed.name} WHERE _file_id = ? AND NOT _withdrawn "
-        f"AND {feed.event_date} IS NOT NULL GROUP BY ALL)", [file_id]).fetchall()
-    return dict(sorted(rows))
+        f"SELECT {period_sql(feed.period, 'p')}, n, p, CAST(p + INTERVAL 1 {feed.period} AS DATE) "  # noqa: S608
+        f"FROM (SELECT {start} AS p, count(DISTINCT ({keys})) AS n FROM raw.{feed.name} WHERE _file_id = ? "
+        f"AND NOT _withdrawn AND {feed.event_date} IS NOT NULL GROUP BY ALL)", [file_id]).fetchall()
+    if not rows:
+        return FilePeriods({}, None, None)
+    return FilePeriods(dict(sorted((label, n) for label, n, _, _ in rows)), min(r[2] for r in rows),
+                       max(r[3] for r in rows))
 
 
-def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], listed: list) -> int:
-    """A tombstone in raw.<feed> for each key of `periods` in core that the file lists nowhere (not even in a
-    rejected row): the key is withdrawn from core.* from this delivery on. Returns how many.
+def keys_per_period(con: duckdb.DuckDBPyConnection, feed: Feed, periods: FilePeriods) -> dict[str, int]:
+    """{period: keys in core.<feed>} of a period-snapshot feed for the periods of `periods` (a file's, as they
+    stand before the file is published), counted only within its first and last days."""
+    if periods.low is None:
+        return {}
+    start = period_start_sql(feed.period, feed.event_date)
+    rows = con.execute(
+        f"SELECT {period_sql(feed.period, 'p')}, n FROM (SELECT {start} AS p, count(*) AS n "  # noqa: S608
+        f"FROM core.{feed.name} WHERE {feed.event_date} >= ? AND {feed.event_date} < ? GROUP BY ALL)",
+        [periods.low, periods.high]).fetchall()
+    return dict(rows)
+
+
+def write_tombstones(ctx: Context, file_id: int, seq: int, periods: FilePeriods, listed: list) -> int:
+    """A tombstone in raw.<feed> for each key of the file's periods (`file_periods`) in core that the file lists
+    nowhere (not even in a rejected row): the key is withdrawn from core.* from this delivery on. Returns how many.
 
     `listed` says where the file's keys are: the Parquet files of its staged parts (every unique row, rejected
     ones too), which DuckDB reads as it joins, or frames of key columns (a part staged by an earlier version)."""
@@ -168,7 +169,6 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], l
         table=f"raw.{feed.name}", core=f"core.{feed.name}", columns=", ".join(f"c.{c}" for c in filled),
         period=period_sql(feed.period, "c." + feed.event_date), date="c." + feed.event_date,
         match=" AND ".join(f"l.{k} IS NOT DISTINCT FROM c.{k}" for k in keys))
-    low, high = period_range(con, feed, file_id)
     con.register("listed_frames", pa.Table.from_pandas(frame, preserve_index=False))
     columns = ", ".join(keys)
     listed_sql = f"SELECT {columns} FROM listed_frames"  # noqa: S608 (identifiers from the declaration)
@@ -179,7 +179,8 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: list[str], l
     con.execute(f"CREATE OR REPLACE TEMP VIEW listed_keys AS {listed_sql}")
     try:
         before = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
-        con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, periods, low, high])
+        con.execute(insert, [file_id, ctx.run_id, seq, datetime.now(), file_id, sorted(periods.keys), periods.low,
+                             periods.high])
         after = con.execute(f"SELECT count(*) FROM raw.{feed.name} WHERE _file_id = ?", [file_id]).fetchone()[0]  # noqa: S608
     finally:
         con.execute("DROP VIEW IF EXISTS listed_keys")
