@@ -20,6 +20,7 @@ No GX import here: it runs on the frame alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -40,13 +41,22 @@ def _value(value: object, parameters: dict) -> object:
     return value
 
 
-def _domain(frame: pd.DataFrame, kwargs: dict) -> pd.Series:
-    """Rows GX's pandas engine keeps before the condition: those matching `row_condition` (DataFrame.query)."""
+# The row condition the suites write for a column required when another has a value (`suites.py`)
+_EQUALS = re.compile(r'^`([^`]+)` == "([^"\\]*)"$')
+
+
+def _domain(frame: pd.DataFrame, kwargs: dict, twins: dict[str, pa.ChunkedArray] | None = None) -> pd.Series:
+    """Rows GX's pandas engine keeps before the condition: those matching `row_condition` (DataFrame.query).
+    A text column equal to a value is looked up in its twin when it has one (a null is equal to nothing)."""
     condition = kwargs.get("row_condition")
     if not condition:
         return pd.Series(True, index=frame.index)
     if kwargs.get("condition_parser") != "pandas" or not isinstance(condition, str):
         raise Unsupported(f"row_condition {condition!r}")
+    equals = _EQUALS.match(condition)
+    twin = (twins or {}).get(equals.group(1)) if equals else None
+    if twin is not None and pa.types.is_dictionary(twin.type):
+        return pd.Series(_per_row(twin, _in_set([equals.group(2)])), index=frame.index)
     kept = frame.query(condition, parser="pandas").index
     return pd.Series(frame.index.isin(kept), index=frame.index)
 
@@ -234,7 +244,7 @@ def unexpected(expectations: list[dict], frame: pd.DataFrame, parameters: dict,
             raise Unsupported(item["type"])
         condition = (kwargs.get("row_condition"), kwargs.get("condition_parser"))
         if condition not in domains:
-            domains[condition] = _domain(frame, kwargs)
+            domains[condition] = _domain(frame, kwargs, twins)
         mask = rules[item["type"]](frame, kwargs, domains[condition], present)
         masks.append(np.asarray(mask, dtype=bool))
     return masks
