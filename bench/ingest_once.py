@@ -118,7 +118,7 @@ def main() -> None:
     timed(rows, "insert_rows", "insert_rows")
     timed(audit, "insert_flags", "insert_flags")
     timed(audit, "insert_quarantine", "insert_quarantine")
-    for name in ("keys_per_period", "restated_periods", "write_tombstones"):
+    for name in ("keys_per_period", "file_periods", "write_tombstones"):
         timed(rows, name, "periods (keys, restated, tombstones)")
     timed(audit, "write_file_row", "audit rows (file, validations)")
     timed(audit, "insert_validations", "audit rows (file, validations)")
