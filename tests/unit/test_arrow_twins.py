@@ -20,6 +20,7 @@ from quality_pipeline.loading.partitions import KeyPartitions
 from quality_pipeline.loading.stage import row_parameters
 from quality_pipeline.parsing import csvfile
 from quality_pipeline.parsing.coerce import typed_columns, typed_frame
+from quality_pipeline.parsing.errors import ExtractRejected
 from quality_pipeline.parsing.reader import read_extract
 from quality_pipeline.region import load_region
 from quality_pipeline.settings import DEFAULT_REGION_FILE
@@ -61,7 +62,10 @@ def test_a_part_staged_from_the_readers_arrow_is_the_part_converting_the_frame_s
     _write(path, feed_name, rows, extra_column)
     # small blocks: many batches, each with values of its own (the twins' dictionaries differ batch by batch)
     with mock.patch.object(csvfile, "_BLOCK_BYTES", 1 << 10 if small_blocks else csvfile._BLOCK_BYTES):
-        raw = read_extract(path, load_feed(feed_name))
+        try:
+            raw = read_extract(path, load_feed(feed_name))
+        except ExtractRejected:  # e.g. a first row taken for a row of units: nothing is staged
+            return
     key = load_feed(feed_name).key[0]
     assert not small_blocks or len(raw.frame) < 10 or raw.twins()[key].num_chunks > 1
     frame, twins = typed_columns(raw, REGION)

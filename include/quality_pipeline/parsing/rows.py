@@ -183,15 +183,17 @@ class Rows:
             return
         lo, hi = self.kept, self.kept + len(keep)
         self._reserve(hi)
+        kept = codes if len(keep) == n else codes[:, keep]  # (usually every row of the batch is data)
         dictionary = text.cast(pa.string()) if self.twinning else None  # as `pa.array` makes Python strings
         for pos, values in self.values.items():
             if pos < width:
-                values[lo:hi] = uniques[codes[pos][keep]]
+                values[lo:hi] = uniques[kept[pos]]
             if self.twinning:  # a missing cell (-1) and a position past the batch's width: the trailing None
-                at = codes[pos][keep] if pos < width else np.full(len(keep), -1, dtype=np.int32)
+                at = kept[pos] if pos < width else np.full(len(keep), -1, dtype=np.int32)
                 at = np.where(at < 0, np.int32(len(uniques) - 1), at)
-                self.twins[pos].append(pa.DictionaryArray.from_arrays(pa.array(at, pa.int32()), dictionary))
-        extra = self._extra_json(codes[:, keep], uniques, flags["present"])
+                self.twins[pos].append(pa.DictionaryArray.from_arrays(pa.array(at, pa.int32()), dictionary,
+                                                                      safe=False))  # in range, as just made
+        extra = self._extra_json(kept, uniques, flags["present"])
         if extra is None:
             self.extra[lo:hi] = None
         else:
@@ -200,7 +202,7 @@ class Rows:
             self.extra_twins.append(pa.nulls(len(keep), pa.large_string()) if extra is None else extra)
         self.numbers[lo:hi] = first_number + keep
         if self.hashing:  # add_cells (not text) turned it off
-            self.hashes[lo:hi] = _row_hashes(codes[:, keep], uniques, flags["present"])
+            self.hashes[lo:hi] = _row_hashes(kept, uniques, flags["present"])
         self.kept = hi
         if self.sink is not None and self.kept >= SINK_ROWS:
             self.flush()
