@@ -206,7 +206,6 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
     writing.finish(decisions)
-    del twins
     data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
             "raw_rows": dict(zip(map(str, decisions.rejected), raw_rows(raw, list(decisions.rejected)), strict=True)),
             "outcomes": [_outcome_json(o) for o in outcomes]}
@@ -322,7 +321,7 @@ def _arrow(frame: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None,
     dictionary-encoded unless `decode`: `_decoded` then makes the table `pa.array` would have made)."""
     table = _arrow_columns(frame, twins)
     table = table.append_column(INDEX_COLUMN, pa.array(frame.index.to_numpy(), pa.int64()))
-    return _decoded(table) if decode else table
+    return _decoded(table) if twins and decode else table  # (without twins, the table `pa.array` made)
 
 
 def _decoded(table: pa.Table) -> pa.Table:

@@ -127,13 +127,12 @@ class Rows:
         self.values = {pos: np.full(self.capacity, None, dtype=object) for pos in match.columns}
         self.extra = np.full(self.capacity, None, dtype=object)
         self.numbers = np.zeros(self.capacity, dtype=np.int64)
-        # Each kept row's hash over its cells, for exact duplicates, while every batch is text (a CSV) and the
-        # rows stay here (no sink): a hash per distinct value of the batch, gathered per position
-        self.hashing = sink is None
-        self.hashes = np.zeros(self.capacity if self.hashing else 0, dtype=np.uint64)
-        # Each declared column's kept cells as Arrow too, under the same conditions: per batch, the kept rows'
-        # codes into the batch's distinct values (already Arrow), so staging converts no Python strings
-        self.twinning = sink is None
+        # While every batch is text (a CSV) and the rows stay here (no sink), beside the rows: each kept row's
+        # hash over its cells, for exact duplicates (a hash per distinct value of the batch, gathered per
+        # position), and each declared column's kept cells as Arrow (per batch, the kept rows' codes into the
+        # batch's distinct values, already Arrow), so staging converts no Python strings
+        self.from_text = sink is None
+        self.hashes = np.zeros(self.capacity if self.from_text else 0, dtype=np.uint64)
         self.twins: dict[int, list[pa.Array]] = {pos: [] for pos in match.columns}
         self.extra_twins: list[pa.Array] = []
         self.extra_names = dict(match.extras)  # position -> key in __extra
@@ -157,8 +156,9 @@ class Rows:
         if not columns:
             return
         codes, uniques = object_codes(np.concatenate(columns))
-        self.hashing = False  # pandas' factorize makes 1, 1.0 and True one value: their hashes would too
-        self.twinning = False  # not all text: the cells are Python objects already
+        # pandas' factorize makes 1, 1.0 and True one value (their hashes would be one too), and the cells are
+        # Python objects already
+        self.from_text = False
         self._add(codes.reshape(len(columns), len(columns[0])), uniques, first_number, all_text=False)
 
     def _add(self, codes: np.ndarray, uniques: np.ndarray, first_number: int, all_text: bool) -> None:
@@ -184,11 +184,11 @@ class Rows:
         lo, hi = self.kept, self.kept + len(keep)
         self._reserve(hi)
         kept = codes if len(keep) == n else codes[:, keep]  # (usually every row of the batch is data)
-        dictionary = text.cast(pa.string()) if self.twinning else None  # as `pa.array` makes Python strings
+        dictionary = text.cast(pa.string()) if self.from_text else None  # as `pa.array` makes Python strings
         for pos, values in self.values.items():
             if pos < width:
                 values[lo:hi] = uniques[kept[pos]]
-            if self.twinning:  # a missing cell (-1) and a position past the batch's width: the trailing None
+            if self.from_text:  # a missing cell (-1) and a position past the batch's width: the trailing None
                 at = kept[pos] if pos < width else np.full(len(keep), -1, dtype=np.int32)
                 at = np.where(at < 0, np.int32(len(uniques) - 1), at)
                 self.twins[pos].append(pa.DictionaryArray.from_arrays(pa.array(at, pa.int32()), dictionary,
@@ -198,10 +198,10 @@ class Rows:
             self.extra[lo:hi] = None
         else:
             self.extra[lo:hi] = np.asarray(extra.to_numpy(zero_copy_only=False), dtype=object)
-        if self.twinning:
+        if self.from_text:
             self.extra_twins.append(pa.nulls(len(keep), pa.large_string()) if extra is None else extra)
         self.numbers[lo:hi] = first_number + keep
-        if self.hashing:  # add_cells (not text) turned it off
+        if self.from_text:  # add_cells turned it off
             self.hashes[lo:hi] = _row_hashes(kept, uniques, flags["present"])
         self.kept = hi
         if self.sink is not None and self.kept >= SINK_ROWS:
@@ -221,7 +221,7 @@ class Rows:
             self.values[pos] = np.concatenate([values, np.full(self.capacity - len(values), None, dtype=object)])
         self.extra = np.concatenate([self.extra, np.full(self.capacity - len(self.extra), None, dtype=object)])
         self.numbers = np.concatenate([self.numbers, np.zeros(self.capacity - len(self.numbers), dtype=np.int64)])
-        if self.hashing:
+        if self.from_text:
             self.hashes = np.concatenate([self.hashes, np.zeros(self.capacity - len(self.hashes), dtype=np.uint64)])
 
     def _extra_name(self, pos: int) -> str:
@@ -273,14 +273,14 @@ class Rows:
 
     def row_hashes(self, frame: pd.DataFrame) -> RowHashes | None:
         """The hashes of the rows of `frame`, the frame just made by `frame()`: None when a batch was not text."""
-        if not self.hashing or len(frame) != self.kept:  # (never hashing with a sink)
+        if not self.from_text or len(frame) != self.kept:
             return None
         return RowHashes(frame, self.hashes[:self.kept])
 
     def arrow_twins(self, frame: pd.DataFrame) -> ArrowTwins | None:
         """The declared columns and `__extra` of `frame`, the frame just made by `frame()`, as Arrow: None when a
         batch was not text or the rows went to a sink."""
-        if not self.twinning or len(frame) != self.kept:
+        if not self.from_text or len(frame) != self.kept:
             return None
         columns = {name: pa.chunked_array(self.twins[pos], _TWIN) for pos, name in self.match.columns.items()}
         columns[EXTRA_COLUMN] = pa.chunked_array(self.extra_twins, pa.large_string())

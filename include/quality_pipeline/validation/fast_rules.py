@@ -12,8 +12,9 @@ ingest GX re-checks the failing rows and a sample, and any disagreement sends th
 Where the CSV reader made Arrow twins of the frame's text columns (`parsing.frame.ArrowTwins`: each batch's
 values and each row's code into them), a column's missing cells, its values in a set and its valid credit
 codes are found from them: each distinct value of a batch is looked at once, and no million Python strings are
-hashed. (Repeated values are not: Arrow encodes a million distinct strings no faster than pandas finds them.) The rows found are the same (`tests/unit/test_arrow_twins.py` on generated cells,
-`tests/hostile/test_gx_agreement.py` on the demo and hostile files).
+hashed. (Repeated values are not: Arrow encodes a million distinct strings no faster than pandas finds them.)
+The rows found are the same: `tests/unit/test_arrow_twins.py` checks it on generated cells,
+`tests/hostile/test_gx_agreement.py` on the demo and hostile files.
 
 No GX import here: it runs on the frame alone.
 """
@@ -45,7 +46,7 @@ def _value(value: object, parameters: dict) -> object:
 _EQUALS = re.compile(r'^`([^`]+)` == "([^"\\]*)"$')
 
 
-def _domain(frame: pd.DataFrame, kwargs: dict, twins: dict[str, pa.ChunkedArray] | None = None) -> pd.Series:
+def _domain(frame: pd.DataFrame, kwargs: dict, present: _Present | None = None) -> pd.Series:
     """Rows GX's pandas engine keeps before the condition: those matching `row_condition` (DataFrame.query).
     A text column equal to a value is looked up in its twin when it has one (a null is equal to nothing)."""
     condition = kwargs.get("row_condition")
@@ -54,8 +55,8 @@ def _domain(frame: pd.DataFrame, kwargs: dict, twins: dict[str, pa.ChunkedArray]
     if kwargs.get("condition_parser") != "pandas" or not isinstance(condition, str):
         raise Unsupported(f"row_condition {condition!r}")
     equals = _EQUALS.match(condition)
-    twin = (twins or {}).get(equals.group(1)) if equals else None
-    if twin is not None and pa.types.is_dictionary(twin.type):
+    twin = present.twin(equals.group(1)) if equals and present is not None else None
+    if twin is not None:
         return pd.Series(_per_row(twin, _in_set([equals.group(2)])), index=frame.index)
     kept = frame.query(condition, parser="pandas").index
     return pd.Series(frame.index.isin(kept), index=frame.index)
@@ -244,7 +245,7 @@ def unexpected(expectations: list[dict], frame: pd.DataFrame, parameters: dict,
             raise Unsupported(item["type"])
         condition = (kwargs.get("row_condition"), kwargs.get("condition_parser"))
         if condition not in domains:
-            domains[condition] = _domain(frame, kwargs, twins)
+            domains[condition] = _domain(frame, kwargs, present)
         mask = rules[item["type"]](frame, kwargs, domains[condition], present)
         masks.append(np.asarray(mask, dtype=bool))
     return masks
