@@ -116,6 +116,7 @@ def main() -> None:
     timed(stage.Staged, "remove", "remove staged")
     timed(rows, "insert_staged", "insert_rows")
     timed(rows, "insert_rows", "insert_rows")
+    timed(rows, "insert_kept", "insert_rows")
     timed(audit, "insert_flags", "insert_flags")
     timed(audit, "insert_quarantine", "insert_quarantine")
     for name in ("keys_per_period", "file_periods", "write_tombstones"):

@@ -42,8 +42,15 @@ def _tables(settings) -> dict[str, list]:
         for table in ("audit.quarantine", "audit.row_flags"):
             out[table] = con.execute(f"SELECT feed, path, row_number, rule, value FROM {table} "  # noqa: S608
                                      "ORDER BY ALL").fetchall()
-        for feed in FEEDS:
-            out[feed] = con.execute(f"SELECT count(*) FROM raw.{feed}").fetchone()[0]  # noqa: S608
+        out["audit.validations"] = con.execute(
+            "SELECT feed, file_id, path, suite, expectation, \"column\", rule, severity, success, observed_value, "
+            "unexpected_count FROM audit.validations ORDER BY ALL").fetchall()
+        out["marts.dirty_quarters"] = con.execute("SELECT quarter, feed, file_id FROM marts.dirty_quarters "
+                                                  "ORDER BY ALL").fetchall()
+        for feed in FEEDS:  # every value of every row (the kept parts of one process, the written ones of tasks)
+            for schema in ("raw", "core"):
+                out[f"{schema}.{feed}"] = con.execute(
+                    f"SELECT * EXCLUDE (_run_id, _loaded_at) FROM {schema}.{feed} ORDER BY ALL").fetchall()  # noqa: S608
         return out
     finally:
         con.close()
@@ -98,6 +105,7 @@ def test_file_tasks_leave_the_warehouse_as_one_process_does(quality_env, gate, l
     assert _tables(split) == _tables(in_one)
     statuses = {r["status"] for r in results}
     assert "loaded" in statuses and len(results) == len(_tables(split)["audit.files"])
+    assert all(_tables(split)[f"raw.{feed}"] for feed in FEEDS)
     for settings in (split, in_one):  # each file read is recorded as it is on disk, so it is not hashed again
         assert _disk_identity(settings) == _recorded_identity(settings)
 

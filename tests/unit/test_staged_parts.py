@@ -174,6 +174,44 @@ def test_the_writer_reads_back_only_the_decided_rows_and_they_are_those_of_the_w
     assert decided.partial and not whole.partial
 
 
+def test_a_part_kept_in_memory_is_the_part_written(tmp_path, gate, monkeypatch):
+    """`prepare(keep=True)` (a file published in the process that read it) writes no part: the part it keeps
+    reads back as the written one does, whole or its decided rows alone, with the same decisions, rejected rows
+    as written and outcomes, and its table is the Parquet file's. A file of several parts is written all the same."""
+    from datetime import date
+
+    from quality_pipeline.loading.discovery import Candidate
+    from quality_pipeline.region import load_region
+    from quality_pipeline.settings import DEFAULT_REGION_FILE
+    from tests.support.extracts import sampling_row, write_sampling_csv
+
+    rows_ = [sampling_row(n) for n in range(40)]
+    rows_[3] = sampling_row(3, day="2099-01-01")  # rejected: in the future
+    rows_[5] = sampling_row(5, street="外区")  # flagged: not a street of the region
+    rows_[9] = rows_[8]  # an exact duplicate
+    path = tmp_path / "抽检.csv"
+    write_sampling_csv(path, rows_)
+    feed, region = load_feed("product_sampling"), load_region(DEFAULT_REGION_FILE)
+    cand = Candidate(path, path.name, path.stat().st_size, datetime.now())
+    args = (cand, "0" * 64, feed, region, gate, date(2026, 11, 20))
+    written, kept = stage.prepare(*args, tmp_path / "written"), stage.prepare(*args, tmp_path / "kept", keep=True)
+    assert list(kept.kept) == [0] and not written.kept
+    assert sorted(p.name for p in kept.folder.iterdir()) == [stage.MANIFEST]
+    assert kept.duplicates == written.duplicates == 1
+    for decided_only in (False, True):
+        ours, theirs = kept.part(0, decided_only=decided_only), written.part(0, decided_only=decided_only)
+        pd.testing.assert_frame_equal(ours.frame, theirs.frame)
+        assert list(ours.decisions.rejected.items()) == list(theirs.decisions.rejected.items()) != []
+        assert list(ours.decisions.flagged.items()) == list(theirs.decisions.flagged.items()) != []
+        assert ours.raw_rows == theirs.raw_rows and ours.outcomes == theirs.outcomes
+        assert ours.partial == theirs.partial == decided_only
+    assert kept.part(0).table.equals(pq.read_table(written.part_path(0)))
+    assert stage.load_staged(kept.folder).kept == {}  # a folder loaded again has no kept part
+    monkeypatch.setattr(stage, "parts_for", lambda size, suffix: 2)
+    in_parts = stage.prepare(*args, tmp_path / "in_parts", keep=True)
+    assert not in_parts.kept and in_parts.part_path(0).exists()
+
+
 def test_a_file_read_in_parts_is_published_with_duckdbs_memory_capped_and_the_limit_restored_after():
     from quality_pipeline.loading import ingest
 

@@ -228,7 +228,7 @@ def process_file(ctx: Context, cand: Candidate, sha: str, *, file_id: int | None
     """Prepare (`loading.stage`) and publish one file in this process: what a DAG does in two tasks."""
     folder = Path(tempfile.mkdtemp(prefix="staged-", dir=_private(ctx.snapshots)))
     folder.rmdir()  # `prepare` creates it, refusing one that exists
-    staged = prepare(cand, sha, ctx.feed, ctx.region, ctx.gate, ctx.today, folder)
+    staged = prepare(cand, sha, ctx.feed, ctx.region, ctx.gate, ctx.today, folder, keep=True)
     try:
         return publish_staged(ctx, staged, file_id=file_id, delivery_seq=delivery_seq, releasing=releasing,
                               before_commit=before_commit)
@@ -249,6 +249,7 @@ class _Totals:
     sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
     listed: list = dataclasses.field(default_factory=list)  # where every row's key is (snapshots): part files, frames
     staged: list | None = dataclasses.field(default_factory=list)  # SELECTs of the rows inserted (None: not all)
+    registered: list = dataclasses.field(default_factory=list)  # names of kept parts' tables on the connection
 
 
 
@@ -291,6 +292,16 @@ def _memory_capped(con: duckdb.DuckDBPyConnection, capped: bool, limit: str | No
 
 def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None, delivery_seq: int | None,
              releasing: bool, before_commit: Callable[[], None] | None = None) -> FileResult:
+    totals = _Totals()
+    try:
+        return _publish_in(ctx, staged, raw, file_id, delivery_seq, releasing, before_commit, totals)
+    finally:
+        for name in totals.registered:
+            ctx.con.unregister(name)
+
+
+def _publish_in(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None, delivery_seq: int | None,
+                releasing: bool, before_commit: Callable[[], None] | None, totals: _Totals) -> FileResult:
     con, feed, cand, sha = ctx.con, ctx.feed, staged.candidate(), staged.sha256
     with transaction(con):
         if file_id is not None:
@@ -299,7 +310,6 @@ def _publish(ctx: Context, staged: Staged, raw: RawExtract, file_id: int | None,
             current.refresh_file(con, feed, file_id)  # its earlier versions leave core.* before it is read
         new_id, seq = audit.next_ids(con, file_id, delivery_seq)
         snapshot = feed.delivery == PERIOD_SNAPSHOT
-        totals = _Totals()
         whole = ctx.gate.has_rules(f"{feed.name}.rows", history=True)  # else the decided rows (and keys) suffice
         row_outcomes = [_check_and_insert(ctx, cand, staged.part(n, decided_only=not whole), new_id, seq, totals)
                         for n in range(staged.parts)]
@@ -373,9 +383,20 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
         # where the part's keys are, not the keys: a large file's keys held until its tombstones grew with it
-        totals.listed.append(part.path if part.path is not None else unique[list(ctx.feed.key)].dropna())
+        keys = list(ctx.feed.key)
+        if part.path is not None:
+            totals.listed.append(part.path)
+        else:
+            every = part.table.select(keys).to_pandas() if part.table is not None else unique[keys]
+            totals.listed.append(every.dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
-    if part.path is not None:
+    if part.table is not None:
+        name = f"kept_part_{len(totals.registered)}"
+        totals.registered.append(name)
+        inserted = rows.insert_kept(ctx, file_id, seq, part.table, name)
+        if totals.staged is not None:
+            totals.staged.append(inserted)
+    elif part.path is not None:
         inserted = rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)
         if totals.staged is not None:
             totals.staged.append(inserted)

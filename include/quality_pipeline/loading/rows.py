@@ -90,6 +90,19 @@ class StagedRows:
     params: list
 
 
+def insert_kept(ctx: Context, file_id: int, seq: int, table: pa.Table, name: str) -> StagedRows:
+    """`insert_staged` of a part kept in memory (`stage.KeptPart.table`, what its Parquet file would hold):
+    registered on the connection as `name`, which the caller unregisters once the returned SELECT has been run
+    for the last time (`loading.current` runs it again)."""
+    ctx.con.register(name, table)
+    columns = ", ".join(f'"{column}"' for column in ctx.feed.column_names)
+    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, source=f'"{name}"',
+                                                                 rejected=REJECTED_LEFT_OUT),
+                        [file_id, ctx.run_id, seq, datetime.now()])
+    ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
+    return staged
+
+
 def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> StagedRows:
     """A staged part's rows that were not rejected into raw.<feed>, by one INSERT … SELECT from its Parquet
     file (`loading.stage`): no pandas frame, no Arrow copy, and DuckDB writes its storage as it reads.
@@ -108,7 +121,7 @@ def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected:
         rejected_sql, params = REJECTED_LEFT_OUT_BY_INDEX, [*params, left_out]
     else:
         rejected_sql = ""
-    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, parquet=literal,
+    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, source=f"read_parquet({literal})",
                                                                  rejected=rejected_sql), params)
     ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
     return staged

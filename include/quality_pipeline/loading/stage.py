@@ -6,7 +6,9 @@ and their rule (`suites.HISTORY_RULES`), the batch suite (it compares with the p
 one transaction. A staged file is a folder: `manifest.json`, and per part `part-N.parquet` (the unique typed
 rows, the frame's index in the column `__index`, whether the row was rejected in `__rejected`), `part-N-decided.parquet` (its rejected and flagged rows alone)
 and `part-N.json` (the row decisions, the rejected rows as written, the outcomes). The writer inserts a part's rows straight from its Parquet file (`rows.insert_staged`)
-and reads back into pandas only the rows it needs.
+and reads back into pandas only the rows it needs. A file prepared and published in one process
+(`ingest.process_file`) and read in one part keeps that part in memory instead (`Staged.kept`): the same
+table, decisions and outcomes, inserted from the table (`rows.insert_kept`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ class Staged:
     duplicates: int = 0
     sheet_conflicts: int = 0
     parts: int = 0
+    # Parts kept in memory instead of written (`prepare(..., keep=True)`: a file prepared and published in one
+    # process), by number; never saved, so a folder loaded again (`load_staged`) has only its files
+    kept: dict[int, KeptPart] = field(default_factory=dict, repr=False, compare=False)
 
     def candidate(self) -> Candidate:
         return Candidate(self.folder, self.relative, self.size, datetime.fromisoformat(self.modified_at))
@@ -90,6 +95,11 @@ class Staged:
     def part(self, n: int, *, decided_only: bool = False) -> StagedPart:
         """Part `n`; with `decided_only`, its frame holds only the rows rejected or flagged (what the quarantine
         and the flags read), the others staying in the Parquet file for `rows.insert_staged`."""
+        if n in self.kept:
+            kept = self.kept[n]
+            rows = {*kept.decisions.rejected, *kept.decisions.flagged} if decided_only else None
+            return StagedPart(_frame_of(kept.table, rows), kept.decisions, kept.raw_rows, kept.outcomes,
+                              partial=decided_only, table=kept.table)
         data = json.loads((self.folder / f"part-{n}.json").read_text(encoding="utf-8"))
         decisions = _decisions_from(data)
         path = self.part_path(n)
@@ -104,7 +114,7 @@ class Staged:
                           path, partial=decided_only)
 
     def save(self) -> None:
-        data = {k: v for k, v in dataclasses.asdict(self).items() if k != "folder"}
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("folder", "kept")}
         (self.folder / MANIFEST).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     def remove(self) -> None:
@@ -122,15 +132,33 @@ class StagedPart:
     decisions: RowDecisions
     raw_rows: dict[int, str]  # rejected rows as written (JSON), for the quarantine
     outcomes: list[Outcome]  # of the rules without history
-    path: Path | None = None  # the Parquet file of every unique row (None: insert `frame`, `rows.insert_rows`)
+    path: Path | None = None  # the Parquet file of every unique row (None: `table`, or else insert `frame`)
     partial: bool = False  # `frame` holds only the rejected and flagged rows
+    table: pa.Table | None = None  # a part kept in memory: every unique row, as its Parquet file would hold them
 
 
-def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path) -> Staged:
-    """Read `cand` (a private snapshot whose bytes hash to `sha`) and stage it in `folder` (created, private)."""
+@dataclass
+class KeptPart:
+    """A part kept in memory: the table its Parquet file would hold (`part_table`), and what its JSON would."""
+
+    table: pa.Table
+    decisions: RowDecisions
+    raw_rows: dict[int, str]
+    outcomes: list[Outcome]
+
+
+def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: date, folder: Path, *,
+            keep: bool = False) -> Staged:
+    """Read `cand` (a private snapshot whose bytes hash to `sha`) and stage it in `folder` (created, private).
+
+    With `keep` (the caller publishes it in this process, `ingest.process_file`), a file read in one part keeps
+    that part in memory (`Staged.kept`) instead of writing it: its Parquet file would be read once, by this
+    process, and writing it cost more than GX's run beside it (bench/results.md). A file read in parts is
+    written part by part all the same: one part in memory at a time."""
     folder.mkdir(parents=True, exist_ok=False, mode=0o700)
     staged = Staged(folder, feed.name, cand.relative, sha, cand.size, cand.modified_at.isoformat())
     n_parts = parts_for(cand.size, cand.path.suffix)
+    keep = keep and n_parts == 1
     with KeyPartitions(n_parts, feed, region, folder) if n_parts > 1 else nullcontext() as parts:
         try:
             raw = read_extract(cand.path, feed, sink=parts)
@@ -146,11 +174,11 @@ def prepare(cand: Candidate, sha: str, feed: Feed, region: Region, gate, today: 
                        "generated_by": raw.generated_by}
         pieces = parts.frames() if parts is not None else iter([raw.frame])
         for piece in pieces:
-            _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today)
+            _prepare_part(staged, dataclasses.replace(raw, frame=piece), feed, region, gate, today, keep=keep)
             del piece  # before the next part is read: one part in memory at a time
             give_back_memory(collect=parts is not None)
         if not staged.parts:  # no data rows: the suite still runs, on the empty frame, and is recorded
-            _prepare_part(staged, raw, feed, region, gate, today)
+            _prepare_part(staged, raw, feed, region, gate, today, keep=keep)
     staged.save()
     del raw
     give_back_memory()  # what reading and typing the file took, before the writer publishes it
@@ -185,7 +213,8 @@ def _malloc_trim():
         return None
 
 
-def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, gate, today: date) -> None:
+def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, gate, today: date, *,
+                  keep: bool = False) -> None:
     frame, twins = typed_columns(raw, region)
     duplicate = exact_duplicates(raw)
     unique = frame
@@ -195,7 +224,7 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
         twins = {name: twin.filter(kept) for name, twin in twins.items()}
     params = row_parameters(region, today)
     n = staged.parts
-    writing = _PartWriter(staged, n, unique, twins)
+    writing = _PartWriter(staged, n, unique, twins, keep=keep)
     try:
         outcomes = gate.validate_rows(f"{feed.name}.rows", unique, params, history=False,
                                       on_fast_verdict=writing.start, twins=ArrowTwins(unique, twins))
@@ -205,11 +234,17 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
     staged.rows_read += len(frame)
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
-    writing.finish(decisions)
-    data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
-            "raw_rows": dict(zip(map(str, decisions.rejected), raw_rows(raw, list(decisions.rejected)), strict=True)),
-            "outcomes": [_outcome_json(o) for o in outcomes]}
-    (staged.folder / f"part-{n}.json").write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    table = writing.finish(decisions)
+    rejected_rows = dict(zip(decisions.rejected, raw_rows(raw, list(decisions.rejected)), strict=True))
+    outcomes_json = [_outcome_json(o) for o in outcomes]
+    if table is not None:  # the outcomes as read back from the JSON they would have been written as
+        outcomes_back = json.loads(json.dumps(outcomes_json, ensure_ascii=False, default=str))
+        staged.kept[n] = KeptPart(table, decisions, rejected_rows, [Outcome(**o) for o in outcomes_back])
+    else:
+        data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
+                "raw_rows": {str(k): v for k, v in rejected_rows.items()}, "outcomes": outcomes_json}
+        (staged.folder / f"part-{n}.json").write_text(json.dumps(data, ensure_ascii=False, default=str),
+                                                      encoding="utf-8")
     staged.parts += 1
 
 
@@ -241,8 +276,9 @@ class _PartWriter:
     and its twins decoded in a thread of their own while fast_rules run; without them, the frame is converted
     when the verdicts come (Python strings to Arrow: that takes the GIL wherever it runs)."""
 
-    def __init__(self, staged: Staged, n: int, unique: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None):
-        self.staged, self.n, self.unique, self.twins = staged, n, unique, twins
+    def __init__(self, staged: Staged, n: int, unique: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None,
+                 *, keep: bool = False):
+        self.staged, self.n, self.unique, self.twins, self.keep = staged, n, unique, twins, keep
         self.table: pa.Table | None = None
         self.rejected: np.ndarray | None = None
         self.thread: threading.Thread | None = None
@@ -260,6 +296,8 @@ class _PartWriter:
             self.error = exc
 
     def start(self, items: list[dict], masks: list[np.ndarray]) -> None:
+        if self.keep:  # nothing to write: `finish` makes the table once the decisions are GX's
+            return
         rejected = np.zeros(len(self.unique), dtype=bool)
         for item, mask in zip(items, masks, strict=True):
             if (item.get("meta") or {}).get("severity", "warn") == "reject":
@@ -287,13 +325,21 @@ class _PartWriter:
                 thread.join()
         self.thread = self.decoding = None
 
-    def finish(self, decisions: RowDecisions) -> None:
+    def finish(self, decisions: RowDecisions) -> pa.Table | None:
+        """Write the part's files as `write_part` would (unless the thread wrote the right one); with `keep`,
+        write nothing and return the table its Parquet file would hold (`part_table`)."""
         self.join()
+        if self.keep:
+            if self.error is not None or not self.twins:
+                return part_table(self.unique, decisions, self.twins)
+            flags = pa.array(self.unique.index.isin(list(decisions.rejected)))
+            return self.table.append_column(REJECTED_COLUMN, flags)
         rejected = self.unique.index.isin(list(decisions.rejected))
         if self.rejected is None or self.error is not None or not np.array_equal(rejected, self.rejected):
             write_part(self.staged, self.n, self.unique, decisions, self.twins)
-            return
+            return None
         _write_decided(self.staged, self.n, self.table, self.unique, decisions)
+        return None
 
 
 def part_table(unique: pd.DataFrame, decisions: RowDecisions, twins: dict[str, pa.ChunkedArray] | None = None) -> pa.Table:
@@ -304,7 +350,11 @@ def part_table(unique: pd.DataFrame, decisions: RowDecisions, twins: dict[str, p
 
 def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
     """A staged part as the frame it was (index restored), or only its rows whose index is in `rows`."""
-    table = pq.read_table(path)
+    return _frame_of(pq.read_table(path), rows)
+
+
+def _frame_of(table: pa.Table, rows: set[int] | None) -> pd.DataFrame:
+    """`_read_frame` of a part's table (`part_table`), read or kept."""
     if INDEX_COLUMN not in table.column_names:  # staged before the index had its own column
         frame = table.to_pandas()
         return frame if rows is None else frame.loc[frame.index.isin(list(rows))]
