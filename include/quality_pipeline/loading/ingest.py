@@ -247,7 +247,7 @@ class _Totals:
     rejected: int = 0
     flagged: int = 0
     sample: list = dataclasses.field(default_factory=list)  # a few rejected rows, for the person who decides
-    listed: list = dataclasses.field(default_factory=list)  # where every row's key is (snapshots): part files, frames
+    listed: list = dataclasses.field(default_factory=list)  # where every row's key is (snapshots): files, tables, frames
     staged: list | None = dataclasses.field(default_factory=list)  # SELECTs of the rows inserted (None: not all)
     registered: list = dataclasses.field(default_factory=list)  # names of kept parts' tables on the connection
 
@@ -383,12 +383,10 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
         # where the part's keys are, not the keys: a large file's keys held until its tombstones grew with it
-        keys = list(ctx.feed.key)
-        if part.path is not None:
-            totals.listed.append(part.path)
+        if part.path is not None or part.table is not None:
+            totals.listed.append(part.path if part.path is not None else part.table)
         else:
-            every = part.table.select(keys).to_pandas() if part.table is not None else unique[keys]
-            totals.listed.append(every.dropna())
+            totals.listed.append(unique[list(ctx.feed.key)].dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
     if part.table is not None:
         name = f"kept_part_{len(totals.registered)}"

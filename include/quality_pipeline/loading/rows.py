@@ -170,11 +170,13 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: FilePeriods,
     nowhere (not even in a rejected row): the key is withdrawn from core.* from this delivery on. Returns how many.
 
     `listed` says where the file's keys are: the Parquet files of its staged parts (every unique row, rejected
-    ones too), which DuckDB reads as it joins, or frames of key columns (a part staged by an earlier version)."""
+    ones too), which DuckDB reads as it joins, the tables of its kept parts (the same rows, in memory), or frames
+    of key columns (a part staged by an earlier version)."""
     feed, con = ctx.feed, ctx.con
     keys = list(feed.key)
     frames = [f for f in listed if isinstance(f, pd.DataFrame)]
-    files = [str(p) for p in listed if not isinstance(p, pd.DataFrame)]
+    tables = [t.select(keys) for t in listed if isinstance(t, pa.Table)]
+    files = [str(p) for p in listed if not isinstance(p, (pd.DataFrame, pa.Table))]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({k: pd.Series(dtype=object)
                                                                               for k in keys})
     filled = list(dict.fromkeys([*keys, feed.event_date]))
@@ -185,9 +187,12 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: FilePeriods,
     con.register("listed_frames", pa.Table.from_pandas(frame, preserve_index=False))
     columns = ", ".join(keys)
     listed_sql = f"SELECT {columns} FROM listed_frames"  # noqa: S608 (identifiers from the declaration)
+    present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    if tables:
+        con.register("listed_tables", pa.concat_tables(tables))
+        listed_sql += f" UNION ALL SELECT {columns} FROM listed_tables WHERE {present}"  # noqa: S608
     if files:
         paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
         listed_sql += f" UNION ALL SELECT {columns} FROM read_parquet([{paths}]) WHERE {present}"  # noqa: S608
     con.execute(f"CREATE OR REPLACE TEMP VIEW listed_keys AS {listed_sql}")
     try:
@@ -198,4 +203,5 @@ def write_tombstones(ctx: Context, file_id: int, seq: int, periods: FilePeriods,
     finally:
         con.execute("DROP VIEW IF EXISTS listed_keys")
         con.unregister("listed_frames")
+        con.unregister("listed_tables")
     return after - before
