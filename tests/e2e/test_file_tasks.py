@@ -129,6 +129,23 @@ def _disk_identity(settings) -> dict[str, tuple]:
     return out
 
 
+def test_one_process_reads_a_new_file_once_to_hash_and_copy_it(quality_env, gate, monkeypatch):
+    """The snapshot's own hash decides whether a file was seen: a new file is not hashed in the landing folder
+    first. A copy of bytes already loaded is still recorded as a duplicate, and its snapshot removed."""
+    import quality_pipeline.loading.ingest as ingest_module
+
+    s = quality_env
+    write_sampling_csv(s.landing_dir / FEED / "a.csv", [sampling_row(1), sampling_row(2)], mtime=1_000)
+    hashed = []
+    monkeypatch.setattr(ingest_module, "sha256_of", lambda path: hashed.append(path) or "0" * 64)
+    assert [r.status for r in ingest_feed(FEED, run_id="r1", settings=s, gate=gate)] == ["loaded"]
+    shutil.copy2(s.landing_dir / FEED / "a.csv", s.landing_dir / FEED / "b.csv")
+    results = ingest_feed(FEED, run_id="r2", settings=s, gate=gate)
+    assert [(r.path, r.status) for r in results] == [(f"{FEED}/b.csv", "duplicate")]
+    assert hashed == []
+    assert not [p for p in s.work_dir.rglob("snapshot-*")]
+
+
 def test_a_file_seen_with_the_same_path_size_mtime_and_inode_is_not_hashed_again(quality_env, gate):
     """A night hashes only what changed on disk. The price, by design: a file rewritten in place to the same
     size with its modification time put back is taken for the one already seen."""

@@ -193,15 +193,24 @@ def _remember(ctx: Context, cand: Candidate, sha: str) -> None:
 
 
 def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
-    screened = screen(ctx, cand)
-    if not isinstance(screened, str):
-        return screened
-    with _snapshot_of(ctx, cand, screened) as copy:
-        if copy is None:
-            log.warning("%s: left for the next run", printable(cand.relative))
-            return None
+    """`screen`, with the file hashed once: a file to hash is copied to its private snapshot first, and the
+    snapshot's hash (of exactly the bytes it holds, `take_snapshot`) decides whether it was seen before."""
+    if cand.refused or audit.unchanged_since_seen(ctx.con, ctx.feed, cand):
+        return screen(ctx, cand)  # settled without reading it
+    try:
+        snap = take_snapshot(cand, ctx.snapshots)
+    except (FileChanged, OSError) as exc:
+        log.warning("%s is still being written or gone: %s; left for the next run", printable(cand.relative),
+                    printable(exc))
+        return None
+    with snap:
+        sha = snap.sha256
+        settled = settle_known(ctx, cand, sha)
+        if not isinstance(settled, str):
+            return settled
+        copy = dataclasses.replace(cand, path=snap.path, size=snap.size)
         # the landing file's identity recorded in the file's own transaction, so the next run need not hash it
-        return process_file(ctx, copy, screened, before_commit=lambda: _remember(ctx, cand, screened))
+        return process_file(ctx, copy, sha, before_commit=lambda: _remember(ctx, cand, sha))
 
 
 @contextmanager
