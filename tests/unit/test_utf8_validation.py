@@ -60,3 +60,37 @@ def test_a_file_without_a_final_newline_is_checked_to_its_last_byte(tmp_path):
     assert not encoding._valid_utf8(path)
     path.write_bytes("合格\n合格".encode())
     assert encoding._valid_utf8(path)
+
+
+def test_the_utf8_check_beside_the_line_count_stops_once_a_line_is_refused(tmp_path, monkeypatch):
+    """`scan_text` validates UTF-8 in a thread while it counts lines: a line refused as too long stops that
+    thread within a chunk, rather than it reading (and keeping, no newline in sight) the rest of the file."""
+    import collections
+    import threading
+
+    path = tmp_path / "one_line.csv"
+    monkeypatch.setattr(encoding, "_CHUNK", 1 << 20)
+    path.write_bytes(b"a" * (40 << 20))  # 40 chunks, no newline
+    served: collections.Counter = collections.Counter()
+    chunks = encoding._chunks
+
+    def counted(p):
+        for chunk in chunks(p):
+            served[threading.current_thread().name] += 1
+            yield chunk
+
+    monkeypatch.setattr(encoding, "_chunks", counted)
+    with pytest.raises(ExtractRejected) as refused:
+        encoding.scan_text(path, max_line_bytes=1 << 20)
+    assert refused.value.code == "line_too_long"
+    assert 0 < served["utf8-check"] < 40
+    assert not any(t.name == "utf8-check" for t in threading.enumerate())
+
+
+def test_the_scan_finds_the_same_encoding_and_lines_with_the_check_in_its_thread(tmp_path):
+    utf8, gbk = tmp_path / "u.csv", tmp_path / "g.csv"
+    text = "样品编号,抽样日期\n" + "".join(f"S{n},2026-07-0{n % 9 + 1}\n" for n in range(5000))
+    utf8.write_text(text, encoding="utf-8")
+    gbk.write_text(text, encoding="gb18030")
+    assert encoding.scan_text(utf8) == encoding.TextScan("utf-8", 5001, len("样品编号,抽样日期\n".encode()))
+    assert encoding.scan_text(gbk).encoding == "gb18030"
