@@ -205,7 +205,8 @@ def test_a_part_kept_in_memory_is_the_part_written(tmp_path, gate, monkeypatch):
         assert list(ours.decisions.flagged.items()) == list(theirs.decisions.flagged.items()) != []
         assert ours.raw_rows == theirs.raw_rows and ours.outcomes == theirs.outcomes
         assert ours.partial == theirs.partial == decided_only
-    assert kept.part(0).table.equals(pq.read_table(written.part_path(0)))
+    assert any(pa.types.is_dictionary(t) for t in kept.part(0).table.schema.types)  # the twins, not decoded
+    assert stage._decoded(kept.part(0).table).equals(pq.read_table(written.part_path(0)))
     assert stage.load_staged(kept.folder).kept == {}  # a folder loaded again has no kept part
     monkeypatch.setattr(stage, "parts_for", lambda size, suffix: 2)
     in_parts = stage.prepare(*args, tmp_path / "in_parts", keep=True)

@@ -139,7 +139,9 @@ class StagedPart:
 
 @dataclass
 class KeptPart:
-    """A part kept in memory: the table its Parquet file would hold (`part_table`), and what its JSON would."""
+    """A part kept in memory: the table its Parquet file would hold (`part_table`), its columns with twins
+    still dictionary-encoded (`_decoded` gives the file's table: no decoded copy of a million rows is made, and
+    DuckDB inserts the dictionaries as they are), and what its JSON would hold."""
 
     table: pa.Table
     decisions: RowDecisions
@@ -286,8 +288,9 @@ class _PartWriter:
         self.error: BaseException | None = None
         if twins:
             self.table = _arrow(unique, twins, decode=False)
-            self.decoding = threading.Thread(target=self._decode, name="stage-decode", daemon=True)
-            self.decoding.start()
+            if not keep:  # a kept part stays encoded: DuckDB inserts the twins as they are (`KeptPart`)
+                self.decoding = threading.Thread(target=self._decode, name="stage-decode", daemon=True)
+                self.decoding.start()
 
     def _decode(self) -> None:
         try:
@@ -330,9 +333,9 @@ class _PartWriter:
         write nothing and return the table its Parquet file would hold (`part_table`)."""
         self.join()
         if self.keep:
-            if self.error is not None or not self.twins:
-                return part_table(self.unique, decisions, self.twins)
             flags = pa.array(self.unique.index.isin(list(decisions.rejected)))
+            if not self.twins:
+                return _arrow(self.unique).append_column(REJECTED_COLUMN, flags)
             return self.table.append_column(REJECTED_COLUMN, flags)
         rejected = self.unique.index.isin(list(decisions.rejected))
         if self.rejected is None or self.error is not None or not np.array_equal(rejected, self.rejected):
@@ -354,7 +357,12 @@ def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
 
 
 def _frame_of(table: pa.Table, rows: set[int] | None) -> pd.DataFrame:
-    """`_read_frame` of a part's table (`part_table`), read or kept."""
+    """`_read_frame` of a part's table (`part_table`), read or kept (its twins decoded once the rows are chosen)."""
+    if any(pa.types.is_dictionary(t) for t in table.schema.types):
+        if rows is not None:
+            table = table.filter(pc.is_in(table[INDEX_COLUMN], value_set=pa.array(sorted(rows), pa.int64())))
+            rows = None
+        table = _decoded(table)
     if INDEX_COLUMN not in table.column_names:  # staged before the index had its own column
         frame = table.to_pandas()
         return frame if rows is None else frame.loc[frame.index.isin(list(rows))]
