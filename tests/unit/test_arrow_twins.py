@@ -112,3 +112,33 @@ def test_no_twins_for_rows_read_into_a_sink_or_from_a_workbook(tmp_path):
     xlsx = tmp_path / "s.xlsx"
     workbook.to_excel(xlsx, index=False)
     assert read_extract(xlsx, feed).twins() == {}
+
+
+# Cells that need no cleaning (a batch of only these takes the encoder's Arrow-only path), null spellings among them
+CLEAN = st.sampled_from(["NULL", "-", "--", "N/A", "A1", "合格", "P", "金砂街道", "91440500MA4UXK2X3B", "2026-03-01",
+                         "1,000", "a b"])
+
+
+@settings(max_examples=300)
+@given(st.one_of(
+    st.lists(st.lists(CLEAN, min_size=1, max_size=30), min_size=1, max_size=4),
+    st.lists(st.lists(st.one_of(CELLS, CLEAN, st.text(max_size=4)), min_size=1, max_size=30), min_size=1, max_size=4)))
+def test_the_encoders_arrow_text_is_its_cleaned_values_as_arrow_makes_them(columns):
+    """`encode_text` gives the batch's cleaned distinct values twice, as Python objects and as Arrow text (made
+    from Arrow's own values when none needed cleaning): the same values, nulls where the objects are None, so
+    the reader's flags and twins may come from either."""
+    from quality_pipeline.parsing.rows import encode_text
+
+    n = min(len(c) for c in columns)
+    codes, uniques, text = encode_text([pa.array(c[:n], pa.string()) for c in columns])
+    assert text.type == pa.large_string()
+    assert text.equals(pa.array(uniques, type=pa.large_string(), from_pandas=True))
+    assert (text.is_valid().to_numpy(zero_copy_only=False) == pd.notna(uniques)).all()
+    assert [[uniques[k] for k in row] for row in codes.tolist()] == [
+        [stage_cell(v) for v in c[:n]] for c in columns]
+
+
+def stage_cell(value: str):
+    from quality_pipeline.parsing.cells import cell_text
+
+    return cell_text(value)

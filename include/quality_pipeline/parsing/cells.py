@@ -35,9 +35,11 @@ def cell_text(value: object) -> object:
     return value
 
 
-def encode_strings(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, cleaned distinct values): cell i is `uniques[codes[i]]`; code -1 (a missing cell) picks the
-    trailing None. Each distinct value is cleaned once, and only when it is not already clean."""
+def encode_strings(values: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """(codes, cleaned distinct values, the same as Arrow large strings): cell i is `uniques[codes[i]]`; code -1
+    (a missing cell) picks the trailing None. Each distinct value is cleaned once, and only when it is not
+    already clean. The Arrow copy is made from Arrow's own values when none needed cleaning (in the reader's
+    encoding thread, without the GIL), else from `uniques` as `pa.array` makes it."""
     if not pa.types.is_large_string(values.type):
         values = values.cast(pa.large_string())
     encoded = pc.dictionary_encode(values)
@@ -50,14 +52,17 @@ def encode_strings(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     for i in unsafe:
         uniques[i] = cell_text(uniques[i])
     nulls = pc.is_in(dictionary, value_set=pa.array(sorted(NULL_SPELLINGS), type=dictionary.type))
-    uniques[np.flatnonzero(safe & nulls.to_numpy(zero_copy_only=False))] = None
+    spelled_null = safe & nulls.to_numpy(zero_copy_only=False)
+    uniques[np.flatnonzero(spelled_null)] = None
     if len(unsafe):  # " 合格" and "合格" are one value once cleaned: give them one code
         canon, distinct = pd.factorize(uniques[:-1], use_na_sentinel=True)
         remap = np.append(canon, -1).astype(np.int32)
         codes = remap[codes]
         uniques = np.empty(len(distinct) + 1, dtype=object)
         uniques[:-1] = np.asarray(distinct, dtype=object) if len(distinct) else []
-    return codes, uniques
+        return codes, uniques, pa.array(uniques, type=pa.large_string(), from_pandas=True)
+    kept = pc.if_else(pa.array(spelled_null), pa.scalar(None, dictionary.type), dictionary)
+    return codes, uniques, pa.concat_arrays([kept, pa.nulls(1, dictionary.type)])
 
 
 def object_codes(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

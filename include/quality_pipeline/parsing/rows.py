@@ -52,7 +52,8 @@ def _text_array(uniques: np.ndarray, all_text: bool) -> pa.Array:
 
 def _unique_flags(uniques: np.ndarray, text: pa.Array, all_text: bool) -> dict[str, np.ndarray]:
     """Per distinct value: present, text, looks like a totals label, a notes label."""
-    present = pd.notna(uniques)
+    # (every present value of a text batch is a string, its Arrow copy null exactly where the value is None)
+    present = text.is_valid().to_numpy(zero_copy_only=False) if all_text else pd.notna(uniques)
     flags = {
         "present": present,
         "text": present if all_text else np.fromiter((type(u) is str for u in uniques), bool, count=len(uniques)),
@@ -97,13 +98,13 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def encode_text(arrays: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+def encode_text(arrays: list[pa.Array]) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """A batch of string columns (csv), all columns at once: (codes, one row per position; the cleaned distinct
-    values, `cells.encode_strings`)."""
+    values and the same as Arrow text, `cells.encode_strings`)."""
     n = len(arrays[0])
     combined = pa.chunked_array([a.cast(pa.large_string()) for a in arrays], pa.large_string()).combine_chunks()
-    codes, uniques = encode_strings(combined)
-    return codes.reshape(len(arrays), n), uniques
+    codes, uniques, text = encode_strings(combined)
+    return codes.reshape(len(arrays), n), uniques, text
 
 
 class Rows:
@@ -147,9 +148,9 @@ class Rows:
         if arrays:
             self.add_encoded(*encode_text(arrays), first_number)
 
-    def add_encoded(self, codes: np.ndarray, uniques: np.ndarray, first_number: int) -> None:
+    def add_encoded(self, codes: np.ndarray, uniques: np.ndarray, text: pa.Array, first_number: int) -> None:
         """A batch of string columns as `encode_text` made it (a reader may encode the next batch meanwhile)."""
-        self._add(codes, uniques, first_number, all_text=True)
+        self._add(codes, uniques, first_number, all_text=True, text=text)
 
     def add_cells(self, columns: list[np.ndarray], first_number: int) -> None:
         """A batch of cleaned cells (xlsx), one object array per position."""
@@ -161,10 +162,12 @@ class Rows:
         self.from_text = False
         self._add(codes.reshape(len(columns), len(columns[0])), uniques, first_number, all_text=False)
 
-    def _add(self, codes: np.ndarray, uniques: np.ndarray, first_number: int, all_text: bool) -> None:
+    def _add(self, codes: np.ndarray, uniques: np.ndarray, first_number: int, all_text: bool,
+             text: pa.Array | None = None) -> None:
         width, n = codes.shape
         self.text_only &= all_text
-        text = _text_array(uniques, all_text)
+        if text is None:
+            text = _text_array(uniques, all_text)
         flags = _unique_flags(uniques, text, all_text)
         present = flags["present"][codes]
         filled = present.sum(axis=0)
