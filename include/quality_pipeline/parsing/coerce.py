@@ -40,9 +40,9 @@ def _map_unique(series: pd.Series, fn) -> pd.Series:
     """fn applied once per distinct value (missing cells stay None), without a per-cell dict lookup."""
     codes, uniques = factorize(series)
     if not len(uniques):
-        return pd.Series(np.full(len(series), None, dtype=object), index=series.index, dtype=object)
+        return pd.Series(np.full(len(series), None, dtype=object), index=series.index, dtype=object, copy=False)
     table = np.array([fn(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(table[codes], index=series.index, dtype=object)
+    return pd.Series(table[codes], index=series.index, dtype=object, copy=False)  # a new array: not copied again
 
 
 def _map_twin(series: pd.Series, twin: pa.ChunkedArray, fn) -> tuple[pd.Series, pa.ChunkedArray | None]:
@@ -64,7 +64,7 @@ def _map_twin(series: pd.Series, twin: pa.ChunkedArray, fn) -> tuple[pd.Series, 
             chunks.append(pa.DictionaryArray.from_arrays(pa.array(mapped, pa.int32()),
                                                          pa.array(table, pa.string(), from_pandas=True)))
     values = np.concatenate(objects) if objects else np.empty(0, dtype=object)
-    out = pd.Series(values, index=series.index, dtype=object)
+    out = pd.Series(values, index=series.index, dtype=object, copy=False)  # a new array: not copied again
     return out, (pa.chunked_array(chunks, twin.type) if text else None)
 
 

@@ -367,5 +367,5 @@ def parse_series(series: pd.Series, kind: str, *, multiplier: float = 1.0,
     # A trailing null slot: take() with code -1 (a missing cell) picks it.
     table = pd.array([parsed for parsed, _ in cells] + [None], dtype=dtype)
     failed = np.array([bad for _, bad in cells] + [False], dtype=bool)
-    values = pd.Series(table.take(codes), index=series.index, name=series.name, dtype=dtype)
-    return values, pd.Series(failed[codes], index=series.index, name=series.name)
+    values = pd.Series(table.take(codes), index=series.index, name=series.name, dtype=dtype, copy=False)
+    return values, pd.Series(failed[codes], index=series.index, name=series.name, copy=False)  # new arrays
