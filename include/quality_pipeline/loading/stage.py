@@ -276,7 +276,8 @@ class _PartWriter:
 
     With the reader's Arrow twins of the text columns (`parsing.frame.ArrowTwins`), the table is made at once
     and its twins decoded in a thread of their own while fast_rules run; without them, the frame is converted
-    when the verdicts come (Python strings to Arrow: that takes the GIL wherever it runs)."""
+    when the verdicts come (Python strings to Arrow: that takes the GIL wherever it runs). With `keep` (a part
+    kept in memory, `KeptPart`) nothing is written or decoded: `finish` returns the table."""
 
     def __init__(self, staged: Staged, n: int, unique: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None,
                  *, keep: bool = False):
@@ -330,13 +331,12 @@ class _PartWriter:
 
     def finish(self, decisions: RowDecisions) -> pa.Table | None:
         """Write the part's files as `write_part` would (unless the thread wrote the right one); with `keep`,
-        write nothing and return the table its Parquet file would hold (`part_table`)."""
+        write nothing and return the table its Parquet file would hold (`part_table`), twins still encoded."""
         self.join()
         if self.keep:
-            flags = pa.array(self.unique.index.isin(list(decisions.rejected)))
             if not self.twins:
-                return _arrow(self.unique).append_column(REJECTED_COLUMN, flags)
-            return self.table.append_column(REJECTED_COLUMN, flags)
+                return part_table(self.unique, decisions)
+            return self.table.append_column(REJECTED_COLUMN, pa.array(self.unique.index.isin(list(decisions.rejected))))
         rejected = self.unique.index.isin(list(decisions.rejected))
         if self.rejected is None or self.error is not None or not np.array_equal(rejected, self.rejected):
             write_part(self.staged, self.n, self.unique, decisions, self.twins)
