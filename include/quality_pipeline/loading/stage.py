@@ -226,23 +226,26 @@ def _prepare_part(staged: Staged, raw: RawExtract, feed: Feed, region: Region, g
         twins = {name: twin.filter(kept) for name, twin in twins.items()}
     params = row_parameters(region, today)
     n = staged.parts
-    writing = _PartWriter(staged, n, unique, twins, keep=keep)
+    writing = None if keep else _PartWriter(staged, n, unique, twins)
     try:
         outcomes = gate.validate_rows(f"{feed.name}.rows", unique, params, history=False,
-                                      on_fast_verdict=writing.start, twins=ArrowTwins(unique, twins))
+                                      on_fast_verdict=None if writing is None else writing.start,
+                                      twins=ArrowTwins(unique, twins))
         decisions = decide_rows(outcomes, params)
     finally:
-        writing.join()
+        if writing is not None:
+            writing.join()
     staged.rows_read += len(frame)
     staged.duplicates += int(duplicate.sum())
     staged.sheet_conflicts += sheet_conflicts(unique, feed)
-    table = writing.finish(decisions)
     rejected_rows = dict(zip(decisions.rejected, raw_rows(raw, list(decisions.rejected)), strict=True))
     outcomes_json = [_outcome_json(o) for o in outcomes]
-    if table is not None:  # the outcomes as read back from the JSON they would have been written as
+    if writing is None:  # kept: its twins still encoded, the outcomes as read back from the JSON they would be
         outcomes_back = json.loads(json.dumps(outcomes_json, ensure_ascii=False, default=str))
-        staged.kept[n] = KeptPart(table, decisions, rejected_rows, [Outcome(**o) for o in outcomes_back])
+        staged.kept[n] = KeptPart(part_table(unique, decisions, twins, decode=False), decisions, rejected_rows,
+                                  [Outcome(**o) for o in outcomes_back])
     else:
+        writing.finish(decisions)
         data = {"rejected": _issues_json(decisions.rejected), "flagged": _issues_json(decisions.flagged),
                 "raw_rows": {str(k): v for k, v in rejected_rows.items()}, "outcomes": outcomes_json}
         (staged.folder / f"part-{n}.json").write_text(json.dumps(data, ensure_ascii=False, default=str),
@@ -276,12 +279,10 @@ class _PartWriter:
 
     With the reader's Arrow twins of the text columns (`parsing.frame.ArrowTwins`), the table is made at once
     and its twins decoded in a thread of their own while fast_rules run; without them, the frame is converted
-    when the verdicts come (Python strings to Arrow: that takes the GIL wherever it runs). With `keep` (a part
-    kept in memory, `KeptPart`) nothing is written or decoded: `finish` returns the table."""
+    when the verdicts come (Python strings to Arrow: that takes the GIL wherever it runs)."""
 
-    def __init__(self, staged: Staged, n: int, unique: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None,
-                 *, keep: bool = False):
-        self.staged, self.n, self.unique, self.twins, self.keep = staged, n, unique, twins, keep
+    def __init__(self, staged: Staged, n: int, unique: pd.DataFrame, twins: dict[str, pa.ChunkedArray] | None = None):
+        self.staged, self.n, self.unique, self.twins = staged, n, unique, twins
         self.table: pa.Table | None = None
         self.rejected: np.ndarray | None = None
         self.thread: threading.Thread | None = None
@@ -289,9 +290,8 @@ class _PartWriter:
         self.error: BaseException | None = None
         if twins:
             self.table = _arrow(unique, twins, decode=False)
-            if not keep:  # a kept part stays encoded: DuckDB inserts the twins as they are (`KeptPart`)
-                self.decoding = threading.Thread(target=self._decode, name="stage-decode", daemon=True)
-                self.decoding.start()
+            self.decoding = threading.Thread(target=self._decode, name="stage-decode", daemon=True)
+            self.decoding.start()
 
     def _decode(self) -> None:
         try:
@@ -300,8 +300,6 @@ class _PartWriter:
             self.error = exc
 
     def start(self, items: list[dict], masks: list[np.ndarray]) -> None:
-        if self.keep:  # nothing to write: `finish` makes the table once the decisions are GX's
-            return
         rejected = np.zeros(len(self.unique), dtype=bool)
         for item, mask in zip(items, masks, strict=True):
             if (item.get("meta") or {}).get("severity", "warn") == "reject":
@@ -329,26 +327,23 @@ class _PartWriter:
                 thread.join()
         self.thread = self.decoding = None
 
-    def finish(self, decisions: RowDecisions) -> pa.Table | None:
-        """Write the part's files as `write_part` would (unless the thread wrote the right one); with `keep`,
-        write nothing and return the table its Parquet file would hold (`part_table`), twins still encoded."""
+    def finish(self, decisions: RowDecisions) -> None:
+        """Write the part's files as `write_part` would, unless the thread wrote the right one."""
         self.join()
-        if self.keep:
-            if not self.twins:
-                return part_table(self.unique, decisions)
-            return self.table.append_column(REJECTED_COLUMN, pa.array(self.unique.index.isin(list(decisions.rejected))))
         rejected = self.unique.index.isin(list(decisions.rejected))
         if self.rejected is None or self.error is not None or not np.array_equal(rejected, self.rejected):
             write_part(self.staged, self.n, self.unique, decisions, self.twins)
-            return None
+            return
         _write_decided(self.staged, self.n, self.table, self.unique, decisions)
-        return None
 
 
-def part_table(unique: pd.DataFrame, decisions: RowDecisions, twins: dict[str, pa.ChunkedArray] | None = None) -> pa.Table:
+def part_table(unique: pd.DataFrame, decisions: RowDecisions, twins: dict[str, pa.ChunkedArray] | None = None, *,
+               decode: bool = True) -> pa.Table:
     """A part's unique rows as staged: the frame's columns, its index in `__index`, and whether each row was
-    rejected in `__rejected`, by which the writer leaves those out (`rows.insert_staged`)."""
-    return _arrow(unique, twins).append_column(REJECTED_COLUMN, pa.array(unique.index.isin(list(decisions.rejected))))
+    rejected in `__rejected`, by which the writer leaves those out (`rows.insert_staged`); with `decode=False`,
+    the columns that have twins stay dictionary-encoded (`KeptPart`)."""
+    rejected = pa.array(unique.index.isin(list(decisions.rejected)))
+    return _arrow(unique, twins, decode=decode).append_column(REJECTED_COLUMN, rejected)
 
 
 def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
@@ -358,16 +353,13 @@ def _read_frame(path: Path, rows: set[int] | None) -> pd.DataFrame:
 
 def _frame_of(table: pa.Table, rows: set[int] | None) -> pd.DataFrame:
     """`_read_frame` of a part's table (`part_table`), read or kept (its twins decoded once the rows are chosen)."""
-    if any(pa.types.is_dictionary(t) for t in table.schema.types):
-        if rows is not None:
-            table = table.filter(pc.is_in(table[INDEX_COLUMN], value_set=pa.array(sorted(rows), pa.int64())))
-            rows = None
-        table = _decoded(table)
     if INDEX_COLUMN not in table.column_names:  # staged before the index had its own column
         frame = table.to_pandas()
         return frame if rows is None else frame.loc[frame.index.isin(list(rows))]
     if rows is not None:
         table = table.filter(pc.is_in(table[INDEX_COLUMN], value_set=pa.array(sorted(rows), pa.int64())))
+    if any(pa.types.is_dictionary(t) for t in table.schema.types):  # a kept part's twins
+        table = _decoded(table)
     index = pd.Index(table[INDEX_COLUMN].to_numpy(), dtype="int64")
     frame = table.drop_columns([c for c in (INDEX_COLUMN, REJECTED_COLUMN) if c in table.column_names]).to_pandas()
     frame.index = index
