@@ -39,6 +39,15 @@ def _match(feed: Feed, alias: str) -> str:
     return " AND ".join(f"{alias}.{k} IS NOT DISTINCT FROM t.{k}" for k in feed.key)
 
 
+def _exists_if_null_key(con: duckdb.DuckDBPyConnection, feed: Feed, alias: str) -> str | None:
+    """When a touched key has a NULL part, the correlated `EXISTS` that matches the rows of `alias` to touched
+    keys with `IS NOT DISTINCT FROM` (NULL parts alike); else None."""
+    nulls = " OR ".join(f"{k} IS NULL" for k in feed.key)
+    if con.execute(f"SELECT count(*) FROM {_TOUCHED} WHERE {nulls}").fetchone()[0]:  # noqa: S608
+        return f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, alias)})"  # noqa: S608 (declared names)
+    return None
+
+
 def _among_touched(con: duckdb.DuckDBPyConnection, feed: Feed, alias: str) -> str:
     """The condition "the row of `alias` has the key of a row of touched_keys", NULL parts of a key alike.
 
@@ -48,9 +57,8 @@ def _among_touched(con: duckdb.DuckDBPyConnection, feed: Feed, alias: str) -> st
     for new keys, about 1 s for keys spread over the whole history (bench/results.md). A correlated `EXISTS`
     with `IS NOT DISTINCT FROM`, needed only when a key part is NULL, first groups every key of the table: 8 s."""
     keys = ", ".join(feed.key)
-    nulls = " OR ".join(f"{k} IS NULL" for k in feed.key)
-    if con.execute(f"SELECT count(*) FROM {_TOUCHED} WHERE {nulls}").fetchone()[0]:  # noqa: S608
-        return f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, alias)})"  # noqa: S608 (declared names)
+    if (exists := _exists_if_null_key(con, feed, alias)) is not None:
+        return exists
     refs = ", ".join(f"{alias}.{k}" for k in feed.key)
     if len(feed.key) > 1:
         return f"({refs}) IN (SELECT ({keys}) FROM {_TOUCHED})"  # noqa: S608 (declared names)
@@ -66,9 +74,8 @@ def _touched_rows(con: duckdb.DuckDBPyConnection, feed: Feed, alias: str) -> tup
     semi join of `_among_touched` always builds it on the touched keys (a million keys of a new delivery into
     a feed that has no rows yet: 0.07 s per query, bench/results.md), and filters the larger side with the
     smaller one's min and max. With a NULL part, `_among_touched`'s correlated EXISTS."""
-    nulls = " OR ".join(f"{k} IS NULL" for k in feed.key)
-    if con.execute(f"SELECT count(*) FROM {_TOUCHED} WHERE {nulls}").fetchone()[0]:  # noqa: S608
-        return "", f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {_match(feed, alias)})"  # noqa: S608
+    if (exists := _exists_if_null_key(con, feed, alias)) is not None:
+        return "", exists
     on = " AND ".join(f"{alias}.{k} = t.{k}" for k in feed.key)
     return f"JOIN {_TOUCHED} t ON {on}", "true"
 
