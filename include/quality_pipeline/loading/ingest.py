@@ -195,8 +195,10 @@ def _remember(ctx: Context, cand: Candidate, sha: str) -> None:
 def _ingest_candidate(ctx: Context, cand: Candidate) -> FileResult | None:
     """`screen`, with the file hashed once: a file to hash is copied to its private snapshot first, and the
     snapshot's hash (of exactly the bytes it holds, `take_snapshot`) decides whether it was seen before."""
-    if cand.refused or audit.unchanged_since_seen(ctx.con, ctx.feed, cand):
+    if cand.refused:
         return screen(ctx, cand)  # settled without reading it
+    if audit.unchanged_since_seen(ctx.con, ctx.feed, cand):  # seen exactly so before: not hashed again
+        return None
     try:
         snap = take_snapshot(cand, ctx.snapshots)
     except (FileChanged, OSError) as exc:
@@ -392,19 +394,16 @@ def _check_and_insert(ctx: Context, cand: Candidate, part: StagedPart, file_id: 
     totals.flagged += len(decisions.flagged)
     if ctx.feed.delivery == PERIOD_SNAPSHOT:
         # where the part's keys are, not the keys: a large file's keys held until its tombstones grew with it
-        if part.path is not None or part.table is not None:
-            totals.listed.append(part.path if part.path is not None else part.table)
-        else:
-            totals.listed.append(unique[list(ctx.feed.key)].dropna())
+        where = part.path if part.path is not None else part.table
+        totals.listed.append(where if where is not None else unique[list(ctx.feed.key)].dropna())
     audit.insert_quarantine(ctx, file_id, cand.relative, part.raw_rows, unique, decisions, totals.sample)
-    if part.table is not None:
-        name = f"kept_part_{len(totals.registered)}"
-        totals.registered.append(name)
-        inserted = rows.insert_kept(ctx, file_id, seq, part.table, name)
-        if totals.staged is not None:
-            totals.staged.append(inserted)
-    elif part.path is not None:
-        inserted = rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)
+    if part.path is not None or part.table is not None:
+        if part.table is not None:
+            name = f"kept_part_{len(totals.registered)}"
+            totals.registered.append(name)
+            inserted = rows.insert_kept(ctx, file_id, seq, part.table, name)
+        else:
+            inserted = rows.insert_staged(ctx, file_id, seq, part.path, decisions.rejected)
         if totals.staged is not None:
             totals.staged.append(inserted)
     else:

@@ -95,12 +95,7 @@ def insert_kept(ctx: Context, file_id: int, seq: int, table: pa.Table, name: str
     registered on the connection as `name`, which the caller unregisters once the returned SELECT has been run
     for the last time (`loading.current` runs it again)."""
     ctx.con.register(name, table)
-    columns = ", ".join(f'"{column}"' for column in ctx.feed.column_names)
-    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, source=f'"{name}"',
-                                                                 rejected=REJECTED_LEFT_OUT),
-                        [file_id, ctx.run_id, seq, datetime.now()])
-    ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
-    return staged
+    return _insert_selected(ctx, f'"{name}"', REJECTED_LEFT_OUT, [file_id, ctx.run_id, seq, datetime.now()])
 
 
 def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected: Iterable[int]) -> StagedRows:
@@ -112,7 +107,6 @@ def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected:
     the part's row groups to the database file as it inserts them, while a `NOT IN` list joined to the scan
     kept every row of the transaction in memory (a large file's rows, spilled to the temporary folder beyond
     DuckDB's memory limit: bench/results.md). A part staged before the column existed is filtered by `rejected`."""
-    columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
     literal = "'" + str(parquet).replace("'", "''") + "'"
     params = [file_id, ctx.run_id, seq, datetime.now()]
     if REJECTED_COLUMN in pq.read_schema(parquet).names:
@@ -121,8 +115,14 @@ def insert_staged(ctx: Context, file_id: int, seq: int, parquet: Path, rejected:
         rejected_sql, params = REJECTED_LEFT_OUT_BY_INDEX, [*params, left_out]
     else:
         rejected_sql = ""
-    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, source=f"read_parquet({literal})",
-                                                                 rejected=rejected_sql), params)
+    return _insert_selected(ctx, f"read_parquet({literal})", rejected_sql, params)
+
+
+def _insert_selected(ctx: Context, source: str, rejected: str, params: list) -> StagedRows:
+    """INSERT into raw.<feed> the rows `loading/sql/staged_rows.sql` selects from `source` with `rejected`."""
+    columns = ", ".join(f'"{name}"' for name in ctx.feed.column_names)
+    staged = StagedRows(sql_file(__file__, "staged_rows").format(columns=columns, source=source, rejected=rejected),
+                        params)
     ctx.con.execute(f"INSERT INTO raw.{ctx.feed.name} BY NAME {staged.sql}", staged.params)  # noqa: S608
     return staged
 
